@@ -1,0 +1,250 @@
+"""The wire codec: strict JSON and the RTM envelope of ``wire.md`` section 2.
+
+Everything that comes from the network goes through :func:`loads`, which accepts only what a
+well-behaved peer can send and raises :class:`~customer_protocol.errors.RemoteProtocolError` for
+everything else: invalid UTF-8, invalid JSON, ``NaN``/``Infinity``, lone surrogates, nesting
+deeper than :data:`MAX_DEPTH`, integers outside 64 bits. The standard library parser is used by
+default; when ``orjson`` is installed (the ``speedups`` extra) it is used instead, with the same
+acceptance rules.
+
+Encoding is compact (no spaces) and UTF-8.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from .errors import RemoteProtocolError
+
+try:  # pragma: no cover - exercised only where the speedups extra is installed
+    import orjson as _orjson
+except ImportError:  # pragma: no cover
+    _orjson = None
+
+__all__ = [
+    "MAX_DEPTH",
+    "Push",
+    "Request",
+    "Response",
+    "decode_message",
+    "decode_request",
+    "dumps",
+    "encode_push",
+    "encode_request",
+    "encode_response",
+    "loads",
+    "use_orjson",
+]
+
+MAX_DEPTH: Final = 64
+"""The deepest nesting of arrays and objects accepted from the network."""
+
+_INT_LIMIT: Final = 2**64
+_USE_ORJSON: bool = _orjson is not None
+# A run of 20+ digits can be an integer orjson would silently turn into a float.
+_LONG_DIGITS: Final = re.compile(rb"\d{20,}")
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def use_orjson(enabled: bool) -> bool:
+    """Choose the JSON backend (``True`` needs ``orjson``); returns the previous choice."""
+    global _USE_ORJSON  # noqa: PLW0603 - a process-wide switch, like json's own C speedups
+    previous = _USE_ORJSON
+    if enabled and _orjson is None:
+        raise RuntimeError("orjson is not installed (pip install 'customer-protocol[speedups]')")
+    _USE_ORJSON = enabled
+    return previous
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _parse_int(text: str) -> int:
+    value = int(text)
+    if not -_INT_LIMIT < value < _INT_LIMIT:
+        raise ValueError("integer out of 64-bit range")
+    return value
+
+
+_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int)
+_ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _check(value: Any, depth: int, check_strings: bool) -> None:
+    """Walk a decoded value: nesting depth, and lone surrogates when escapes were present."""
+    if depth > MAX_DEPTH:
+        raise ValueError("nesting too deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if check_strings:
+                key.encode("utf-8")
+            if isinstance(item, dict | list) or (check_strings and isinstance(item, str)):
+                _check(item, depth + 1, check_strings)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict | list) or (check_strings and isinstance(item, str)):
+                _check(item, depth + 1, check_strings)
+    elif isinstance(value, str):
+        value.encode("utf-8")
+
+
+def _depth_bound(text: str | bytes) -> int:
+    """A cheap upper bound of the nesting depth (brackets inside strings count too)."""
+    if isinstance(text, bytes):
+        return text.count(b"[") + text.count(b"{")
+    return text.count("[") + text.count("{")
+
+
+def loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """Parse one JSON document from the network, strictly.
+
+    Raises :class:`RemoteProtocolError` (never anything else) when ``data`` is not acceptable.
+    """
+    raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
+    try:
+        if _USE_ORJSON and (isinstance(raw, str) or not _LONG_DIGITS.search(raw)):
+            value = _orjson.loads(raw)  # type: ignore[union-attr]
+            if _depth_bound(raw) > MAX_DEPTH:
+                _check(value, 0, False)
+            return value
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        value = _DECODER.decode(text)
+        escapes = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
+        if escapes or _depth_bound(text) > MAX_DEPTH:
+            _check(value, 0, escapes)
+        return value
+    except RemoteProtocolError:  # pragma: no cover - nothing above raises it today
+        raise
+    except (ValueError, RecursionError, TypeError, UnicodeError) as exc:
+        # json.JSONDecodeError, orjson.JSONDecodeError and UnicodeDecodeError are ValueErrors.
+        raise RemoteProtocolError(f"malformed JSON: {type(exc).__name__}", raw=raw) from None
+
+
+def dumps(value: Any) -> bytes:
+    """Encode ``value`` as compact UTF-8 JSON."""
+    if _USE_ORJSON:
+        return _orjson.dumps(value)  # type: ignore[union-attr,no-any-return]
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    """A client request as the server reads it (``wire.md`` section 2)."""
+
+    action: str
+    request_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Response:
+    """A server response to one request."""
+
+    request_id: str
+    action: str
+    success: bool
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Push:
+    """A server push. ``request_id`` is set only on the requester's own connection."""
+
+    action: str
+    request_id: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def _envelope(data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
+    message = loads(data)
+    if not isinstance(message, dict):
+        raise RemoteProtocolError("a message must be a JSON object", raw=_raw(data))
+    action = message.get("action")
+    if not isinstance(action, str) or not action:
+        raise RemoteProtocolError("'action' must be a non-empty string", raw=_raw(data))
+    payload = message.get("payload")
+    if payload is None:
+        message["payload"] = {}
+    elif not isinstance(payload, dict):
+        raise RemoteProtocolError("'payload' must be an object", raw=_raw(data))
+    request_id = message.get("request_id")
+    if request_id is not None and not isinstance(request_id, str):
+        raise RemoteProtocolError("'request_id' must be a string", raw=_raw(data))
+    return message
+
+
+def _raw(data: bytes | bytearray | memoryview | str) -> bytes | str:
+    return bytes(data[:200]) if isinstance(data, bytearray | memoryview) else data[:200]
+
+
+def decode_message(data: bytes | bytearray | memoryview | str) -> Response | Push:
+    """Decode one server message into a :class:`Response` or a :class:`Push`.
+
+    A ``ping`` message decodes to a :class:`Push` with action ``"ping"`` (clients ignore it).
+    Raises :class:`RemoteProtocolError` for anything malformed.
+    """
+    message = _envelope(data)
+    kind = message.get("type")
+    request_id = message.get("request_id") or None
+    if kind == "response":
+        success = message.get("success")
+        if not isinstance(success, bool):
+            raise RemoteProtocolError("'success' must be a boolean", raw=_raw(data))
+        if request_id is None:
+            raise RemoteProtocolError("a response needs a 'request_id'", raw=_raw(data))
+        return Response(
+            request_id=request_id,
+            action=message["action"],
+            success=success,
+            payload=message["payload"],
+        )
+    if kind == "push" or (kind is None and message["action"] == "ping"):
+        return Push(action=message["action"], request_id=request_id, payload=message["payload"])
+    raise RemoteProtocolError("'type' must be 'response' or 'push'", raw=_raw(data))
+
+
+def decode_request(data: bytes | bytearray | memoryview | str) -> Request:
+    """Decode one client request (the server's side of the envelope)."""
+    message = _envelope(data)
+    return Request(
+        action=message["action"],
+        request_id=message.get("request_id") or None,
+        payload=message["payload"],
+    )
+
+
+def encode_request(request_id: str | None, action: str, payload: Mapping[str, Any] | None) -> bytes:
+    """Encode a client request; ``payload=None`` leaves the key out."""
+    message: dict[str, Any] = {"action": action}
+    if request_id is not None:
+        message = {"request_id": request_id, "action": action}
+    if payload is not None:
+        message["payload"] = payload
+    return dumps(message)
+
+
+def encode_response(
+    request_id: str, action: str, payload: Mapping[str, Any], *, success: bool = True
+) -> bytes:
+    """Encode a server response."""
+    return dumps(
+        {
+            "request_id": request_id,
+            "action": action,
+            "type": "response",
+            "success": success,
+            "payload": payload,
+        }
+    )
+
+
+def encode_push(action: str, payload: Mapping[str, Any], *, request_id: str | None = None) -> bytes:
+    """Encode a server push; ``request_id`` only for the requester's own connection."""
+    if request_id is None:
+        return dumps({"action": action, "type": "push", "payload": payload})
+    return dumps({"request_id": request_id, "action": action, "type": "push", "payload": payload})
