@@ -60,7 +60,7 @@ class CustomerSDKError(Exception):
         self,
         message: str = "",
         *,
-        type: str | None = None,  # noqa: A002 - the wire name
+        type: str | None = None,
         data: Any = None,
     ) -> None:
         super().__init__(message)
@@ -148,7 +148,7 @@ _BY_CODE: dict[ErrorCode, type[CustomerSDKError]] = {
 
 
 def error_from_code(
-    code: ErrorCode | str, message: str = "", *, type: str | None = None, data: Any = None  # noqa: A002
+    code: ErrorCode | str, message: str = "", *, type: str | None = None, data: Any = None
 ) -> CustomerSDKError:
     """Build the exception class that belongs to ``code``."""
     return _BY_CODE[ErrorCode(code)](message, type=type, data=data)
