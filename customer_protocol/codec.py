@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from .errors import RemoteProtocolError
 
+_orjson: Any
 try:  # pragma: no cover - exercised only where the speedups extra is installed
     import orjson as _orjson
 except ImportError:  # pragma: no cover
@@ -108,7 +109,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
     try:
         if _USE_ORJSON and (isinstance(raw, str) or not _LONG_DIGITS.search(raw)):
-            value = _orjson.loads(raw)  # type: ignore[union-attr]
+            value = _orjson.loads(raw)
             if _depth_bound(raw) > MAX_DEPTH:
                 _check(value, 0, False)
             return value
@@ -128,7 +129,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 def dumps(value: Any) -> bytes:
     """Encode ``value`` as compact UTF-8 JSON."""
     if _USE_ORJSON:
-        return _orjson.dumps(value)  # type: ignore[union-attr,no-any-return]
+        return _orjson.dumps(value)  # type: ignore[no-any-return]
     return _ENCODER.encode(value).encode("utf-8")
 
 

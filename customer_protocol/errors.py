@@ -75,7 +75,8 @@ class CustomerSDKError(Exception):
         return f"{text} [{self.code.value}]"
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(code={self.code.value!r}, type={self.type!r}, message={self.message!r})"
+        name = type(self).__name__
+        return f"{name}(code={self.code.value!r}, type={self.type!r}, message={self.message!r})"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, CustomerSDKError):
