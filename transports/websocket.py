@@ -1,0 +1,666 @@
+"""The RTM WebSocket transport: wsproto, client and server roles, sans-IO.
+
+Both roles implement :class:`transports.base.ByteTransport`. The driver loop is the same for
+both::
+
+    transport = WebSocketClient(host="api.chat.io", license_id=123, bh=make_bh(random.random))
+    sock.sendall(transport.data_to_send())          # the opening handshake
+    while True:
+        data = sock.recv(65536)                     # b"" at end of stream
+        transport.receive_data(data)
+        for event in transport.events():            # Opened, Message, Pong, Closed
+            ...                                     # may call send_message(), close(), ...
+        sock.sendall(transport.data_to_send())      # pongs, close replies, your messages
+        if transport.state is WebSocketState.CLOSED:
+            sock.close()
+            break
+
+Conventions:
+
+* **End of stream** is ``receive_data(b"")``. If the closing handshake had not completed, it
+  yields ``Closed(code=1006)`` (``error=HandshakeRejected(status_code=0)`` before the opening
+  handshake completed).
+* **Bad input never raises.** Oversized, binary, non-UTF-8 or malformed input queues a close
+  frame with the matching code and yields one ``Closed(code=..., error=<TransportError>)``;
+  every later input is ignored. A rejected opening handshake yields
+  ``Closed(code=1006, error=HandshakeRejected(status_code=...))``.
+* **Closed is reported exactly once**; then write :meth:`data_to_send` one last time (it may
+  hold the close reply or the HTTP error response) and close the socket.
+* **Pings are answered automatically** (the pong is in :meth:`data_to_send`). Every pong
+  received, asked for or not, yields a :class:`~transports.base.Pong`.
+* **Sending after close is a no-op** (the ``Closed`` event tells the caller why);
+  sending before the opening handshake completed raises :class:`NotOpenError`.
+
+wsproto itself enforces no message size limit and never answers pings or errors; this module
+does. It counts message bytes as fragments arrive, checks the length a pending frame header
+announces (so a header claiming 2**62 bytes fails at once), and feeds wsproto at most about
+``max_message_size`` bytes at a time, so no more than that is ever buffered.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import h11
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.events import Pong as WsPong
+from wsproto.utilities import RemoteProtocolError
+
+from transports.base import (
+    CloseCode,
+    Closed,
+    HandshakeRejected,
+    InvalidPayload,
+    Message,
+    MessageTooBig,
+    Opened,
+    Pong,
+    ProtocolViolation,
+    TransportError,
+    TransportEvent,
+    UnsupportedData,
+)
+
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "RTM_PATH",
+    "NotOpenError",
+    "WebSocketClient",
+    "WebSocketServer",
+    "WebSocketState",
+    "make_bh",
+    "rtm_target",
+]
+
+#: The path of the RTM endpoint (``spec/wire.md`` section 1).
+RTM_PATH = "/customer/v0.3/rtm/ws"
+
+#: Default limit on one complete inbound message, in bytes.
+DEFAULT_MAX_MESSAGE_SIZE = 1 << 20
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_BH_DIGITS = 10  # 36**10 < 2**53: every digit comes from the float's mantissa
+
+# Close codes a local endpoint may put in a close frame (RFC 6455 section 7.4; those wsproto's
+# parser accepts), plus 3000-4999.
+_SENDABLE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013})
+
+_ABNORMAL = CloseCode.ABNORMAL
+
+
+class NotOpenError(RuntimeError):
+    """Raised by ``send_message``/``send_ping`` before the opening handshake completed.
+
+    Wait for the :class:`~transports.base.Opened` event before sending.
+    """
+
+
+class WebSocketState(Enum):
+    """Where a :class:`WebSocketClient` or :class:`WebSocketServer` stands."""
+
+    #: The opening handshake is in progress; nothing can be sent yet.
+    CONNECTING = "connecting"
+    #: Messages flow both ways.
+    OPEN = "open"
+    #: We sent a close frame and wait for the peer's; messages still arrive.
+    CLOSING = "closing"
+    #: :class:`~transports.base.Closed` was reported; write data_to_send() and close the socket.
+    CLOSED = "closed"
+
+
+_CONNECTING = WebSocketState.CONNECTING
+_OPEN = WebSocketState.OPEN
+_CLOSING = WebSocketState.CLOSING
+_CLOSED = WebSocketState.CLOSED
+
+
+def make_bh(rng: Callable[[], float]) -> str:
+    """Build a ``bh`` load-balancer parameter (10 base-36 digits) from ``rng()`` in [0, 1).
+
+    Pass e.g. ``random.random``; the transport itself never draws randomness.
+    """
+    value = rng()
+    if not 0.0 <= value < 1.0:
+        raise ValueError(f"rng() must return a float in [0, 1), got {value!r}")
+    number = int(value * 36**_BH_DIGITS)
+    digits = []
+    for _ in range(_BH_DIGITS):
+        number, digit = divmod(number, 36)
+        digits.append(_BASE36[digit])
+    return "".join(reversed(digits))
+
+
+def rtm_target(*, license_id: int, bh: str = "", path_prefix: str = "") -> str:
+    """Return the request target of the RTM opening handshake.
+
+    ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>``; an empty ``bh`` is left
+    out. Raises :class:`ValueError` for a non-positive ``license_id``, a ``bh`` that is not
+    lower-case base 36, or a ``path_prefix`` that does not start with ``/``.
+    """
+    if isinstance(license_id, bool) or not isinstance(license_id, int) or license_id <= 0:
+        raise ValueError(f"license_id must be a positive int, got {license_id!r}")
+    if bh and not all(char in _BASE36 for char in bh):
+        raise ValueError(f"bh must be lower-case base 36, got {bh!r}")
+    prefix = path_prefix.rstrip("/")
+    if prefix and (not prefix.startswith("/") or "?" in prefix or "#" in prefix):
+        raise ValueError(f"path_prefix must be a path starting with '/', got {path_prefix!r}")
+    target = f"{prefix}{RTM_PATH}?license_id={license_id}"
+    return f"{target}&bh={bh}" if bh else target
+
+
+def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in headers
+    )
+
+
+class _WebSocketEndpoint:
+    """What both roles share: the open connection's framing, closing and queues."""
+
+    __slots__ = (
+        "_chunk",
+        "_conn",
+        "_decoder",
+        "_events",
+        "_max",
+        "_out",
+        "_parts",
+        "_size",
+        "_state",
+        "target",
+    )
+
+    def __init__(self, max_message_size: int) -> None:
+        if isinstance(max_message_size, bool) or max_message_size < 1:
+            raise ValueError(f"max_message_size must be >= 1, got {max_message_size!r}")
+        self._max = max_message_size
+        # Never hand wsproto more than this at once: it buffers and decodes whatever it gets.
+        self._chunk = max(max_message_size, 1 << 16)
+        self._state = _CONNECTING
+        self._conn: Connection | None = None
+        self._decoder: Any = None  # wsproto's frame decoder, to read pending frame headers
+        self._events: list[TransportEvent] = []
+        self._out: list[bytes] = []
+        self._parts: list[bytes] = []  # fragments of the message being reassembled
+        self._size = 0  # bytes in _parts
+        #: The request target of the opening handshake.
+        self.target = ""
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> WebSocketState:
+        """The connection state; :attr:`WebSocketState.CLOSED` once Closed was reported."""
+        return self._state
+
+    @property
+    def max_message_size(self) -> int:
+        """The largest inbound message accepted, in bytes."""
+        return self._max
+
+    def receive_data(self, data: bytes) -> None:
+        """Feed bytes read from the socket; ``b""`` means the peer closed the stream.
+
+        Never raises for bad input. Then drain :meth:`events` and write :meth:`data_to_send`.
+        Input after :class:`~transports.base.Closed` is ignored.
+        """
+        state = self._state
+        if state is _OPEN or state is _CLOSING:
+            if not data:
+                self._finish(Closed(code=_ABNORMAL))
+                return
+            conn = self._conn
+            assert conn is not None
+            chunk = self._chunk
+            if len(data) <= chunk:
+                conn.receive_data(data)
+                self._drain(conn)
+                return
+            for start in range(0, len(data), chunk):
+                conn.receive_data(data[start : start + chunk])
+                self._drain(conn)
+                if self._state is _CLOSED:
+                    return
+        elif state is _CONNECTING:
+            if data:
+                self._receive_handshake(data)
+            else:
+                message = "the stream ended before the opening handshake completed"
+                error = HandshakeRejected(message, status_code=0)
+                self._finish(Closed(code=_ABNORMAL, reason=message, error=error))
+
+    def events(self) -> Iterator[TransportEvent]:
+        """Return (and forget) every event since the last call, oldest first.
+
+        After a :class:`~transports.base.Closed` event nothing else will ever be reported.
+        """
+        events = self._events
+        self._events = []
+        return iter(events)
+
+    def data_to_send(self) -> bytes:
+        """Return (and forget) the bytes to write to the socket now; may be ``b""``.
+
+        Call it after every :meth:`receive_data` and every send/close call, and write the
+        bytes in order.
+        """
+        out = self._out
+        if not out:
+            return b""
+        self._out = []
+        return b"".join(out)
+
+    def send_message(self, data: bytes) -> None:
+        """Queue ``data`` (one complete UTF-8 JSON document) as a text message.
+
+        Then call :meth:`data_to_send` and write the bytes. A no-op once the connection is
+        closing or closed. Raises :class:`NotOpenError` before :class:`Opened`, and
+        :class:`UnicodeDecodeError` (a :class:`ValueError`) if ``data`` is not UTF-8.
+        """
+        state = self._state
+        if state is _OPEN:
+            assert self._conn is not None
+            self._out.append(self._conn.send(TextMessage(data=data.decode("utf-8"))))
+        elif state is _CONNECTING:
+            raise NotOpenError("cannot send a message before the opening handshake completed")
+
+    def send_ping(self, payload: bytes = b"") -> None:
+        """Queue a ping (keepalive); a :class:`~transports.base.Pong` event reports the answer.
+
+        Then call :meth:`data_to_send` and write the bytes. ``payload`` is at most 125 bytes
+        (:class:`ValueError` otherwise). A no-op once closing or closed; raises
+        :class:`NotOpenError` before :class:`Opened`.
+        """
+        if len(payload) > 125:
+            raise ValueError("a ping payload is at most 125 bytes")
+        state = self._state
+        if state is _OPEN:
+            assert self._conn is not None
+            self._out.append(self._conn.send(Ping(payload=bytes(payload))))
+        elif state is _CONNECTING:
+            raise NotOpenError("cannot ping before the opening handshake completed")
+
+    def close(self, code: int = CloseCode.NORMAL, reason: str = "") -> None:
+        """Start the closing handshake; idempotent.
+
+        Then call :meth:`data_to_send`, write the bytes, and keep feeding
+        :meth:`receive_data` until :class:`Closed` arrives (with the code the peer echoed), or
+        give up and feed ``b""``. Before the opening handshake completed, nothing is sent: the
+        connection is abandoned and ``Closed(code=1006)`` is reported at once. ``code`` must
+        be one a peer may send (1000-1003, 1007-1013, 3000-4999), else :class:`ValueError`.
+        """
+        if code not in _SENDABLE_CODES and not 3000 <= code <= 4999:
+            raise ValueError(f"close code {code} cannot be sent in a close frame")
+        state = self._state
+        if state is _OPEN:
+            assert self._conn is not None
+            self._out.append(self._conn.send(CloseConnection(code=code, reason=reason)))
+            self._state = _CLOSING
+        elif state is _CONNECTING:
+            self._finish(Closed(code=_ABNORMAL, reason=reason))
+
+    # -- framing (hot path) -------------------------------------------------------------------
+
+    def _drain(self, conn: Connection) -> None:
+        """Turn every pending wsproto event into ours; must run after every receive_data."""
+        append = self._events.append
+        limit = self._max
+        for event in conn.events():
+            if type(event) is TextMessage:
+                data = event.data.encode("utf-8")
+                if event.message_finished and not self._parts:
+                    if len(data) > limit:
+                        self._fail(MessageTooBig(f"message of {len(data)} bytes > {limit}"))
+                        return
+                    append(Message(data=data))
+                    continue
+                size = self._size + len(data)
+                if size > limit:
+                    self._fail(MessageTooBig(f"message of over {limit} bytes"))
+                    return
+                self._parts.append(data)
+                if event.message_finished:
+                    append(Message(data=b"".join(self._parts)))
+                    self._parts = []
+                    size = 0
+                self._size = size
+            elif type(event) is Ping:
+                self._out.append(conn.send(event.response()))
+            elif type(event) is WsPong:
+                append(Pong(payload=event.payload))
+            elif type(event) is CloseConnection:
+                self._on_close(conn, event)
+                return
+            elif type(event) is BytesMessage:
+                self._fail(UnsupportedData("binary messages are not supported"))
+                return
+        self._check_pending_header()
+
+    def _check_pending_header(self) -> None:
+        """Fail now if the frame wsproto is in the middle of announces too many bytes."""
+        decoder = self._decoder
+        if decoder is None:
+            return
+        header = decoder.header
+        if header is None or header.opcode.iscontrol():
+            return
+        announced = self._size + header.payload_len - decoder.payload_consumed
+        if announced > self._max:
+            if header.opcode == 2:  # BINARY: report the more fundamental problem
+                self._fail(UnsupportedData("binary messages are not supported"))
+            else:
+                self._fail(MessageTooBig(f"frame header announces over {self._max} bytes"))
+
+    def _on_close(self, conn: Connection, event: CloseConnection) -> None:
+        ws_state = conn.state
+        if ws_state is ConnectionState.REMOTE_CLOSING:  # the peer starts the closing handshake
+            self._out.append(conn.send(event.response()))
+            self._finish(Closed(code=int(event.code), reason=event.reason or ""))
+        elif ws_state is ConnectionState.CLOSED:  # the peer answers our close
+            self._finish(Closed(code=int(event.code), reason=event.reason or ""))
+        elif event.code == CloseCode.INVALID_PAYLOAD:  # wsproto reports a ParseFailed this way
+            self._fail(InvalidPayload(event.reason or "invalid UTF-8"))
+        else:
+            self._fail(ProtocolViolation(event.reason or "protocol error"))
+
+    def _fail(self, error: TransportError) -> None:
+        """Queue a close frame for ``error`` (unless we already sent one) and report Closed."""
+        if self._state is _OPEN:
+            assert self._conn is not None
+            self._out.append(
+                self._conn.send(CloseConnection(code=error.close_code, reason=error.message))
+            )
+        self._finish(Closed(code=error.close_code, reason=error.message, error=error))
+
+    def _finish(self, closed: Closed) -> None:
+        self._state = _CLOSED
+        self._parts = []
+        self._size = 0
+        self._decoder = None
+        self._events.append(closed)
+
+    def _open(self, conn: Connection, opened: Opened) -> None:
+        """Switch to the open state over wsproto's ``conn`` and process what it holds."""
+        self._conn = conn
+        proto = getattr(conn, "_proto", None)
+        decoder = getattr(proto, "_frame_decoder", None)
+        # Reading the pending header relies on wsproto internals; without them, counting the
+        # fragments as they arrive still enforces the limit.
+        if hasattr(decoder, "header") and hasattr(decoder, "payload_consumed"):
+            self._decoder = decoder
+        self._state = _OPEN
+        self._events.append(opened)
+        self._drain(conn)
+
+    def _receive_handshake(self, data: bytes) -> None:
+        raise NotImplementedError
+
+
+class WebSocketClient(_WebSocketEndpoint):
+    """The client role: opens ``{path_prefix}/customer/v0.3/rtm/ws?license_id=..&bh=..``.
+
+    The opening handshake is queued by the constructor: call :meth:`data_to_send` right away
+    and write it, then feed the response to :meth:`receive_data`. An accepted handshake yields
+    ``Opened(target=<request target>, headers=<response headers>)``; any other response yields
+    ``Closed(code=1006, error=HandshakeRejected(status_code=<HTTP status>))``.
+
+    ``host`` is the Host header (``"api.chat.io"`` or ``"127.0.0.1:8080"``); ``bh`` a random
+    base-36 string (see :func:`make_bh`; ``""`` leaves it out); ``origin`` an optional Origin
+    header. Invalid arguments raise :class:`ValueError`.
+    """
+
+    __slots__ = ("_ws",)
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        license_id: int,
+        bh: str,
+        origin: str | None = None,
+        extra_headers: Sequence[tuple[str, str]] = (),
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        path_prefix: str = "",
+    ) -> None:
+        super().__init__(max_message_size)
+        self.target = rtm_target(license_id=license_id, bh=bh, path_prefix=path_prefix)
+        headers = [("Origin", origin)] if origin is not None else []
+        headers.extend(extra_headers)
+        self._ws = WSConnection(ConnectionType.CLIENT)
+        try:
+            request = Request(
+                host=host,
+                target=self.target,
+                extra_headers=[(n.encode("latin-1"), v.encode("latin-1")) for n, v in headers],
+            )
+            self._out.append(self._ws.send(request))
+        except (h11.LocalProtocolError, UnicodeError) as exc:
+            raise ValueError(f"invalid host or header: {exc}") from exc
+
+    def _receive_handshake(self, data: bytes) -> None:
+        ws = self._ws
+        try:
+            ws.receive_data(data)
+            # Only the handshake's events: the frames after the 101 stay for _drain().
+            events = list(ws.handshake.events())
+        except RemoteProtocolError as exc:
+            self._reject(HandshakeRejected(f"invalid handshake response: {exc}", status_code=0))
+            return
+        for event in events:
+            if isinstance(event, AcceptConnection):
+                conn = ws.connection
+                assert conn is not None
+                headers = _str_headers(event.extra_headers)
+                self._open(conn, Opened(target=self.target, headers=headers))
+                return
+            if isinstance(event, RejectConnection):
+                status = event.status_code
+                message = f"the server answered HTTP {status} instead of 101"
+                self._reject(HandshakeRejected(message, status_code=status))
+                return
+
+    def _reject(self, error: HandshakeRejected) -> None:
+        self._finish(Closed(code=_ABNORMAL, reason=error.message, error=error))
+
+
+class WebSocketServer(_WebSocketEndpoint):
+    """The server role: accepts ``GET /customer/v0.3/rtm/ws?license_id=<positive int>``.
+
+    Feed the client's bytes to :meth:`receive_data` (the HTTP request is parsed here), or
+    build the server with :meth:`from_upgrade_request` when the request was parsed elsewhere.
+    An acceptable request queues the 101 response and yields
+    ``Opened(target=<request target>, headers=<request headers, lower-case names>)``.
+    Otherwise an HTTP error response is queued and
+    ``Closed(code=1006, error=HandshakeRejected(status_code=...))`` is reported: 404 for
+    another path, 400 for a missing or invalid ``license_id`` or a malformed upgrade, 405 for
+    another method, 426 for a request that is not a WebSocket upgrade or has another
+    ``Sec-WebSocket-Version``. In both cases, write :meth:`data_to_send`.
+    """
+
+    __slots__ = ("_h11", "_request")
+
+    def __init__(self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+        super().__init__(max_message_size)
+        self._h11 = h11.Connection(h11.SERVER)
+        self._request: list[tuple[bytes, bytes]] | None = None
+
+    @classmethod
+    def from_upgrade_request(
+        cls,
+        target: str | bytes,
+        headers: Sequence[tuple[bytes | str, bytes | str]],
+        trailing_data: bytes = b"",
+        *,
+        method: str | bytes = "GET",
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> WebSocketServer:
+        """Start the server role from a request an HTTP parser (e.g. h11) already read.
+
+        ``trailing_data`` is what the parser read past the request (h11:
+        ``conn.trailing_data[0]`` once it returned ``PAUSED``). The returned server has
+        already accepted or rejected the request: drain :meth:`events`, write
+        :meth:`data_to_send`, then go on feeding :meth:`receive_data` with the socket's bytes.
+        """
+        server = cls(max_message_size=max_message_size)
+        raw_target = target.encode("ascii") if isinstance(target, str) else target
+        raw_method = method.encode("ascii") if isinstance(method, str) else method
+        raw_headers = [
+            (
+                (name.encode("latin-1") if isinstance(name, str) else name).lower(),
+                value.encode("latin-1") if isinstance(value, str) else value,
+            )
+            for name, value in headers
+        ]
+        server._start(raw_method, raw_target, raw_headers, trailing_data)
+        return server
+
+    def _receive_handshake(self, data: bytes) -> None:
+        conn = self._h11
+        conn.receive_data(data)
+        while True:
+            try:
+                event = conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                self._reject(exc.error_status_hint, f"malformed HTTP request: {exc}")
+                return
+            if event is h11.NEED_DATA:
+                return
+            if isinstance(event, h11.Request):
+                target = event.target
+                headers = list(event.headers)
+                if self._reject_bad_request(event.method, target, headers):
+                    return
+                self.target = target.decode("ascii")
+                self._request = headers
+            elif event is h11.PAUSED:
+                # A valid upgrade request always has an Upgrade header, so h11 pauses after it.
+                assert self._request is not None
+                self._accept(self.target.encode("ascii"), self._request, conn.trailing_data[0])
+                return
+
+    def _start(
+        self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]], trailing: bytes
+    ) -> None:
+        if self._reject_bad_request(method, target, headers):
+            return
+        try:
+            self.target = target.decode("ascii")
+        except UnicodeDecodeError:
+            self._reject(400, "the request target is not ASCII")
+            return
+        self._accept(target, headers, trailing)
+
+    def _reject_bad_request(
+        self, method: bytes, target: bytes, headers: list[tuple[bytes, bytes]]
+    ) -> bool:
+        """Reject the request (and return True) unless it is an RTM WebSocket upgrade."""
+        try:
+            parts = urlsplit(target.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            self._reject(400, "the request target is not a valid URL")
+            return True
+        if parts.path != RTM_PATH:
+            self._reject(404, f"no such endpoint; RTM is at {RTM_PATH}")
+            return True
+        values = parse_qs(parts.query, keep_blank_values=True).get("license_id", [])
+        if len(values) != 1 or not values[0].isascii() or not values[0].isdigit():
+            self._reject(400, "license_id must be given once, as a positive integer")
+            return True
+        if int(values[0]) <= 0:
+            self._reject(400, "license_id must be a positive integer")
+            return True
+        if method != b"GET":
+            self._reject(405, "the RTM endpoint only accepts GET", [(b"Allow", b"GET")])
+            return True
+        fields: dict[bytes, bytes] = {}
+        for name, value in headers:
+            name = name.lower()
+            fields[name] = fields[name] + b", " + value if name in fields else value
+        if fields.get(b"upgrade", b"").strip().lower() != b"websocket":
+            self._reject(
+                426,
+                "the RTM endpoint speaks WebSocket only",
+                [(b"Upgrade", b"websocket"), (b"Sec-WebSocket-Version", b"13")],
+            )
+            return True
+        tokens = [token.strip().lower() for token in fields.get(b"connection", b"").split(b",")]
+        if b"upgrade" not in tokens:
+            self._reject(400, "a WebSocket upgrade needs 'Connection: Upgrade'")
+            return True
+        version = fields.get(b"sec-websocket-version")
+        if version is None:
+            self._reject(400, "missing Sec-WebSocket-Version")
+            return True
+        if version.strip() != b"13":
+            self._reject(
+                426, "unsupported Sec-WebSocket-Version", [(b"Sec-WebSocket-Version", b"13")]
+            )
+            return True
+        try:
+            key_ok = len(base64.b64decode(fields.get(b"sec-websocket-key", b""), validate=True))
+        except binascii.Error:
+            key_ok = 0
+        if key_ok != 16:
+            self._reject(400, "missing or invalid Sec-WebSocket-Key")
+            return True
+        if not fields.get(b"host"):
+            self._reject(400, "missing Host header")
+            return True
+        return False
+
+    def _accept(self, target: bytes, headers: list[tuple[bytes, bytes]], trailing: bytes) -> None:
+        ws = WSConnection(ConnectionType.SERVER)
+        try:
+            ws.initiate_upgrade_connection(headers, target)
+            for _ in ws.handshake.events():
+                pass  # the Request event: already validated above
+            response = ws.send(AcceptConnection())
+        except RemoteProtocolError as exc:
+            hint = exc.event_hint
+            status = hint.status_code if isinstance(hint, RejectConnection) else 400
+            self._reject(status, f"invalid WebSocket upgrade: {exc}")
+            return
+        except (h11.ProtocolError, UnicodeError) as exc:
+            self._reject(400, f"invalid WebSocket upgrade: {exc}")
+            return
+        conn = ws.connection
+        assert conn is not None
+        self._request = None
+        self._out.append(response)
+        self._open(conn, Opened(target=self.target, headers=_str_headers(headers)))
+        if trailing and self._state is not _CLOSED:
+            self.receive_data(trailing)
+
+    def _reject(self, status: int, message: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
+        """Queue an HTTP error response and report the handshake as rejected."""
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = "Error"
+        body = f"{status} {phrase}: {message}\n".encode()
+        head = [
+            f"HTTP/1.1 {status} {phrase}".encode("ascii"),
+            b"Content-Type: text/plain; charset=utf-8",
+            b"Content-Length: %d" % len(body),
+            b"Connection: close",
+        ]
+        head.extend(name + b": " + value for name, value in extra)
+        self._out.append(b"\r\n".join(head) + b"\r\n\r\n" + body)
+        error = HandshakeRejected(message, status_code=status)
+        self._finish(Closed(code=_ABNORMAL, reason=message, error=error))
