@@ -1,0 +1,353 @@
+"""The accounts token flow of ``wire.md`` section 7 over :mod:`transports.http`, both roles.
+
+Client side, two requests (each sent with ``HTTPClientConnection.send_request``):
+
+1. :func:`build_customer_code_request` → ``POST {prefix}/customer/`` with the app access token;
+   decode the answer with :func:`decode_customer_code_response` → :class:`CustomerCode`.
+   Keep ``customer_id`` / ``customer_key`` to get the same customer back next time.
+2. :func:`build_customer_token_request` with that code → ``POST {prefix}/customer/token``;
+   decode with :func:`decode_customer_token_response` → :class:`CustomerToken`.
+
+There is no refresh token: renew by repeating both steps with the kept identity. A 4xx answer
+raises ``AuthenticationError``, a 5xx ``RequestFailedError``, a malformed body
+``RemoteProtocolError`` (without the body attached: it may hold secrets).
+
+Server side: :func:`parse_customer_code_request` and :func:`parse_customer_token_request`
+decode a ``RequestReceived`` or raise the ``HTTPRequestError`` to answer with; answer success
+with ``send_json(200, result.to_json())``.
+
+Access tokens, customer keys, codes and client secrets never appear in reprs or messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from customer_protocol.codec import loads
+from customer_protocol.errors import (
+    AuthenticationError,
+    InvalidArgumentsError,
+    RemoteProtocolError,
+    RequestFailedError,
+)
+
+from .http import (
+    BadRequest,
+    HTTPRequest,
+    NotFound,
+    RequestReceived,
+    ResponseReceived,
+    bearer_token,
+    check_credential,
+    check_host,
+    parse_form,
+    require_method,
+)
+
+__all__ = [
+    "CODE_PATH",
+    "TOKEN_PATH",
+    "CustomerCode",
+    "CustomerCodeRequest",
+    "CustomerToken",
+    "CustomerTokenRequest",
+    "build_customer_code_request",
+    "build_customer_token_request",
+    "decode_customer_code_response",
+    "decode_customer_token_response",
+    "parse_customer_code_request",
+    "parse_customer_token_request",
+]
+
+CODE_PATH = "/customer/"
+"""The path of step 1 (below the accounts base URL's path prefix)."""
+TOKEN_PATH = "/customer/token"
+"""The path of step 2."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerCode:
+    """The answer of step 1. ``code`` and ``customer_key`` are secret (hidden in the repr)."""
+
+    code: str = field(repr=False)
+    customer_id: str
+    customer_key: str = field(repr=False)
+    state: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The response body a server sends (``send_json(200, code.to_json())``)."""
+        return {
+            "code": self.code,
+            "customer_id": self.customer_id,
+            "customer_key": self.customer_key,
+            "state": self.state,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerToken:
+    """The answer of step 2. ``access_token`` is secret (hidden in the repr).
+
+    ``login.token`` is ``f"{token_type} {access_token}"``; ``expires_in`` is in seconds.
+    """
+
+    access_token: str = field(repr=False)
+    expires_in: int
+    token_type: str = "Bearer"
+
+    def to_json(self) -> dict[str, Any]:
+        """The response body a server sends."""
+        return {
+            "access_token": self.access_token,
+            "expires_in": self.expires_in,
+            "token_type": self.token_type,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerCodeRequest:
+    """Step 1 as the server reads it. Secrets are hidden in the repr."""
+
+    app_access_token: str = field(repr=False)
+    client_id: str
+    redirect_uri: str
+    customer_id: str | None = None
+    customer_key: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerTokenRequest:
+    """Step 2 as the server reads it. Secrets are hidden in the repr."""
+
+    code: str = field(repr=False)
+    client_id: str
+    client_secret: str = field(repr=False)
+    redirect_uri: str
+
+
+def _form_request(
+    host: str, target: str, fields: Mapping[str, str], token: str | None
+) -> HTTPRequest:
+    check_host(host)
+    body = urlencode(dict(fields)).encode("ascii")
+    headers: list[tuple[str, str]] = [("Host", host)]
+    if token is not None:
+        headers.append(("Authorization", f"Bearer {token}"))
+    headers += [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("Accept", "application/json"),
+        ("Content-Length", str(len(body))),
+    ]
+    return HTTPRequest(method="POST", target=target, headers=tuple(headers), body=body)
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+        raise InvalidArgumentsError("prefix must start with '/' and not end with '/'")
+
+
+def _check_field(name: str, value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidArgumentsError(f"{name} must be a non-empty string")
+
+
+def build_customer_code_request(
+    *,
+    host: str,
+    app_access_token: str,
+    client_id: str,
+    redirect_uri: str,
+    customer_id: str | None = None,
+    customer_key: str | None = None,
+    prefix: str = "",
+) -> HTTPRequest:
+    """Build step 1: ``POST {prefix}/customer/`` (form-urlencoded, app token as Bearer).
+
+    Pass both ``customer_id`` and ``customer_key`` to get an existing customer back. Send the
+    request, then decode the answer with :func:`decode_customer_code_response`.
+    """
+    _check_prefix(prefix)
+    check_credential("app_access_token", app_access_token)
+    _check_field("client_id", client_id)
+    _check_field("redirect_uri", redirect_uri)
+    if (customer_id is None) != (customer_key is None):
+        raise InvalidArgumentsError("pass both customer_id and customer_key, or neither")
+    fields = {"client_id": client_id, "response_type": "code", "redirect_uri": redirect_uri}
+    if customer_id is not None and customer_key is not None:
+        _check_field("customer_id", customer_id)
+        _check_field("customer_key", customer_key)
+        fields |= {"customer_id": customer_id, "customer_key": customer_key}
+    return _form_request(host, prefix + CODE_PATH, fields, app_access_token)
+
+
+def build_customer_token_request(
+    *,
+    host: str,
+    code: str,
+    client_id: str,
+    client_secret: str,
+    redirect_uri: str,
+    prefix: str = "",
+) -> HTTPRequest:
+    """Build step 2: ``POST {prefix}/customer/token`` exchanging ``code`` for an access token.
+
+    Send the request, then decode the answer with :func:`decode_customer_token_response`.
+    """
+    _check_prefix(prefix)
+    for name, value in (
+        ("code", code),
+        ("client_id", client_id),
+        ("client_secret", client_secret),
+        ("redirect_uri", redirect_uri),
+    ):
+        _check_field(name, value)
+    fields = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "redirect_uri": redirect_uri,
+    }
+    return _form_request(host, prefix + TOKEN_PATH, fields, None)
+
+
+def _error_message(body: bytes) -> tuple[str | None, str]:
+    """The (type, message) of an accounts error body: ``{"error": {...}}`` or OAuth style."""
+    try:
+        document = loads(body)
+    except RemoteProtocolError:
+        return None, ""
+    if not isinstance(document, dict):
+        return None, ""
+    error = document.get("error")
+    if isinstance(error, dict):
+        kind, message = error.get("type"), error.get("message")
+    else:
+        kind, message = error, document.get("error_description")
+    return (
+        kind if isinstance(kind, str) else None,
+        message if isinstance(message, str) else "",
+    )
+
+
+def _json_object(response: ResponseReceived) -> dict[str, Any]:
+    if response.status >= 400:
+        kind, message = _error_message(response.body)
+        message = message or f"HTTP {response.status} {response.reason}".strip()
+        if response.status < 500:
+            raise AuthenticationError(message, type=kind or "authentication")
+        raise RequestFailedError(message, type=kind or "internal")
+    if not 200 <= response.status < 300:
+        raise RemoteProtocolError(f"unexpected HTTP status {response.status}")
+    try:
+        document = loads(response.body)
+    except RemoteProtocolError:
+        raise RemoteProtocolError("the accounts answer is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise RemoteProtocolError("the accounts answer must be a JSON object")
+    return document
+
+
+def _string(document: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+    value = document.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise RemoteProtocolError(f"the accounts answer needs a string {name!r}")
+    return value
+
+
+def decode_customer_code_response(response: ResponseReceived) -> CustomerCode:
+    """Decode step 1's answer ``{code, customer_id, customer_key, state}``, or raise.
+
+    4xx raises ``AuthenticationError``, 5xx ``RequestFailedError``, a malformed body
+    ``RemoteProtocolError``. Then send step 2 (:func:`build_customer_token_request`).
+    """
+    document = _json_object(response)
+    return CustomerCode(
+        code=_string(document, "code"),
+        customer_id=_string(document, "customer_id"),
+        customer_key=_string(document, "customer_key"),
+        state=_string(document, "state", required=False),
+    )
+
+
+def decode_customer_token_response(response: ResponseReceived) -> CustomerToken:
+    """Decode step 2's answer ``{access_token, expires_in, token_type}``, or raise.
+
+    Errors as in :func:`decode_customer_code_response`; ``expires_in`` must be a non-negative
+    integer; a missing ``token_type`` is ``"Bearer"``.
+    """
+    document = _json_object(response)
+    expires_in = document.get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0:
+        raise RemoteProtocolError("the accounts answer needs an integer 'expires_in'")
+    return CustomerToken(
+        access_token=_string(document, "access_token"),
+        expires_in=expires_in,
+        token_type=_string(document, "token_type", required=False) or "Bearer",
+    )
+
+
+def _path_below(request: RequestReceived, prefix: str, path: str) -> None:
+    if request.path != prefix + path:
+        raise NotFound("no such endpoint")
+    require_method(request, "POST")
+
+
+def _required(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name)
+    if not value:
+        raise BadRequest(f"missing form field {name!r}")
+    return value
+
+
+def parse_customer_code_request(
+    request: RequestReceived, *, prefix: str = ""
+) -> CustomerCodeRequest:
+    """Decode step 1 on the server, or raise the ``HTTPRequestError`` to answer with.
+
+    404 for another path, 405 for another method, 401 without a bearer token, 415 for a body
+    that is not form-urlencoded, 400 for a missing field or ``response_type`` other than
+    ``code``, or only one of ``customer_id`` / ``customer_key``.
+    """
+    _path_below(request, prefix, CODE_PATH)
+    token = bearer_token(request)
+    form = parse_form(request)
+    if form.get("response_type") != "code":
+        raise BadRequest("response_type must be 'code'")
+    customer_id = form.get("customer_id") or None
+    customer_key = form.get("customer_key") or None
+    if (customer_id is None) != (customer_key is None):
+        raise BadRequest("customer_id and customer_key go together")
+    return CustomerCodeRequest(
+        app_access_token=token,
+        client_id=_required(form, "client_id"),
+        redirect_uri=_required(form, "redirect_uri"),
+        customer_id=customer_id,
+        customer_key=customer_key,
+    )
+
+
+def parse_customer_token_request(
+    request: RequestReceived, *, prefix: str = ""
+) -> CustomerTokenRequest:
+    """Decode step 2 on the server, or raise the ``HTTPRequestError`` to answer with.
+
+    404 for another path, 405 for another method, 415 for a body that is not
+    form-urlencoded, 400 for a missing field or ``grant_type`` other than
+    ``authorization_code``.
+    """
+    _path_below(request, prefix, TOKEN_PATH)
+    form = parse_form(request)
+    if form.get("grant_type") != "authorization_code":
+        raise BadRequest("grant_type must be 'authorization_code'")
+    return CustomerTokenRequest(
+        code=_required(form, "code"),
+        client_id=_required(form, "client_id"),
+        client_secret=_required(form, "client_secret"),
+        redirect_uri=_required(form, "redirect_uri"),
+    )
