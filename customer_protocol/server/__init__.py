@@ -1,0 +1,39 @@
+"""The reference server's protocol core: pure state machine and chat store (no I/O).
+
+Start with :class:`ServerCore` (``server.py``); the I/O layer feeds it connections, messages,
+Web API and accounts requests and timer ticks, and acts on the :data:`Output` values it returns.
+Persistence goes through :class:`Store` records (``store.py``); fault injection through
+:class:`Faults` (``faults.py``).
+"""
+
+from __future__ import annotations
+
+from .accounts import SequentialSource
+from .config import AgentConfig, ServerConfig
+from .faults import FaultKind, FaultRule, Faults
+from .logic import SneakPeek, Upload
+from .outputs import Close, ConnId, HttpReply, Output, Send, StoreFile, WebResult
+from .server import MALFORMED_FRAME, ServerCore
+from .store import Record, Store
+
+__all__ = [
+    "MALFORMED_FRAME",
+    "AgentConfig",
+    "Close",
+    "ConnId",
+    "FaultKind",
+    "FaultRule",
+    "Faults",
+    "HttpReply",
+    "Output",
+    "Record",
+    "Send",
+    "SequentialSource",
+    "ServerConfig",
+    "ServerCore",
+    "SneakPeek",
+    "Store",
+    "StoreFile",
+    "Upload",
+    "WebResult",
+]

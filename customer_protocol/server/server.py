@@ -1,0 +1,476 @@
+"""The reference server's protocol core: connections in, outputs out, no I/O.
+
+How a driver (``adapters/server.py``) uses :class:`ServerCore`:
+
+* a WebSocket connection opened → :meth:`~ServerCore.open_connection` with an id of its
+  choosing; each complete text message → :meth:`~ServerCore.receive`; any other inbound frame
+  (a WebSocket ping, ...) → :meth:`~ServerCore.note_activity`; the connection went away →
+  :meth:`~ServerCore.close_connection`;
+* a Web API request → :meth:`~ServerCore.web_api`; accounts requests →
+  :meth:`~ServerCore.accounts_authorize` / :meth:`~ServerCore.accounts_token`;
+* after every call, act on the returned outputs **in order** (:class:`Send`, :class:`Close`,
+  :class:`StoreFile`), persist :meth:`Store.drain_changes` of :attr:`ServerCore.store` if it
+  persists, then sleep until :meth:`~ServerCore.next_deadline` and call
+  :meth:`~ServerCore.handle_timer`.
+
+Every input takes ``now`` (monotonic seconds). Event timestamps are wall-clock seconds,
+``int(epoch + now)``, where ``epoch`` is given at construction (the driver passes
+``time.time() - time.monotonic()``).
+
+Order of what one request produces: first the pushes (the requester's copy carrying the
+``request_id`` when it is the echo of the request; every other connection of the customer, in
+login order, gets it without), then the response to the requester. Malformed input never raises:
+undecodable JSON or a bad envelope gets a ``validation`` error response (without ``request_id``
+when none could be read); ``ping`` messages get nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from customer_protocol.codec import Request, dumps, encode_push, encode_response, loads
+from customer_protocol.errors import LocalProtocolError, RemoteProtocolError
+
+from .accounts import Accounts, http_error
+from .agent import AgentSimulator
+from .config import ServerConfig
+from .faults import FaultKind, FaultRule, Faults
+from .logic import WEB_ACTIONS, ChatLogic, Outcome, PushOut, SneakPeek, Upload
+from .outputs import Close, ConnId, HttpReply, Output, Send, WebResult
+from .store import Store
+from .validation import ApiError, check_customer_update
+
+__all__ = ["MALFORMED_FRAME", "ServerCore"]
+
+MALFORMED_FRAME: Final = b'{"action": "incoming_event", "type": "push", "payload": {'
+"""What a ``malformed_json`` fault sends."""
+_MAX_SNEAK_PEEKS: Final = 1000
+
+
+@dataclass(slots=True)
+class _Held:
+    release_at: float
+    data: bytes
+    until_next: bool
+
+
+@dataclass(slots=True)
+class _Conn:
+    id: ConnId
+    last_activity: float
+    customer_id: str | None = None
+    received: int = 0
+    held: list[_Held] = field(default_factory=list)
+
+
+def _error_bytes(request_id: str | None, action: str, error: ApiError) -> bytes:
+    payload = {"error": error.to_wire()}
+    if request_id is not None:
+        return encode_response(request_id, action, payload, success=False)
+    return dumps({"action": action, "type": "response", "success": False, "payload": payload})
+
+
+class ServerCore:
+    """The whole reference server as a pure state machine (see the module docstring).
+
+    ``id_source`` gives fresh random-looking strings (customer ids and keys, codes, tokens).
+    ``store`` lets a driver start from persisted records (``Store.load``); ``faults`` defaults
+    to a fresh :class:`Faults` (``core.faults``).
+    """
+
+    def __init__(
+        self,
+        config: ServerConfig | None = None,
+        *,
+        id_source: Callable[[], str],
+        epoch: float = 0.0,
+        store: Store | None = None,
+        faults: Faults | None = None,
+    ) -> None:
+        self.config = config if config is not None else ServerConfig()
+        self.epoch = epoch
+        self.store = store if store is not None else Store()
+        self.faults = faults if faults is not None else Faults()
+        self.accounts = Accounts(self.store, self.config, id_source)
+        self.logic = ChatLogic(self.store, self.config, self._present)
+        self.agent: AgentSimulator | None = None
+        if self.config.agent is not None:
+            self.agent = AgentSimulator(self.config.agent, self.logic)
+        self.sneak_peeks: list[SneakPeek] = []
+        """Every sneak peek received (the newest 1000), oldest first."""
+        self._conns: dict[ConnId, _Conn] = {}
+        self._by_customer: dict[str, list[ConnId]] = {}
+
+    # -- small helpers -----------------------------------------------------------------------
+
+    def wall(self, now: float) -> int:
+        """Wall-clock seconds at ``now`` (event timestamps)."""
+        return int(self.epoch + now)
+
+    def _present(self, customer_id: str) -> bool:
+        return bool(self._by_customer.get(customer_id))
+
+    def _conn(self, conn_id: ConnId) -> _Conn:
+        conn = self._conns.get(conn_id)
+        if conn is None:
+            raise LocalProtocolError(f"unknown or closed connection {conn_id!r}")
+        return conn
+
+    def connections_of(self, customer_id: str) -> list[ConnId]:
+        """The customer's logged-in connections, in login order."""
+        return list(self._by_customer.get(customer_id, ()))
+
+    def _forget(self, conn: _Conn) -> None:
+        self._conns.pop(conn.id, None)
+        if conn.customer_id is not None:
+            ids = self._by_customer.get(conn.customer_id, [])
+            if conn.id in ids:
+                ids.remove(conn.id)
+            if not ids:
+                self._by_customer.pop(conn.customer_id, None)
+
+    def _drop(self, conn: _Conn, out: list[Output], code: int, reason: str, abort: bool) -> None:
+        self._forget(conn)
+        out.append(Close(conn_id=conn.id, code=code, reason=reason, abort=abort))
+
+    def _kick(self, conn: _Conn, reason: str, out: list[Output]) -> None:
+        out.append(
+            Send(conn_id=conn.id, data=encode_push("customer_disconnected", {"reason": reason}))
+        )
+        self._drop(conn, out, 1000, reason, False)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def open_connection(self, conn_id: ConnId, now: float) -> list[Output]:
+        """A new RTM connection. Raises :class:`LocalProtocolError` if ``conn_id`` is in use."""
+        if conn_id in self._conns:
+            raise LocalProtocolError(f"connection {conn_id!r} is already open")
+        self._conns[conn_id] = _Conn(id=conn_id, last_activity=now)
+        return []
+
+    def note_activity(self, conn_id: ConnId, now: float) -> None:
+        """Inbound traffic the core does not see (a WebSocket ping): resets the idle timer."""
+        conn = self._conns.get(conn_id)
+        if conn is not None:
+            conn.last_activity = now
+
+    def close_connection(self, conn_id: ConnId, now: float) -> list[Output]:
+        """The connection went away (harmless for an unknown or already closed id)."""
+        conn = self._conns.get(conn_id)
+        if conn is not None:
+            self._forget(conn)
+        return []
+
+    def close_all(self, code: int = 1001, reason: str = "server restart") -> list[Output]:
+        """Close every connection (e.g. before a restart)."""
+        out: list[Output] = []
+        for conn in list(self._conns.values()):
+            self._drop(conn, out, code, reason, False)
+        return out
+
+    def receive(self, conn_id: ConnId, data: bytes | str, now: float) -> list[Output]:
+        """One complete message from connection ``conn_id``; what to send and close.
+
+        Raises :class:`LocalProtocolError` only for an unknown ``conn_id`` (a driver bug).
+        """
+        conn = self._conn(conn_id)
+        conn.last_activity = now
+        conn.received += 1
+        out: list[Output] = []
+        self._handle_message(conn, data, now, out)
+        limit = self.faults.drop_after_messages
+        if limit is not None and conn.received >= limit and conn.id in self._conns:
+            self._drop(conn, out, 1011, "fault injection: drop after messages", True)
+        return out
+
+    def _handle_message(
+        self, conn: _Conn, data: bytes | str, now: float, out: list[Output]
+    ) -> None:
+        try:
+            message = loads(data)
+        except RemoteProtocolError as exc:
+            error = ApiError("validation", f"message: {exc.message}")
+            out.append(Send(conn_id=conn.id, data=_error_bytes(None, "", error)))
+            return
+        if not isinstance(message, dict):
+            error = ApiError("validation", "message: must be a JSON object")
+            out.append(Send(conn_id=conn.id, data=_error_bytes(None, "", error)))
+            return
+        rid = message.get("request_id")
+        request_id = rid if isinstance(rid, str) and rid else None
+        action = message.get("action")
+        if not isinstance(action, str) or not action:
+            error = ApiError("validation", "action: must be a non-empty string")
+            out.append(Send(conn_id=conn.id, data=_error_bytes(request_id, "", error)))
+            return
+        if action == "ping":
+            return
+        payload = message.get("payload")
+        if payload is None:
+            payload = {}
+        try:
+            if not isinstance(payload, dict):
+                raise ApiError("validation", "payload: must be an object")
+            if request_id is None:
+                raise ApiError("validation", "request_id: must be a non-empty string")
+            request = Request(action=action, request_id=request_id, payload=payload)
+            self._dispatch(conn, request, now, out)
+        except ApiError as error:
+            self._respond(conn, _error_bytes(request_id, action, error), out, now, action)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _dispatch(self, conn: _Conn, request: Request, now: float, out: list[Output]) -> None:
+        action, payload = request.action, request.payload
+        request_id = request.request_id or ""
+        if action != "login" and conn.customer_id is None:
+            raise ApiError("validation", "action: login must be the first request")
+        rule = self.faults.take(FaultKind.ERROR, action)
+        if rule is not None:
+            raise ApiError(rule.error_type, "injected fault")
+        if self.faults.take(FaultKind.DROP_BEFORE_STORE, action) is not None:
+            self._drop(conn, out, 1011, "fault injection: drop before store", True)
+            return
+        wall = self.wall(now)
+        if action == "login":
+            outcome = self._login(conn, payload, wall, out)
+        elif conn.customer_id is not None:
+            outcome = self.logic.run(conn.customer_id, action, payload, wall)
+        dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
+        skip_echo = any(p.echo for p in outcome.pushes) and (
+            self.faults.take(FaultKind.SKIP_PUSH, action) is not None
+        )
+        self._deliver(
+            outcome, now, out, requester=conn, request_id=request_id, skip_echo=skip_echo or dropped
+        )
+        if dropped:
+            self._drop(conn, out, 1011, "fault injection: drop after store", True)
+            return
+        data = encode_response(request_id, action, outcome.response)
+        self._respond(conn, data, out, now, action)
+
+    def _respond(
+        self, conn: _Conn, data: bytes, out: list[Output], now: float, action: str
+    ) -> None:
+        """Send a response, applying the response faults (malformed frame, delay, reorder)."""
+        if conn.id not in self._conns:
+            return
+        if self.faults.take(FaultKind.MALFORMED_JSON, action) is not None:
+            out.append(Send(conn_id=conn.id, data=MALFORMED_FRAME))
+        if self.faults.take(FaultKind.BROKEN_PUSH, action) is not None:
+            broken = encode_push("incoming_event", {"chat_id": "", "thread_id": ""})
+            out.append(Send(conn_id=conn.id, data=broken))
+        rule: FaultRule | None = self.faults.take(FaultKind.DELAY, action)
+        if rule is not None:
+            conn.held.append(_Held(release_at=now + rule.delay, data=data, until_next=False))
+            return
+        rule = self.faults.take(FaultKind.REORDER, action)
+        if rule is not None:
+            conn.held.append(_Held(release_at=now + rule.delay, data=data, until_next=True))
+            return
+        out.append(Send(conn_id=conn.id, data=data))
+        held = [h for h in conn.held if h.until_next]
+        if held:
+            conn.held = [h for h in conn.held if not h.until_next]
+            out.extend(Send(conn_id=conn.id, data=h.data) for h in held)
+
+    def _deliver(
+        self,
+        outcome: Outcome,
+        now: float,
+        out: list[Output],
+        *,
+        requester: _Conn | None = None,
+        request_id: str | None = None,
+        skip_echo: bool = False,
+    ) -> None:
+        """Files first, then every push to every connection of its customer; then notes."""
+        out.extend(outcome.files)
+        for push in outcome.pushes:
+            self._fan_out(push, out, requester, request_id, skip_echo)
+        for note in outcome.notes:
+            if isinstance(note, SneakPeek):
+                self.sneak_peeks.append(note)
+                del self.sneak_peeks[:-_MAX_SNEAK_PEEKS]
+            elif self.agent is not None:
+                self.agent.notice(note, now)
+
+    def _fan_out(
+        self,
+        push: PushOut,
+        out: list[Output],
+        requester: _Conn | None,
+        request_id: str | None,
+        skip_echo: bool,
+    ) -> None:
+        plain: bytes | None = None
+        for conn_id in self._by_customer.get(push.customer_id, ()):
+            if requester is not None and conn_id == requester.id and push.echo:
+                if not skip_echo:
+                    data = encode_push(push.action, push.payload, request_id=request_id)
+                    out.append(Send(conn_id=conn_id, data=data))
+                continue
+            if plain is None:
+                plain = encode_push(push.action, push.payload)
+            out.append(Send(conn_id=conn_id, data=plain))
+
+    def _login(self, conn: _Conn, payload: dict[str, Any], wall: int, out: list[Output]) -> Outcome:
+        if conn.customer_id is not None:
+            raise ApiError("validation", "action: this connection is already logged in")
+        token = payload.get("token")
+        if not isinstance(token, str) or not token.startswith("Bearer "):
+            raise ApiError("validation", "token: must be 'Bearer <access_token>'")
+        changes = check_customer_update(payload.get("customer"))
+        customer = self.accounts.customer_for(token[len("Bearer ") :], wall)
+        if customer.banned:
+            raise ApiError("customer_banned", "the customer is banned")
+        if changes:
+            self.logic.apply_customer_update(customer, changes)
+        conn.customer_id = customer.id
+        conns = self._by_customer.setdefault(customer.id, [])
+        conns.append(conn.id)
+        while len(conns) > self.config.max_connections_per_customer:
+            self._kick(self._conns[conns[0]], "too_many_connections", out)
+        return Outcome(
+            response={
+                "customer_id": customer.id,
+                "static_config_path": self.config.static_config_path,
+            }
+        )
+
+    # -- timers ------------------------------------------------------------------------------
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` must be called next (``None``: no timer)."""
+        times: list[float] = []
+        if self.agent is not None and (when := self.agent.next_deadline()) is not None:
+            times.append(when)
+        idle = self.config.idle_timeout
+        for conn in self._conns.values():
+            times.extend(h.release_at for h in conn.held)
+            if idle is not None:
+                times.append(conn.last_activity + idle)
+        return min(times, default=None)
+
+    def handle_timer(self, now: float) -> list[Output]:
+        """Fire everything due at ``now``: held responses, idle closes, agent moves."""
+        out: list[Output] = []
+        idle = self.config.idle_timeout
+        for conn in list(self._conns.values()):
+            due = [h for h in conn.held if h.release_at <= now]
+            if due:
+                conn.held = [h for h in conn.held if h.release_at > now]
+                out.extend(Send(conn_id=conn.id, data=h.data) for h in due)
+            if idle is not None and now >= conn.last_activity + idle:
+                self._drop(conn, out, 1001, "idle timeout", False)
+        if self.agent is not None:
+            pushes = self.agent.fire(now, self.wall(now))
+            self._deliver(Outcome(pushes=pushes), now, out)
+        return out
+
+    # -- Web API and accounts ----------------------------------------------------------------
+
+    def web_api(
+        self,
+        authorization: str | None,
+        action: str,
+        payload: bytes | Mapping[str, Any] | None,
+        now: float,
+        *,
+        upload: Upload | None = None,
+    ) -> WebResult:
+        """``POST /customer/v0.3/action/<action>``: ``authorization`` is the header value,
+        ``payload`` the JSON body (bytes) or, for multipart ``send_file``, the parsed
+        ``payload.*`` fields with the file as ``upload``.
+
+        Pushes go to every RTM connection of the customer without ``request_id``. Answers:
+        200 ``{"payload": ...}``; 400 validation, 401 authentication, 403 authorization or
+        banned, 404 unknown action, 500 internal, each with ``{"error": {...}}``.
+        """
+        wall = self.wall(now)
+        try:
+            if action not in WEB_ACTIONS:
+                return WebResult(
+                    reply=HttpReply(
+                        status=404,
+                        body={"error": {"type": "validation", "message": "unknown action"}},
+                    )
+                )
+            if authorization is None or not authorization.startswith("Bearer "):
+                raise ApiError("authentication", "missing 'Authorization: Bearer <token>'")
+            customer = self.accounts.customer_for(authorization[len("Bearer ") :], wall)
+            if customer.banned:
+                raise ApiError("customer_banned", "the customer is banned")
+            body = self._web_payload(payload)
+            rule = self.faults.take(FaultKind.ERROR, action)
+            if rule is not None:
+                raise ApiError(rule.error_type, "injected fault")
+            outcome = self.logic.run(customer.id, action, body, wall, upload)
+        except ApiError as error:
+            return WebResult(reply=http_error(error))
+        out: list[Output] = []
+        self._deliver(outcome, now, out)
+        return WebResult(
+            reply=HttpReply(status=200, body={"payload": outcome.response}), outputs=tuple(out)
+        )
+
+    @staticmethod
+    def _web_payload(payload: bytes | Mapping[str, Any] | None) -> dict[str, Any]:
+        if payload is None or payload == b"":
+            return {}
+        if isinstance(payload, bytes | bytearray | memoryview):
+            try:
+                value = loads(payload)
+            except RemoteProtocolError as exc:
+                raise ApiError("validation", f"body: {exc.message}") from None
+        else:
+            value = payload
+        if not isinstance(value, Mapping):
+            raise ApiError("validation", "body: must be a JSON object")
+        return dict(value)
+
+    def accounts_authorize(
+        self, authorization: str | None, form: Mapping[str, str], now: float
+    ) -> HttpReply:
+        """``POST /customer/`` (``wire.md`` section 7)."""
+        return self.accounts.authorize(authorization, form, self.epoch + now)
+
+    def accounts_token(self, form: Mapping[str, str], now: float) -> HttpReply:
+        """``POST /customer/token`` (``wire.md`` section 7)."""
+        return self.accounts.exchange(form, self.epoch + now)
+
+    # -- administration (tests, demo) --------------------------------------------------------
+
+    def create_customer(self, now: float) -> tuple[str, str]:
+        """A new customer and an access token for it: ``(customer_id, access_token)``."""
+        customer = self.accounts.new_customer()
+        token = self.accounts.issue_token(customer.id, self.epoch + now)
+        return customer.id, token.token
+
+    def ban_customer(self, customer_id: str, now: float) -> list[Output]:
+        """Ban a customer: each connection gets ``customer_disconnected`` (``customer_banned``)
+        and is closed; later logins fail with ``customer_banned``."""
+        customer = self.store.customers.get(customer_id)
+        if customer is None:
+            raise LocalProtocolError(f"unknown customer {customer_id!r}")
+        customer.banned = True
+        self.store.touch("customer", customer_id)
+        return self.disconnect_customer(customer_id, "customer_banned", now)
+
+    def unban_customer(self, customer_id: str) -> None:
+        """Lift a ban."""
+        customer = self.store.customers.get(customer_id)
+        if customer is None:
+            raise LocalProtocolError(f"unknown customer {customer_id!r}")
+        customer.banned = False
+        self.store.touch("customer", customer_id)
+
+    def disconnect_customer(self, customer_id: str, reason: str, now: float) -> list[Output]:
+        """Push ``customer_disconnected {reason}`` to every connection of the customer and
+        close them."""
+        out: list[Output] = []
+        for conn_id in self.connections_of(customer_id):
+            self._kick(self._conns[conn_id], reason, out)
+        return out
