@@ -57,7 +57,7 @@ class MemoryEndpoint:
         if self._closed or peer is None:
             return
         if peer._max is not None and len(data) > peer._max:
-            error = MessageTooBig(f"message of {len(data)} bytes > {peer._max}")
+            error = MessageTooBig(f"message over {peer._max} bytes")
             peer._close(Closed(code=error.close_code, reason=error.message, error=error))
             self._close(Closed(code=error.close_code, reason=error.message))
             return

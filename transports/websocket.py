@@ -326,13 +326,13 @@ class _WebSocketEndpoint:
                 data = event.data.encode("utf-8")
                 if event.message_finished and not self._parts:
                     if len(data) > limit:
-                        self._fail(MessageTooBig(f"message of {len(data)} bytes > {limit}"))
+                        self._fail(MessageTooBig(f"message over {limit} bytes"))
                         return
                     append(Message(data=data))
                     continue
                 size = self._size + len(data)
                 if size > limit:
-                    self._fail(MessageTooBig(f"message of over {limit} bytes"))
+                    self._fail(MessageTooBig(f"message over {limit} bytes"))
                     return
                 self._parts.append(data)
                 if event.message_finished:
@@ -365,7 +365,7 @@ class _WebSocketEndpoint:
             if header.opcode == 2:  # BINARY: report the more fundamental problem
                 self._fail(UnsupportedData("binary messages are not supported"))
             else:
-                self._fail(MessageTooBig(f"frame header announces over {self._max} bytes"))
+                self._fail(MessageTooBig(f"message over {self._max} bytes"))
 
     def _on_close(self, conn: Connection, event: CloseConnection) -> None:
         ws_state = conn.state
