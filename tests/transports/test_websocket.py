@@ -516,12 +516,13 @@ def test_server_eof_during_handshake() -> None:
     server.receive_data(b"")
     (closed,) = server.events()
     assert isinstance(closed, Closed) and closed.code == 1006
-    assert closed.error == HandshakeRejected(closed.reason) and closed.error.status_code == 0
+    assert closed.error == HandshakeRejected(closed.reason)
+    assert isinstance(closed.error, HandshakeRejected) and closed.error.status_code == 0
     assert server.data_to_send() == b""
 
 
 def test_from_upgrade_request_accepts_with_trailing_data() -> None:
-    headers = [
+    headers: list[tuple[bytes | str, bytes | str]] = [
         ("Host", "example.com"),
         (b"Upgrade", b"websocket"),
         ("Connection", "keep-alive, Upgrade"),
