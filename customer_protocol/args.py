@@ -1,0 +1,93 @@
+"""Argument checks of the SDK methods; each failure is ``INVALID_ARGS`` with its reason text."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import InvalidArgumentsError
+
+__all__ = [
+    "check_chat",
+    "check_file_size",
+    "check_limit",
+    "check_mapping",
+    "check_offset",
+    "check_optional_str",
+    "check_properties",
+    "check_str_list",
+]
+
+CHATS_SUMMARY_MAX_LIMIT = 25
+THREADS_SUMMARY_MAX_LIMIT = 1000
+
+
+def check_chat(chat: Any, what: str = "chat") -> str:
+    """A chat (or thread) id: a non-empty string."""
+    if not isinstance(chat, str) or not chat:
+        raise InvalidArgumentsError(f"'{what}' must be a non-empty string.")
+    return chat
+
+
+def check_offset(offset: Any) -> int:
+    """A pagination offset: an integer >= 0."""
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise InvalidArgumentsError("'offset' must be a non-negative integer.")
+    return offset
+
+
+def check_limit(limit: Any, maximum: int) -> int:
+    """A pagination limit: an integer from 1 to ``maximum``."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidArgumentsError("'limit' must be a positive integer.")
+    if limit > maximum:
+        raise InvalidArgumentsError(f"Specified limit is too high (max {maximum}).")
+    return limit
+
+
+def check_optional_str(value: Any, what: str) -> str | None:
+    """``None`` or a string."""
+    if value is not None and not isinstance(value, str):
+        raise InvalidArgumentsError(f"'{what}' must be a string.")
+    return value
+
+
+def check_str_list(value: Any, what: str) -> list[str]:
+    """A non-empty sequence of non-empty strings (not a string itself)."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence) or not value:
+        raise InvalidArgumentsError(f"'{what}' must be a non-empty list of strings.")
+    for item in value:
+        if not isinstance(item, str) or not item:
+            raise InvalidArgumentsError(f"'{what}' must be a non-empty list of strings.")
+    return list(value)
+
+
+def check_mapping(value: Any, what: str) -> dict[str, Any]:
+    """A mapping with string keys."""
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise InvalidArgumentsError(f"'{what}' must be an object with string keys.")
+    return dict(value)
+
+
+def check_properties(value: Any) -> dict[str, dict[str, Any]]:
+    """Properties in the flat update form ``{namespace: {name: value}}``."""
+    properties = check_mapping(value, "properties")
+    for namespace, names in properties.items():
+        properties[namespace] = check_mapping(names, f"properties.{namespace}")
+    return properties
+
+
+def check_str_fields(value: Any) -> dict[str, str]:
+    """Customer fields: string keys to string values."""
+    fields = check_mapping(value, "fields")
+    if not all(isinstance(v, str) for v in fields.values()):
+        raise InvalidArgumentsError("'fields' values must be strings.")
+    return fields
+
+
+def check_file_size(size: int, maximum: int) -> None:
+    """The ``send_file`` size limit."""
+    if size > maximum:
+        raise InvalidArgumentsError(
+            f"The file is too big (max size is {maximum / 1048576:.2f} MB)."
+        )

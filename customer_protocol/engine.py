@@ -1,0 +1,820 @@
+"""The engine of the client state machine: lifecycle, requests, timers, exactly-once sends.
+
+:class:`~customer_protocol.client.ClientProtocol` adds the SDK methods on top; this module holds
+what every method shares. See :mod:`customer_protocol.client` for how to drive it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from . import args as check
+from .backoff import SeededRandom, backoff_delay
+from .codec import Push as WirePush
+from .codec import Response, decode_message, encode_request
+from .config import Config
+from .dispatch import INDIRECT, RESPONSE, ChatTracker, map_push, resolve
+from .errors import (
+    AuthenticationError,
+    ConnectionLostError,
+    CustomerSDKError,
+    InvalidArgumentsError,
+    RemoteProtocolError,
+    RequestFailedError,
+    RequestTimeoutError,
+    SDKDestroyedError,
+)
+from .events import (
+    Connected,
+    ConnectionLost,
+    ConnectionRestored,
+    CustomerId,
+    Disconnected,
+    ProtocolErrorReport,
+    SDKEvent,
+)
+from .history import HistoryPlanner
+from .models import ChatsSummary, Thread, ThreadsSummary
+from .outputs import (
+    CallFailed,
+    CallSucceeded,
+    CloseTransport,
+    FetchToken,
+    MessageDropped,
+    OpenTransport,
+    Output,
+    Send,
+    SendPing,
+)
+from .requests import PendingRequest
+from .state import ClientState, Input, Phase, public_state, transition, transport_open
+from .throttle import SneakPeekThrottle
+from .timers import Timers
+from .tokens import Token, TokenCache
+
+__all__ = ["TERMINAL_LOGIN_ERRORS", "TERMINAL_REASONS", "ClientEngine"]
+
+TERMINAL_LOGIN_ERRORS: Final = frozenset(
+    {"customer_banned", "license_expired", "unsupported_version"}
+)
+"""Login error types after which the client does not reconnect."""
+
+TERMINAL_REASONS: Final = frozenset(
+    {
+        "customer_banned",
+        "too_many_connections",
+        "license_not_found",
+        "unsupported_version",
+        "license_expired",
+    }
+)
+"""``customer_disconnected`` reasons after which the client does not reconnect."""
+
+_PHASE: Final = ("phase",)
+_KEEPALIVE: Final = ("keepalive",)
+_PONG: Final = ("pong",)
+
+
+class _Cursor:
+    __slots__ = ("busy", "planner", "queue")
+
+    def __init__(self, planner: HistoryPlanner) -> None:
+        self.planner = planner
+        self.queue: deque[int] = deque()
+        self.busy = False
+
+
+def _server_error(payload: Mapping[str, Any]) -> CustomerSDKError:
+    error = payload.get("error")
+    if not isinstance(error, dict):
+        return RequestFailedError("The server reported an error without details.")
+    kind = error.get("type")
+    message = error.get("message")
+    kind = kind if isinstance(kind, str) else None
+    message = message if isinstance(message, str) else ""
+    cls = AuthenticationError if kind == "authentication" else RequestFailedError
+    return cls(message, type=kind, data=error.get("data"))
+
+
+class ClientEngine:
+    """Shared machinery of :class:`~customer_protocol.client.ClientProtocol` (not used alone)."""
+
+    def __init__(
+        self,
+        *,
+        license_id: int,
+        config: Config | None = None,
+        customer: Mapping[str, Any] | None = None,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        if not isinstance(license_id, int) or isinstance(license_id, bool) or license_id <= 0:
+            raise InvalidArgumentsError("'license_id' must be a positive integer.")
+        self.license_id = license_id
+        self.config = config if config is not None else Config()
+        self._rng = rng if rng is not None else SeededRandom(0)
+        self._customer: dict[str, Any] = self._check_customer(customer or {})
+        self._phase = Phase.STOPPED
+        self._stopped = False
+        self._now = 0.0
+        self._out: list[Output] = []
+        self._timers = Timers()
+        self._tokens = TokenCache(self.config.token_refresh_margin)
+        self._login_token: Token | None = None
+        self._tracker = ChatTracker()
+        self._throttle = SneakPeekThrottle(self.config.sneak_peek_interval)
+        self._wire_ids = itertools.count(1)
+        self._call_ids = itertools.count(1)
+        self._cursor_ids = itertools.count(1)
+        self._custom_ids = itertools.count(1)
+        self._nonce = self._make_nonce()
+        self._open_calls: set[int] = set()
+        self._inflight: dict[str, PendingRequest] = {}
+        self._settled: set[str] = set()
+        self._outbox: deque[PendingRequest] = deque()
+        self._reconcile: list[PendingRequest] = []
+        self._reconciling: set[str] = set()
+        self._holding = False
+        self._cursors: dict[int, _Cursor] = {}
+        self._uploads: set[int] = set()
+        self._attempt = 0
+        self._link_was_open = False
+        self._auth_failures = 0
+        self._has_connected = False
+        self._up = False
+        self._customer_id: str | None = None
+        self._customer_id_sent = False
+
+    # ----------------------------------------------------------------------------------------
+    # Introspection
+
+    @property
+    def state(self) -> ClientState:
+        """The public state (``connecting``, ``connected``, ``reconnecting``, ...)."""
+        return public_state(self._phase, has_connected=self._has_connected)
+
+    @property
+    def phase(self) -> Phase:
+        """The finer lifecycle phase (which input the core waits for)."""
+        return self._phase
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer's id once known (from the token provider or ``login``)."""
+        return self._customer_id
+
+    @property
+    def pending_calls(self) -> int:
+        """How many calls have not ended yet."""
+        return len(self._open_calls)
+
+    def outputs(self) -> list[Output]:
+        """Return, and forget, everything the core produced since the last call, in order."""
+        out = self._out
+        self._out = []
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` must next be called (monotonic seconds), or ``None``."""
+        return self._timers.next()
+
+    # ----------------------------------------------------------------------------------------
+    # Lifecycle inputs
+
+    def connect(self, now: float) -> None:
+        """Start connecting (the first time, or again after :meth:`disconnect`)."""
+        self._ensure_alive()
+        self._now = now
+        was = self._phase
+        self._phase = transition(was, Input.CONNECT)
+        if was is Phase.STOPPED:
+            self._stopped = False
+            self._attempt = 0
+            self._auth_failures = 0
+            self._begin_attempt()
+
+    def disconnect(self, now: float) -> None:
+        """Close, stop reconnecting, fail every pending call with ``CONNECTION_LOST``.
+
+        Later calls fail at once with ``CONNECTION_LOST`` until :meth:`connect`.
+        """
+        self._ensure_alive()
+        self._now = now
+        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
+        self._phase = transition(self._phase, Input.DISCONNECT)
+        self._stopped = True
+        if had_transport:
+            self._emit(CloseTransport(code=1000, reason="disconnect"))
+        self._stop_everything(ConnectionLostError("The client was disconnected."))
+
+    def destroy(self) -> None:
+        """Remove every listener's events, close, fail everything with ``SDK_DESTROYED``.
+
+        Idempotent; every later call raises :class:`SDKDestroyedError`.
+        """
+        if self._phase is Phase.DESTROYED:
+            return
+        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
+        self._phase = transition(self._phase, Input.DESTROY)
+        if had_transport:
+            self._emit(CloseTransport(code=1000, reason="destroy"))
+        self._stop_everything(SDKDestroyedError("The client was destroyed."))
+        self._throttle.forget()
+
+    def token_received(self, token: Token, now: float) -> None:
+        """The token provider answered :class:`FetchToken` with ``token``."""
+        self._ensure_alive()
+        self._now = now
+        was = self._phase
+        self._phase = transition(was, Input.TOKEN_RECEIVED)
+        if was is Phase.TOKEN:
+            self._tokens.store(token, now)
+            self._login_token = token
+            self._open_transport()
+        elif was is Phase.REAUTH:
+            self._tokens.store(token, now)
+            self._login_token = token
+            self._send_login()
+
+    def token_failed(self, error: CustomerSDKError, now: float) -> None:
+        """The token provider could not give a token.
+
+        An :class:`AuthenticationError` counts toward the terminal "rejected twice" rule; any
+        other error is retried with backoff.
+        """
+        self._ensure_alive()
+        self._now = now
+        was = self._phase
+        if was not in (Phase.TOKEN, Phase.REAUTH):
+            self._phase = transition(was, Input.TOKEN_FAILED)  # validates; a late answer
+            return
+        if isinstance(error, AuthenticationError):
+            self._auth_failures += 1
+            if self._auth_failures >= 2:
+                self._terminal("authentication")
+                return
+        if was is Phase.REAUTH:
+            self._link_failed("token refresh failed")
+        else:
+            self._phase = transition(was, Input.TOKEN_FAILED)
+            self._timers.cancel(_PHASE)
+            self._schedule_reconnect()
+
+    def transport_opened(self, now: float) -> None:
+        """The transport asked for by :class:`OpenTransport` is open."""
+        self._ensure_alive()
+        self._now = now
+        self._phase = transition(self._phase, Input.TRANSPORT_OPENED)
+        self._link_was_open = True
+        self._send_login()
+
+    def transport_closed(self, now: float, code: int | None = None, reason: str = "") -> None:
+        """The transport closed (EOF, close frame, error) or could not be opened.
+
+        Never call it after the core emitted :class:`CloseTransport` for that transport.
+        """
+        self._ensure_alive()
+        self._now = now
+        self._phase = transition(self._phase, Input.TRANSPORT_CLOSED)
+        self._link_down(reconcile=True)
+        self._schedule_reconnect()
+
+    def pong_received(self, now: float) -> None:
+        """The peer answered a keepalive ping."""
+        self._ensure_alive()
+        self._now = now
+        self._phase = transition(self._phase, Input.PONG)
+        self._timers.cancel(_PONG)
+
+    def receive(self, data: bytes | str, now: float) -> None:
+        """Feed one complete server message (the bytes of one text frame)."""
+        self._ensure_alive()
+        self._now = now
+        self._phase = transition(self._phase, Input.MESSAGE)
+        self._timers.cancel(_PONG)
+        try:
+            message = decode_message(data)
+        except RemoteProtocolError as exc:
+            self._emit_event(ProtocolErrorReport(error=exc))
+            return
+        if isinstance(message, Response):
+            self._on_response(message)
+        else:
+            self._on_push(message)
+
+    def handle_timer(self, now: float) -> None:
+        """Fire every deadline that is due at ``now``."""
+        if self._phase is Phase.DESTROYED:
+            return
+        self._now = now
+        while True:
+            name = self._timers.pop_due(now)
+            if name is None:
+                return
+            self._fire(name)
+
+    # ----------------------------------------------------------------------------------------
+    # Calls and requests
+
+    def _ensure_alive(self) -> None:
+        if self._phase is Phase.DESTROYED:
+            raise SDKDestroyedError("The client was destroyed.")
+
+    def _ensure_usable(self) -> None:
+        self._ensure_alive()
+        if self._stopped:
+            raise ConnectionLostError("The client is disconnected.")
+        if len(self._open_calls) >= self.config.max_pending_requests:
+            raise InvalidArgumentsError("Too many pending requests.")
+
+    def _new_call(self) -> int:
+        call = next(self._call_ids)
+        self._open_calls.add(call)
+        return call
+
+    def _succeed(self, call: int, value: Any) -> None:
+        if call in self._open_calls:
+            self._open_calls.discard(call)
+            self._out.append(CallSucceeded(call=call, value=value))
+
+    def _fail(self, call: int, error: CustomerSDKError) -> None:
+        if call in self._open_calls:
+            self._open_calls.discard(call)
+            self._out.append(CallFailed(call=call, error=error))
+
+    def _failer(self, call: int) -> Callable[[CustomerSDKError], None]:
+        return lambda error: self._fail(call, error)
+
+    def _call(
+        self,
+        action: str,
+        payload: Mapping[str, Any],
+        now: float,
+        *,
+        reconcilable: bool = False,
+        chat: str | None = None,
+        custom_id: str | None = None,
+    ) -> int:
+        self._ensure_usable()
+        self._now = now
+        call = self._new_call()
+        self._submit(
+            PendingRequest(
+                action,
+                payload,
+                indirect=action in INDIRECT,
+                on_ok=lambda value: self._succeed(call, value),
+                on_err=self._failer(call),
+                reconcilable=reconcilable,
+                chat=chat,
+                custom_id=custom_id,
+            ),
+            now,
+        )
+        return call
+
+    def _submit(self, request: PendingRequest, now: float) -> None:
+        self._now = now
+        if self._phase is Phase.READY and not self._holding:
+            self._write(request)
+        else:
+            self._outbox.append(request)
+
+    def _write(self, request: PendingRequest) -> None:
+        wire_id = str(next(self._wire_ids))
+        request.wire_id = wire_id
+        request.response = None
+        self._inflight[wire_id] = request
+        self._out.append(Send(data=encode_request(wire_id, request.action, request.payload)))
+        self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
+
+    def _flush(self) -> None:
+        while self._outbox and self._phase is Phase.READY and not self._holding:
+            self._write(self._outbox.popleft())
+
+    def _take(self, wire_id: str) -> PendingRequest | None:
+        request = self._inflight.pop(wire_id, None)
+        if request is not None:
+            self._timers.cancel(("timeout", wire_id))
+            self._timers.cancel(("grace", wire_id))
+        return request
+
+    def _resolve(self, request: PendingRequest, source: str, payload: Mapping[str, Any]) -> None:
+        try:
+            value, events = resolve(
+                request.action, source, payload, request.payload or {}, self._tracker
+            )
+        except RemoteProtocolError as exc:
+            self._emit_event(ProtocolErrorReport(error=exc))
+            request.fail(
+                RequestFailedError(
+                    f"The server's answer to {request.action} was malformed.",
+                    type="malformed_response",
+                )
+            )
+            return
+        if not request.quiet:
+            for event in events:
+                self._emit_event(event)
+        request.succeed(value)
+
+    def _on_response(self, response: Response) -> None:
+        wire_id = response.request_id
+        request = self._inflight.get(wire_id)
+        if request is None:
+            if wire_id in self._settled:
+                self._settled.discard(wire_id)
+            else:
+                self._emit(
+                    MessageDropped(
+                        action=response.action, request_id=wire_id, reason="unknown request_id"
+                    )
+                )
+            return
+        if not response.success:
+            self._take(wire_id)
+            request.fail(_server_error(response.payload))
+            return
+        if request.indirect:
+            request.response = response.payload
+            self._timers.schedule(("grace", wire_id), self._now + self.config.indirect_grace)
+            return
+        self._take(wire_id)
+        self._resolve(request, RESPONSE, response.payload)
+
+    def _on_push(self, push: WirePush) -> None:
+        action = push.action
+        if action == "ping":
+            return
+        wire_id = push.request_id
+        if wire_id is not None:
+            request = self._inflight.get(wire_id)
+            if request is None:
+                self._emit(
+                    MessageDropped(action=action, request_id=wire_id, reason="unknown request_id")
+                )
+                return
+            if request.indirect and action in INDIRECT[request.action]:
+                self._take(wire_id)
+                if request.response is None:
+                    self._settled.add(wire_id)
+                self._resolve(request, action, push.payload)
+                return
+            if action == "customer_updated":
+                return
+        if action == "customer_disconnected":
+            self._on_kicked(push.payload)
+            return
+        try:
+            events = map_push(action, push.payload, self._tracker)
+        except RemoteProtocolError as exc:
+            self._emit_event(ProtocolErrorReport(error=exc))
+            return
+        for event in events:
+            self._emit_event(event)
+
+    # ----------------------------------------------------------------------------------------
+    # Timers
+
+    def _fire(self, name: Any) -> None:
+        kind = name[0]
+        if kind == "timeout":
+            request = self._take(name[1])
+            if request is not None:
+                if request.response is not None:
+                    self._resolve(request, RESPONSE, request.response)
+                else:
+                    request.fail(RequestTimeoutError(f"{request.action} timed out."))
+        elif kind == "grace":
+            request = self._take(name[1])
+            if request is not None and request.response is not None:
+                self._resolve(request, RESPONSE, request.response)
+        elif kind == "peek":
+            text = self._throttle.fire(name[1])
+            if text is not None:
+                self._send_sneak_peek(name[1], text)
+        elif name == _KEEPALIVE:
+            self._out.append(SendPing())
+            if _PONG not in self._timers:
+                self._timers.schedule(_PONG, self._now + self.config.pong_timeout)
+            self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
+        elif name == _PONG:
+            self._link_failed("keepalive timeout", code=1011)
+        elif self._phase is Phase.BACKOFF:
+            self._phase = transition(self._phase, Input.BACKOFF_ELAPSED)
+            self._begin_attempt()
+        else:
+            self._link_failed(f"{self._phase.value} timed out", code=1011)
+
+    # ----------------------------------------------------------------------------------------
+    # Connection lifecycle
+
+    def _begin_attempt(self) -> None:
+        """Entered the TOKEN phase: use the cached token or ask for one."""
+        token = self._tokens.get(self._now)
+        if token is not None:
+            self._login_token = token
+            self._phase = transition(self._phase, Input.TOKEN_RECEIVED)
+            self._open_transport()
+            return
+        self._out.append(FetchToken(fresh=False))
+        self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
+
+    def _open_transport(self) -> None:
+        self._out.append(OpenTransport())
+        self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
+
+    def _send_login(self) -> None:
+        token = self._login_token
+        if token is None:  # pragma: no cover - every path to LOGIN sets it
+            raise RuntimeError("no token for login")
+        customer = dict(self._customer) if self._customer else {"fields": {}}
+        self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
+        self._write(
+            PendingRequest(
+                "login",
+                {"token": token.authorization, "customer": customer},
+                indirect=False,
+                on_ok=self._login_ok,
+                on_err=self._login_failed,
+            )
+        )
+
+    def _login_ok(self, customer_id: str) -> None:
+        self._phase = transition(self._phase, Input.LOGIN_OK)
+        if self._customer_id is None:
+            token = self._login_token
+            self._customer_id = (token.customer_id if token else None) or customer_id
+        self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
+        self._write(
+            PendingRequest(
+                "get_chats_summary",
+                None,
+                indirect=False,
+                on_ok=self._summary_ok,
+                on_err=self._summary_failed,
+            )
+        )
+
+    def _login_failed(self, error: CustomerSDKError) -> None:
+        if not transport_open(self._phase):
+            return  # the link already went down; the lifecycle moved on
+        kind = error.type
+        if isinstance(error, AuthenticationError):
+            self._auth_failures += 1
+            if self._auth_failures >= 2:
+                self._terminal("authentication")
+                return
+            self._tokens.invalidate()
+            self._phase = transition(self._phase, Input.LOGIN_REJECTED)
+            self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
+            self._out.append(FetchToken(fresh=True))
+        elif kind in TERMINAL_LOGIN_ERRORS:
+            self._terminal(kind or "internal")
+        else:
+            self._link_failed(f"login failed: {kind}")
+
+    def _summary_ok(self, summary: ChatsSummary) -> None:
+        self._phase = transition(self._phase, Input.SUMMARY_OK)
+        self._timers.cancel(_PHASE)
+        self._attempt = 0
+        self._auth_failures = 0
+        if not self._customer_id_sent and self._customer_id is not None:
+            self._customer_id_sent = True
+            self._emit_event(CustomerId(id=self._customer_id))
+        cls = ConnectionRestored if self._has_connected else Connected
+        self._has_connected = True
+        self._up = True
+        self._emit_event(cls(chats_summary=summary.chats_summary, total_chats=summary.total_chats))
+        self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
+        if self._reconcile:
+            self._start_reconcile()
+        else:
+            self._flush()
+
+    def _summary_failed(self, error: CustomerSDKError) -> None:
+        if transport_open(self._phase):
+            self._link_failed("get_chats_summary failed")
+
+    def _on_kicked(self, payload: Mapping[str, Any]) -> None:
+        reason = payload.get("reason")
+        reason = reason if isinstance(reason, str) and reason else "unknown"
+        if reason in TERMINAL_REASONS:
+            self._terminal(reason)
+            return
+        self._emit_event(Disconnected(reason=reason))
+        self._link_failed(f"customer_disconnected: {reason}", delay=self.config.kicked_retry_delay)
+
+    def _link_failed(self, reason: str, *, code: int = 1000, delay: float | None = None) -> None:
+        """The core gives up on the current link: close it and reconnect with backoff."""
+        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
+        self._phase = transition(self._phase, Input.LINK_FAILED)
+        if had_transport:
+            self._out.append(CloseTransport(code=code, reason=reason))
+        self._link_down(reconcile=True)
+        self._schedule_reconnect(delay)
+
+    def _terminal(self, reason: str) -> None:
+        """A terminal failure: ``disconnected``, close, no reconnect, fail everything."""
+        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
+        self._phase = transition(self._phase, Input.TERMINAL)
+        self._stopped = True
+        self._emit_event(Disconnected(reason=reason))
+        if had_transport:
+            self._out.append(CloseTransport(code=1000, reason=reason))
+        self._stop_everything(ConnectionLostError(f"Disconnected: {reason}.", type=reason))
+
+    def _schedule_reconnect(self, delay: float | None = None) -> None:
+        if self._link_was_open:
+            self._attempt = 0
+            self._link_was_open = False
+        if delay is None:
+            delay = backoff_delay(
+                self._attempt,
+                self._rng(),
+                base=self.config.backoff_base,
+                cap=self.config.backoff_cap,
+            )
+            self._attempt += 1
+        self._timers.schedule(_PHASE, self._now + delay)
+
+    def _link_down(self, *, reconcile: bool) -> None:
+        """The link is gone: end or keep every in-flight request (sdk.md section 2)."""
+        for name in (_PHASE, _KEEPALIVE, _PONG):
+            self._timers.cancel(name)
+        self._holding = False
+        self._reconciling.clear()
+        if self._up:
+            self._up = False
+            self._emit_event(ConnectionLost())
+        inflight = list(self._inflight.values())
+        self._inflight.clear()
+        self._settled.clear()
+        lost = ConnectionLostError("The connection was lost.")
+        for request in inflight:
+            wire_id = request.wire_id
+            self._timers.cancel(("timeout", wire_id))
+            self._timers.cancel(("grace", wire_id))
+            if request.response is not None:
+                self._resolve(request, RESPONSE, request.response)
+            elif reconcile and request.reconcilable and not request.ended:
+                self._reconcile.append(request)
+            else:
+                request.fail(lost)
+
+    def _stop_everything(self, error: CustomerSDKError) -> None:
+        """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""
+        self._link_down(reconcile=False)
+        self._timers.clear()
+        pending = [*self._reconcile, *self._outbox]
+        self._reconcile.clear()
+        self._outbox.clear()
+        for request in pending:
+            request.fail(error)
+        for state in self._cursors.values():
+            self._history_fail(state, error)
+        for call in sorted(self._uploads):
+            self._fail(call, error)
+        self._uploads.clear()
+        for call in sorted(self._open_calls):  # pragma: no cover - defensive: nothing may hang
+            self._fail(call, error)
+
+    # ----------------------------------------------------------------------------------------
+    # Exactly-once sends
+
+    def _start_reconcile(self) -> None:
+        self._holding = True
+        chats = list(dict.fromkeys(request.chat or "" for request in self._reconcile))
+        self._reconciling = set(chats)
+        for chat in chats:
+            self._reconcile_chat(chat)
+
+    def _reconcile_chat(self, chat: str) -> None:
+        def on_error(error: CustomerSDKError) -> None:
+            if chat in self._reconciling and self._phase is Phase.READY:
+                self._reconciled(chat, {}, error)
+
+        def on_threads(threads: tuple[Thread, ...]) -> None:
+            found = {
+                event.custom_id: event
+                for thread in threads
+                for event in thread.events
+                if event.custom_id is not None
+            }
+            self._reconciled(chat, found, None)
+
+        def on_summary(summary: ThreadsSummary) -> None:
+            ids = [item.id for item in summary.threads_summary]
+            if not ids:
+                self._reconciled(chat, {}, None)
+                return
+            self._write(
+                PendingRequest(
+                    "get_chat_threads",
+                    {"chat_id": chat, "thread_ids": ids},
+                    indirect=False,
+                    on_ok=on_threads,
+                    on_err=on_error,
+                    quiet=True,
+                )
+            )
+
+        self._write(
+            PendingRequest(
+                "get_chat_threads_summary",
+                {"chat_id": chat, "offset": 0, "limit": self.config.reconcile_threads},
+                indirect=False,
+                on_ok=on_summary,
+                on_err=on_error,
+                quiet=True,
+            )
+        )
+
+    def _reconciled(
+        self, chat: str, found: Mapping[str, Any], error: CustomerSDKError | None
+    ) -> None:
+        if chat not in self._reconciling:
+            return
+        self._reconciling.discard(chat)
+        keep = []
+        for request in self._reconcile:
+            if request.chat != chat:
+                keep.append(request)
+            elif error is not None:
+                request.fail(error)
+            elif request.custom_id is not None and request.custom_id in found:
+                request.succeed(found[request.custom_id])
+            else:
+                keep.append(request)
+        self._reconcile = keep
+        if not self._reconciling:
+            resend = self._reconcile
+            self._reconcile = []
+            self._outbox.extendleft(reversed(resend))
+            self._holding = False
+            self._flush()
+
+    def _history_fail(self, state: _Cursor, error: CustomerSDKError) -> None:
+        state.busy = False
+        calls = list(state.queue)
+        state.queue.clear()
+        for call in calls:
+            self._fail(call, error)
+
+    # ----------------------------------------------------------------------------------------
+    # Sneak peeks, events, helpers
+
+    def _send_sneak_peek(self, chat: str, text: str) -> None:
+        if self._phase is not Phase.READY or self._tracker.is_inactive(chat):
+            return
+        self._throttle.sent(chat, self._now)
+
+        def report(error: CustomerSDKError) -> None:
+            self._out.append(
+                MessageDropped(action="send_sneak_peek", request_id=None, reason=str(error))
+            )
+
+        self._write(
+            PendingRequest(
+                "send_sneak_peek",
+                {"chat_id": chat, "sneak_peek_text": text},
+                indirect=False,
+                on_err=report,
+            )
+        )
+
+    def _emit(self, output: Output) -> None:
+        self._out.append(output)
+
+    def _emit_event(self, event: SDKEvent) -> None:
+        if self._phase is not Phase.DESTROYED:
+            self._out.append(event)
+
+    def _make_nonce(self) -> str:
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+        value = int(self._rng() * 36**8)
+        chars = []
+        for _ in range(8):
+            value, digit = divmod(value, 36)
+            chars.append(digits[digit])
+        return "".join(chars)
+
+    @staticmethod
+    def _check_customer(customer: Mapping[str, Any]) -> dict[str, Any]:
+        info = check.check_mapping(customer, "customer")
+        unknown = set(info) - {"name", "email", "fields", "monitoring"}
+        if unknown:
+            raise InvalidArgumentsError(f"Unknown customer keys: {sorted(unknown)}.")
+        check.check_optional_str(info.get("name"), "name")
+        check.check_optional_str(info.get("email"), "email")
+        if "fields" in info:
+            info["fields"] = check.check_str_fields(info["fields"])
+        return info
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(license_id={self.license_id}, state={self.state.value!r}, "
+            f"phase={self._phase.value!r}, pending_calls={len(self._open_calls)})"
+        )
