@@ -324,6 +324,14 @@ def _split_target(target: str) -> tuple[str, dict[str, str]]:
     return parts.path, query
 
 
+_HEAD_TOO_LARGE: Final = "the message head is too large"
+
+
+def _head_size(first_line: bytes, headers: Any) -> int:
+    """The size of a message head as sent (close enough to h11's incomplete-event limit)."""
+    return len(first_line) + 16 + sum(len(name) + len(value) + 4 for name, value in headers)
+
+
 def _h11_call(func: Any, *args: Any) -> Any:
     """Run an h11 send-side call, turning its misuse errors into ours."""
     try:
@@ -351,6 +359,7 @@ class HTTPClientConnection:
         if max_response_size <= 0 or max_header_size <= 0:
             raise InvalidArgumentsError("size limits must be positive")
         self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=max_header_size)
+        self._max_header_size = max_header_size
         self.max_response_size = max_response_size
         self._out = bytearray()
         self._events: deque[HTTPClientEvent] = deque()
@@ -466,8 +475,10 @@ class HTTPClientConnection:
         while not self._ended:
             try:
                 event = self._h11.next_event()
-            except h11.RemoteProtocolError:
-                if self._eof:
+            except h11.RemoteProtocolError as exc:
+                if exc.error_status_hint == 431:
+                    self._fail(MalformedResponse(_HEAD_TOO_LARGE))
+                elif self._eof:
                     self._fail(IncompleteResponse("the server closed the connection mid-response"))
                 else:
                     self._fail(MalformedResponse("the server sent malformed HTTP"))
@@ -479,6 +490,9 @@ class HTTPClientConnection:
             if isinstance(event, h11.Response):
                 if not self._in_flight or self._response_done:
                     self._fail(MalformedResponse("the server sent a response nobody asked for"))
+                    return
+                if _head_size(event.reason, event.headers) > self._max_header_size:
+                    self._fail(MalformedResponse(_HEAD_TOO_LARGE))
                     return
                 length = header_value(_decode_headers(event.headers), "content-length")
                 if length is not None and length.isdigit() and int(length) > self.max_response_size:
@@ -556,6 +570,7 @@ class HTTPServerConnection:
         if min(max_body_size, max_upload_size, max_header_size) <= 0:
             raise InvalidArgumentsError("size limits must be positive")
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=max_header_size)
+        self._max_header_size = max_header_size
         self.max_body_size = max_body_size
         self.max_upload_size = max_upload_size
         self._out = bytearray()
@@ -675,6 +690,8 @@ class HTTPServerConnection:
                         ConnectionEnded(error=BadRequest("the client closed mid-request"))
                     )
                     self._phase = _Phase.CLOSED
+                elif exc.error_status_hint == 431:
+                    self._reject(BadRequest(_HEAD_TOO_LARGE, status_code=431))
                 else:
                     self._reject(
                         BadRequest("malformed HTTP request", status_code=exc.error_status_hint)
@@ -697,6 +714,9 @@ class HTTPServerConnection:
     def _start_request(self, event: h11.Request) -> None:
         self._request = event
         self._body = bytearray()
+        if _head_size(event.method + event.target, event.headers) > self._max_header_size:
+            self._reject(BadRequest(_HEAD_TOO_LARGE, status_code=431))
+            return
         headers = _decode_headers(event.headers)
         upgrade = header_value(headers, "upgrade") or ""
         self._upgrade = "websocket" in upgrade.lower()
