@@ -559,11 +559,7 @@ class WebSocketServer(_WebSocketEndpoint):
     ) -> None:
         if self._reject_bad_request(method, target, headers):
             return
-        try:
-            self.target = target.decode("ascii")
-        except UnicodeDecodeError:
-            self._reject(400, "the request target is not ASCII")
-            return
+        self.target = target.decode("ascii")  # checked by _reject_bad_request
         self._accept(target, headers, trailing)
 
     def _reject_bad_request(

@@ -816,3 +816,27 @@ def test_api_misuse() -> None:
 def test_transports_satisfy_the_protocol() -> None:
     assert isinstance(new_client(), ByteTransport)
     assert isinstance(WebSocketServer(), ByteTransport)
+
+
+@pytest.mark.parametrize(
+    ("target", "host"),
+    [
+        (f"{RTM_PATH}?license_id=1&n=caf\u00e9".encode(), b"example.com"),
+        (b"http://[::1/customer/v0.3/rtm/ws?license_id=1", b"example.com"),
+        (f"{RTM_PATH}?license_id=1".encode(), b"xn--zz.com"),
+    ],
+    ids=["non-ascii target", "invalid url", "invalid host"],
+)
+def test_from_upgrade_request_rejects_odd_requests(target: bytes, host: bytes) -> None:
+    headers: list[tuple[bytes | str, bytes | str]] = [
+        (b"host", host),
+        (b"upgrade", b"websocket"),
+        (b"connection", b"upgrade"),
+        (b"sec-websocket-key", KEY),
+        (b"sec-websocket-version", b"13"),
+    ]
+    server = WebSocketServer.from_upgrade_request(target, headers)
+    (closed,) = server.events()
+    assert isinstance(closed, Closed) and isinstance(closed.error, HandshakeRejected)
+    assert closed.error.status_code == 400
+    assert server.data_to_send().startswith(b"HTTP/1.1 400 Bad Request\r\n")
