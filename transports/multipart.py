@@ -106,7 +106,10 @@ def make_boundary(rng: Callable[[], float], *, length: int = 24) -> str:
 
 
 def _quote(value: str) -> str:
-    """Escape a name or filename for a ``Content-Disposition`` header (WHATWG style)."""
+    """Escape a name or filename for a ``Content-Disposition`` header (WHATWG style).
+
+    The parser undoes it; a literal ``%22``, ``%0D`` or ``%0A`` in a name reads back decoded.
+    """
     return value.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
 
 
@@ -147,6 +150,22 @@ class MultipartBody:
             raise InvalidArgumentsError("a multipart boundary is 1-70 characters of [0-9A-Za-z]")
         if chunk_size <= 0:
             raise InvalidArgumentsError("chunk_size must be positive")
+        try:
+            segments = self._encode(fields, files, boundary)
+        except UnicodeEncodeError:
+            raise InvalidArgumentsError("names and fields must be valid Unicode text") from None
+        self._segments = segments
+        self._boundary = boundary
+        self._chunk_size = chunk_size
+        self._index = 0
+        self._offset = 0
+        self.bytes_sent = 0
+        """How many bytes :meth:`next_chunk` has handed out so far."""
+
+    @staticmethod
+    def _encode(
+        fields: Sequence[tuple[str, str]], files: Sequence[tuple[str, FilePart]], boundary: str
+    ) -> list[bytes | memoryview]:
         delimiter = b"--" + boundary.encode("ascii")
         segments: list[bytes | memoryview] = []
         for name, value in fields:
@@ -168,13 +187,7 @@ class MultipartBody:
             )
             segments += [head.encode("utf-8"), memoryview(part.data), b"\r\n"]
         segments.append(f"--{boundary}--\r\n".encode("ascii"))
-        self._segments = segments
-        self._boundary = boundary
-        self._chunk_size = chunk_size
-        self._index = 0
-        self._offset = 0
-        self.bytes_sent = 0
-        """How many bytes :meth:`next_chunk` has handed out so far."""
+        return segments
 
     @property
     def boundary(self) -> str:
@@ -255,11 +268,13 @@ def build_send_file_body(
     )
 
 
-def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
+def parse_header_params(value: str, *, escapes: bool = True) -> tuple[str, dict[str, str]]:
     """Split a header value like ``form-data; name="a"; filename="b"`` into its parts.
 
     Returns the lower-cased main value and the parameters (lower-cased names; quoted values
-    unquoted). Raises :class:`MultipartError` for an unterminated quoted string.
+    unquoted). ``escapes=False`` reads backslashes literally, as browsers write
+    ``Content-Disposition`` (they percent-encode quotes instead). Raises
+    :class:`MultipartError` for an unterminated quoted string.
     """
     main, _, rest = value.partition(";")
     params: dict[str, str] = {}
@@ -282,7 +297,7 @@ def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
             i += 1
             chars = []
             while i < len(rest) and rest[i] != '"':
-                if rest[i] == "\\" and i + 1 < len(rest):
+                if escapes and rest[i] == "\\" and i + 1 < len(rest):
                     i += 1
                 chars.append(rest[i])
                 i += 1
@@ -365,7 +380,7 @@ def parse_multipart(
             raise MultipartError("a multipart part has no header block")
         headers = _parse_part_headers(body[start:head_end])
         disposition, disposition_params = parse_header_params(
-            headers.get("content-disposition", "")
+            headers.get("content-disposition", ""), escapes=False
         )
         name = disposition_params.get("name")
         if disposition != "form-data" or not name:
