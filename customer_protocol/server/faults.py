@@ -11,6 +11,7 @@ A :class:`Faults` object belongs to one :class:`~customer_protocol.server.server
   :attr:`Faults.oversize_frames`, :attr:`Faults.ignore_pings`, :attr:`Faults.restart_requested`).
   The core stores them and never looks at them.
 
+Rules apply to RTM requests; the Web API honours only :attr:`FaultKind.ERROR`.
 A rule matches requests whose action is :attr:`FaultRule.action` (``None``: any action except
 ``ping``) and fires :attr:`FaultRule.times` times (``None``: forever); then it is removed.
 """

@@ -225,7 +225,8 @@ class ServerCore:
     def _dispatch(self, conn: _Conn, request: Request, now: float, out: list[Output]) -> None:
         action, payload = request.action, request.payload
         request_id = request.request_id or ""
-        if action != "login" and conn.customer_id is None:
+        customer_id = conn.customer_id
+        if action != "login" and customer_id is None:
             raise ApiError("validation", "action: login must be the first request")
         rule = self.faults.take(FaultKind.ERROR, action)
         if rule is not None:
@@ -234,10 +235,10 @@ class ServerCore:
             self._drop(conn, out, 1011, "fault injection: drop before store", True)
             return
         wall = self.wall(now)
-        if action == "login":
+        if action == "login" or customer_id is None:  # (None implies login: checked above)
             outcome = self._login(conn, payload, wall, out)
-        elif conn.customer_id is not None:
-            outcome = self.logic.run(conn.customer_id, action, payload, wall)
+        else:
+            outcome = self.logic.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
         skip_echo = any(p.echo for p in outcome.pushes) and (
             self.faults.take(FaultKind.SKIP_PUSH, action) is not None

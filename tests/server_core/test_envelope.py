@@ -111,7 +111,9 @@ def test_login_with_expired_token_is_an_authentication_error() -> None:
 def test_second_login_on_a_connection_is_refused(h: Harness) -> None:
     _, token = h.customer()
     h.connect("c", token)
-    assert h.error("c", "login", {"token": f"Bearer {token}"})["type"] == "validation"
+    error = h.error("c", "login", {"token": f"Bearer {token}"})
+    assert error["type"] == "validation"
+    assert "already logged in" in error["message"]
 
 
 def test_login_updates_the_customer_silently(h: Harness) -> None:
