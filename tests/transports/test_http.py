@@ -488,3 +488,10 @@ def test_reprs_hide_authorization_and_bodies() -> None:
         target="/", path="/", query={}, headers=request.headers, trailing_data=b""
     )
     assert secret not in repr(upgrade)
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_client_response_head_over_the_limit(split: Callable[..., list[bytes]]) -> None:
+    data = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 3000 + b"\r\nContent-Length: 0\r\n\r\n"
+    events, _, _ = run_client([split(data)], max_header_size=1024)
+    assert events == [ConnectionEnded(error=MalformedResponse("the message head is too large"))]
