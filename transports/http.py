@@ -401,7 +401,9 @@ class HTTPClientConnection:
         """Queue a request head; follow with :meth:`send_body` calls and :meth:`end_request`.
 
         The headers must carry ``Content-Length`` (or ``Transfer-Encoding: chunked``) for a
-        body. Raises :class:`LocalProtocolError` unless :attr:`can_send_request`.
+        body. Raises :class:`LocalProtocolError` unless :attr:`can_send_request`. A
+        :class:`LocalProtocolError` from h11 itself (a body that does not match its
+        ``Content-Length``, a missing ``Host``) leaves the connection unusable: close it.
         """
         if not self.can_send_request:
             raise LocalProtocolError("the connection cannot take a request now")

@@ -27,6 +27,7 @@ from customer_protocol.errors import InvalidArgumentsError
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "FILE_TOO_BIG_MESSAGE",
     "MAX_FILE_SIZE",
     "FilePart",
     "MultipartBody",
@@ -44,6 +45,7 @@ MAX_FILE_SIZE: Final = 10 * 1024 * 1024
 DEFAULT_CHUNK_SIZE: Final = 64 * 1024
 """How many bytes :meth:`MultipartBody.next_chunk` hands out at a time by default."""
 FILE_TOO_BIG_MESSAGE: Final = "The file is too big (max size is 10.00 MB)."
+"""The SDK's ``INVALID_ARGS`` message for a file over 10 MiB (``sdk.md`` section 3)."""
 
 _BOUNDARY_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
 # RFC 2046 section 5.1.1 bchars, without the trailing-space allowance.

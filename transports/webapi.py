@@ -45,6 +45,7 @@ from .http import (
     require_method,
 )
 from .multipart import (
+    FILE_TOO_BIG_MESSAGE,
     MAX_FILE_SIZE,
     FilePart,
     MultipartBody,
@@ -308,7 +309,11 @@ def _parse_send_file(
     try:
         form = parse_multipart(request.body, content_type, max_file_size=max_file_size)
     except MultipartTooLarge:
-        raise RequestTooLarge("The file is too big (max size is 10.00 MB).") from None
+        raise RequestTooLarge(
+            FILE_TOO_BIG_MESSAGE
+            if max_file_size == MAX_FILE_SIZE
+            else f"the file is over the limit of {max_file_size} bytes"
+        ) from None
     except MultipartError as exc:
         raise BadRequest(f"malformed multipart body: {exc.message}") from None
     file = form.files.get("payload.file")

@@ -495,3 +495,20 @@ def test_client_response_head_over_the_limit(split: Callable[..., list[bytes]]) 
     data = b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 3000 + b"\r\nContent-Length: 0\r\n\r\n"
     events, _, _ = run_client([split(data)], max_header_size=1024)
     assert events == [ConnectionEnded(error=MalformedResponse("the message head is too large"))]
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["transports.http", "transports.webapi", "transports.multipart", "transports.accounts"],
+)
+def test_exports_match_the_public_names(module: str) -> None:
+    import importlib
+
+    mod = importlib.import_module(module)
+    public = {
+        name
+        for name, value in vars(mod).items()
+        if not name.startswith("_") and callable(value) and value.__module__ == module
+    }
+    assert set(mod.__all__) <= set(vars(mod))
+    assert public <= set(mod.__all__)

@@ -126,8 +126,7 @@ class Handler(BaseHTTPRequestHandler):
                 f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body
             )
             parts = {
-                p.get_param("name", header="content-disposition"): p
-                for p in message.iter_parts()  # type: ignore[attr-defined]
+                p.get_param("name", header="content-disposition"): p for p in message.iter_parts()
             }
             data = parts["payload.file"].get_payload(decode=True)
             payload = {
