@@ -640,8 +640,12 @@ class ClientEngine:
             self._attempt += 1
         self._timers.schedule(_PHASE, self._now + delay)
 
-    def _link_down(self, *, reconcile: bool) -> None:
-        """The link is gone: end or keep every in-flight request (sdk.md section 2)."""
+    def _link_down(self, *, reconcile: bool, error: CustomerSDKError | None = None) -> None:
+        """The link is gone: end or keep every in-flight request (sdk.md section 2).
+
+        Written requests fail with ``error`` (``CONNECTION_LOST`` by default; ``destroy()``
+        passes ``SDK_DESTROYED``).
+        """
         for name in (_PHASE, _KEEPALIVE, _PONG):
             self._timers.cancel(name)
         self._holding = False
@@ -652,7 +656,7 @@ class ClientEngine:
         inflight = list(self._inflight.values())
         self._inflight.clear()
         self._settled.clear()
-        lost = ConnectionLostError("The connection was lost.")
+        lost = error if error is not None else ConnectionLostError("The connection was lost.")
         for request in inflight:
             wire_id = request.wire_id
             self._timers.cancel(("timeout", wire_id))
@@ -666,7 +670,7 @@ class ClientEngine:
 
     def _stop_everything(self, error: CustomerSDKError) -> None:
         """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""
-        self._link_down(reconcile=False)
+        self._link_down(reconcile=False, error=error)
         self._timers.clear()
         pending = [*self._reconcile, *self._outbox]
         self._reconcile.clear()
