@@ -26,7 +26,8 @@ Conventions:
   ``Closed(code=1006, error=HandshakeRejected(status_code=...))``.
 * **Closed is reported exactly once**; then write :meth:`data_to_send` one last time (it may
   hold the close reply or the HTTP error response) and close the socket.
-* **Pings are answered automatically** (the pong is in :meth:`data_to_send`). Every pong
+* **Pings are answered automatically** (the pong is in :meth:`data_to_send`) unless
+  ``answer_pings`` is set to ``False`` (fault injection in a test server). Every pong
   received, asked for or not, yields a :class:`~transports.base.Pong`.
 * **Sending after close is a no-op** (the ``Closed`` event tells the caller why);
   sending before the opening handshake completed raises :class:`NotOpenError`.
@@ -183,6 +184,7 @@ class _WebSocketEndpoint:
         "_parts",
         "_size",
         "_state",
+        "answer_pings",
         "target",
     )
 
@@ -201,6 +203,9 @@ class _WebSocketEndpoint:
         self._size = 0  # bytes in _parts
         #: The request target of the opening handshake.
         self.target = ""
+        #: Answer inbound pings with pongs (the default). A test server can set it to
+        #: ``False`` to simulate a peer that stopped answering keepalives.
+        self.answer_pings = True
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -341,7 +346,8 @@ class _WebSocketEndpoint:
                     size = 0
                 self._size = size
             elif type(event) is Ping:
-                self._out.append(conn.send(event.response()))
+                if self.answer_pings:
+                    self._out.append(conn.send(event.response()))
             elif type(event) is WsPong:
                 append(Pong(payload=event.payload))
             elif type(event) is CloseConnection:
