@@ -303,7 +303,7 @@ def test_get_chat_threads_sorted_by_order_events_sorted_user_data_first() -> Non
 
 def test_get_chat_threads_marks_the_chat_from_its_newest_thread() -> None:
     h = ready()
-    call, out = h.call("get_chat_threads", "c1", ["t1", "t2"])
+    _, out = h.call("get_chat_threads", "c1", ["t1", "t2"])
     threads = [thread("t1", 1, active=True), thread("t2", 2, active=False)]
     h.respond(h.one(out), threads_chat("c1", threads))
     assert not peek_sent(h)
@@ -351,7 +351,7 @@ def test_update_customer_is_true_and_the_values_are_sent_at_the_next_login() -> 
 
 def test_update_customer_that_failed_is_not_remembered() -> None:
     h = ready()
-    call, out = h.call("update_customer", name="Ann")
+    _, out = h.call("update_customer", name="Ann")
     h.error(h.one(out), "validation")
     h.drop()
     h.until_open()
