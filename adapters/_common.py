@@ -1,0 +1,312 @@
+"""What the asyncio/trio driver and the sync driver share: everything that is not I/O.
+
+URL parsing, token sources, listener registry, event backlogs with backpressure, logging with
+redaction, and the routing of the core's non-I/O outputs. The drivers add only sockets, tasks or
+threads, and waiting.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import random
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from customer_protocol import (
+    CallFailed,
+    CallSucceeded,
+    ClientProtocol,
+    ClientState,
+    Config,
+    Connected,
+    ConnectionRestored,
+    CustomerSDKError,
+    Disconnected,
+    InvalidArgumentsError,
+    MessageDropped,
+    Token,
+)
+from customer_protocol.codec import loads
+from customer_protocol.errors import AuthenticationError, ConnectionLostError, RemoteProtocolError
+from customer_protocol.events import (
+    EVENT_NAMES,
+    ConnectionLost,
+    CustomerId,
+    NewEvent,
+    SDKEvent,
+    UserData,
+    UserIsTyping,
+    UserStoppedTyping,
+)
+from customer_protocol.outputs import Output
+from transports.base import Message, Opened, Pong, TransportEvent
+
+__all__ = [
+    "BaseURL",
+    "ClientBase",
+    "Listener",
+    "TokenLike",
+    "normalize_token",
+    "parse_base_url",
+]
+
+logger = logging.getLogger("customer_protocol.client")
+
+Listener = Callable[[Any], Any]
+TokenLike = str | Token | Mapping[str, Any]
+"""What a token provider may return: an access token, a :class:`Token`, or a mapping."""
+
+_QUIET_EVENTS = (NewEvent, UserData, UserIsTyping, UserStoppedTyping)
+"""Events too frequent for the INFO log (state lines only)."""
+_LIFECYCLE = (Connected, ConnectionRestored, ConnectionLost, Disconnected, CustomerId)
+
+HIGH_WATER: Final = 1000
+"""Events waiting for a slow ``events()`` consumer before the driver stops reading."""
+LOW_WATER: Final = 100
+"""Backlog below which reading resumes."""
+
+
+@dataclass(frozen=True, slots=True)
+class BaseURL:
+    """A parsed API base URL: where to connect and how."""
+
+    scheme: str
+    host: str
+    port: int
+    tls: bool
+    prefix: str
+
+    @property
+    def host_header(self) -> str:
+        """The ``Host`` header value."""
+        default = 443 if self.tls else 80
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
+
+
+def parse_base_url(url: str, *, kinds: tuple[str, ...] = ("ws", "wss", "http", "https")) -> BaseURL:
+    """Parse ``ws(s)://host[:port][/prefix]`` or ``http(s)://...`` into a :class:`BaseURL`."""
+    if not isinstance(url, str):
+        raise InvalidArgumentsError("'url' must be a string.")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in kinds or not parts.hostname:
+        raise InvalidArgumentsError(f"'url' must be a {'/'.join(kinds)} URL with a host.")
+    tls = scheme in ("wss", "https")
+    try:
+        port = parts.port or (443 if tls else 80)
+    except ValueError:
+        raise InvalidArgumentsError("'url' has an invalid port.") from None
+    return BaseURL(
+        scheme=scheme,
+        host=parts.hostname,
+        port=port,
+        tls=tls,
+        prefix=parts.path.rstrip("/"),
+    )
+
+
+def normalize_token(value: Any) -> Token:
+    """Turn what a token provider returned into a :class:`Token`."""
+    if isinstance(value, Token):
+        return value
+    if isinstance(value, str) and value:
+        return Token(access_token=value)
+    if isinstance(value, Mapping) and isinstance(value.get("access_token"), str):
+        expires = value.get("expires_in")
+        return Token(
+            access_token=value["access_token"],
+            token_type=value.get("token_type") or "Bearer",
+            expires_in=float(expires) if isinstance(expires, int | float) else None,
+            customer_id=value.get("customer_id"),
+        )
+    raise AuthenticationError("The token provider returned no usable token.")
+
+
+def call_provider(provider: Callable[..., Any], fresh: bool) -> Any:
+    """Call a user token callable, passing ``fresh`` only if it takes an argument."""
+    try:
+        takes_arg = bool(inspect.signature(provider).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins without a signature
+        takes_arg = False
+    return provider(fresh) if takes_arg else provider()
+
+
+def to_sdk_error(exc: BaseException) -> CustomerSDKError:
+    """Map an exception raised while obtaining a token or uploading to the SDK error family."""
+    if isinstance(exc, CustomerSDKError):
+        return exc
+    return ConnectionLostError(f"{type(exc).__name__}: {exc}")
+
+
+def describe(data: bytes) -> str:
+    """A loggable summary of one message: action and request id, never the payload."""
+    try:
+        message = loads(data)
+    except RemoteProtocolError:
+        return f"<malformed, {len(data)} bytes>"
+    if not isinstance(message, dict):
+        return f"<{type(message).__name__}>"
+    action = message.get("action")
+    request_id = message.get("request_id")
+    kind = message.get("type", "request")
+    return f"{kind} {action} request_id={request_id} ({len(data)} bytes)"
+
+
+class Subscriber:
+    """One ``events()`` consumer: a backlog of events and whether it is still open."""
+
+    __slots__ = ("backlog", "names", "open")
+
+    def __init__(self, names: frozenset[str] | None) -> None:
+        self.names = names
+        self.backlog: deque[SDKEvent] = deque()
+        self.open = True
+
+
+class ClientBase:
+    """State and policy shared by the async and the sync client (no I/O here)."""
+
+    def __init__(
+        self,
+        *,
+        license_id: int,
+        token: Any,
+        url: str,
+        accounts_url: str | None = None,
+        customer: Mapping[str, Any] | None = None,
+        config: Config | None = None,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        self._rng = rng or random.SystemRandom().random
+        self._core = ClientProtocol(
+            license_id=license_id, config=config, customer=customer, rng=self._rng
+        )
+        self.config = self._core.config
+        self.license_id = license_id
+        self.url = parse_base_url(url)
+        self.api_url = self.url
+        self._token_source = token
+        self.accounts_url = accounts_url
+        self._listeners: dict[str, list[Listener]] = {}
+        self._subscribers: list[Subscriber] = []
+        self._ready_error: CustomerSDKError | None = None
+        self._ready = False
+        if token is None:
+            raise InvalidArgumentsError("'token' must be a token or a token provider.")
+
+    # ------------------------------------------------------------------------------------------
+    # Public, non-blocking
+
+    @property
+    def state(self) -> str:
+        """``connecting``, ``connected``, ``reconnecting``, ``disconnected`` or ``destroyed``."""
+        return self._core.state.value
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer's id once known."""
+        return self._core.customer_id
+
+    @property
+    def core(self) -> ClientProtocol:
+        """The sans-IO core this client drives (for inspection; do not feed it yourself)."""
+        return self._core
+
+    def on(self, name: str, listener: Listener) -> None:
+        """Call ``listener(event)`` for every event named ``name`` (``"*"``: every event).
+
+        Listeners run in registration order, then the wildcard ones; an exception in one is
+        logged and does not stop the others.
+        """
+        if not isinstance(name, str) or not name:
+            raise InvalidArgumentsError("'name' must be an event name or '*'.")
+        if not callable(listener):
+            raise InvalidArgumentsError("'listener' must be callable.")
+        self._listeners.setdefault(name, []).append(listener)
+
+    def off(self, name: str, listener: Listener | None = None) -> None:
+        """Remove ``listener`` for ``name`` (every listener of ``name`` when ``None``)."""
+        if listener is None:
+            self._listeners.pop(name, None)
+            return
+        registered = self._listeners.get(name, [])
+        if listener in registered:
+            registered.remove(listener)
+
+    @staticmethod
+    def event_names() -> frozenset[str]:
+        """The names of the SDK's own events (any other push is named after its action)."""
+        return EVENT_NAMES
+
+    # ------------------------------------------------------------------------------------------
+    # Output routing shared by the drivers
+
+    def _feed(self, event: TransportEvent, now: float) -> bool:
+        """Feed one transport event to the core; ``True`` when the transport closed."""
+        core = self._core
+        if isinstance(event, Message):
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("< %s", describe(event.data))
+            core.receive(event.data, now)
+        elif isinstance(event, Pong):
+            core.pong_received(now)
+        elif isinstance(event, Opened):
+            logger.info("= transport open")
+            core.transport_opened(now)
+        else:
+            logger.info("= transport closed %s %s", event.code, event.reason)
+            core.transport_closed(now, event.code, event.reason)
+            return True
+        return False
+
+    def _note_lifecycle(self, event: SDKEvent) -> bool:
+        """Track whether the first login succeeded or failed; ``True`` once it is decided."""
+        if isinstance(event, Connected | ConnectionRestored):
+            self._ready = True
+        elif isinstance(event, Disconnected) and self._core.state is ClientState.DISCONNECTED:
+            self._ready_error = (
+                AuthenticationError(f"Login failed: {event.reason}.", type=event.reason)
+                if event.reason == "authentication"
+                else ConnectionLostError(f"Disconnected: {event.reason}.", type=event.reason)
+            )
+        if logger.isEnabledFor(logging.INFO) and not isinstance(event, _QUIET_EVENTS):
+            logger.info("= %s (state %s)", event.name, self._core.state.value)
+        return self._ready or self._ready_error is not None
+
+    def _deliver(self, event: SDKEvent) -> list[Awaitable[Any]]:
+        """Hand ``event`` to listeners and subscribers; returns awaitables listeners returned."""
+        pending: list[Awaitable[Any]] = []
+        for listener in (*self._listeners.get(event.name, ()), *self._listeners.get("*", ())):
+            try:
+                result = listener(event)
+            except Exception:
+                logger.exception("= listener %r for %s failed", listener, event.name)
+                continue
+            if inspect.isawaitable(result):
+                pending.append(result)
+        for subscriber in self._subscribers:
+            if subscriber.open and (subscriber.names is None or event.name in subscriber.names):
+                subscriber.backlog.append(event)
+        return pending
+
+    def _backlog(self) -> int:
+        return max((len(s.backlog) for s in self._subscribers if s.open), default=0)
+
+    def _route(self, output: Output) -> tuple[int, Any, CustomerSDKError | None] | None:
+        """Log outputs; return ``(call, value, error)`` for the end of a call, else ``None``."""
+        if isinstance(output, CallSucceeded):
+            return output.call, output.value, None
+        if isinstance(output, CallFailed):
+            return output.call, None, output.error
+        if isinstance(output, MessageDropped):
+            logger.debug("< dropped %s request_id=%s: %s", *_dropped(output))
+        return None
+
+
+def _dropped(output: MessageDropped) -> tuple[str, str | None, str]:
+    return output.action, output.request_id, output.reason

@@ -1,0 +1,141 @@
+"""Token providers (``spec/sdk.md`` section 9) for ``connect(token=...)``.
+
+``token`` may be:
+
+* an access token string, or a :class:`~customer_protocol.Token`;
+* a callable returning one of those (or a mapping with ``access_token``, ``token_type``,
+  ``expires_in``, ``customer_id``); it may be ``async`` in the async client, and may take one
+  argument, ``fresh``, which is true when the server rejected the previous token;
+* an :class:`AccountsFlow`: the accounts code flow of ``wire.md`` section 7, which remembers
+  ``customer_id``/``customer_key`` so the same customer comes back on every renewal.
+
+The core caches whatever the provider returns until 60 s before it expires.
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Generator
+from typing import Final
+
+from customer_protocol import Token
+from customer_protocol.errors import InvalidArgumentsError
+from transports.accounts import (
+    build_customer_code_request,
+    build_customer_token_request,
+    decode_customer_code_response,
+    decode_customer_token_response,
+)
+from transports.http import HTTPRequest, ResponseReceived
+
+from ._common import BaseURL, parse_base_url
+
+__all__ = ["DEMO_CREDENTIALS", "AccountsFlow"]
+
+DEMO_CREDENTIALS: Final = {
+    "client_id": "demo-client",
+    "client_secret": "demo-secret",
+    "app_access_token": "demo-app-token",
+    "redirect_uri": "http://localhost/callback",
+}
+"""The reference server's default accounts credentials."""
+
+
+class AccountsFlow:
+    """Obtain customer tokens from an accounts service (``POST /customer/`` then ``/token``).
+
+    Keeps :attr:`customer_id` and :attr:`customer_key` after the first exchange, so every later
+    token (and a new client given the same values) belongs to the same customer.
+    """
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        app_access_token: str,
+        redirect_uri: str,
+        accounts_url: str | None = None,
+        customer_id: str | None = None,
+        customer_key: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._app_access_token = app_access_token
+        self.redirect_uri = redirect_uri
+        self.base: BaseURL | None = None
+        if accounts_url is not None:
+            self.set_url(accounts_url)
+        self.customer_id = customer_id
+        self._customer_key = customer_key
+        self.ssl_context = ssl_context
+
+    @classmethod
+    def demo(
+        cls,
+        accounts_url: str | None = None,
+        *,
+        customer_id: str | None = None,
+        customer_key: str | None = None,
+    ) -> AccountsFlow:
+        """A flow with the reference server's default credentials (``DEMO_CREDENTIALS``)."""
+        return cls(
+            accounts_url=accounts_url,
+            customer_id=customer_id,
+            customer_key=customer_key,
+            client_id=DEMO_CREDENTIALS["client_id"],
+            client_secret=DEMO_CREDENTIALS["client_secret"],
+            app_access_token=DEMO_CREDENTIALS["app_access_token"],
+            redirect_uri=DEMO_CREDENTIALS["redirect_uri"],
+        )
+
+    @property
+    def customer_key(self) -> str | None:
+        """The secret that brings the same customer back (keep it with ``customer_id``)."""
+        return self._customer_key
+
+    def set_url(self, accounts_url: str) -> None:
+        """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
+        self.base = parse_base_url(accounts_url, kinds=("http", "https"))
+
+    def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
+        """The flow as a plan: yields each request, is sent each response, returns the token."""
+        base = self.base
+        if base is None:
+            raise InvalidArgumentsError("AccountsFlow needs an accounts URL.")
+        customer_key = self._customer_key if self.customer_id is not None else None
+        code_response = yield build_customer_code_request(
+            host=base.host_header,
+            app_access_token=self._app_access_token,
+            client_id=self.client_id,
+            redirect_uri=self.redirect_uri,
+            customer_id=self.customer_id if customer_key is not None else None,
+            customer_key=customer_key,
+            prefix=base.prefix,
+        )
+        code = decode_customer_code_response(code_response)
+        self.customer_id = code.customer_id
+        self._customer_key = code.customer_key
+        token_response = yield build_customer_token_request(
+            host=base.host_header,
+            code=code.code,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            redirect_uri=self.redirect_uri,
+            prefix=base.prefix,
+        )
+        token = decode_customer_token_response(token_response)
+        return Token(
+            access_token=token.access_token,
+            token_type=token.token_type,
+            expires_in=float(token.expires_in),
+            customer_id=code.customer_id,
+        )
+
+    def __repr__(self) -> str:
+        url = None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
+        return (
+            f"AccountsFlow(accounts_url={url!r}, client_id={self.client_id!r}, "
+            f"customer_id={self.customer_id!r})"
+        )
