@@ -69,7 +69,7 @@ from ._http import READ_SIZE, Progress, exchange_steps
 from ._upload import FileLike, history_item, read_file, upload_plan
 from .tokens import AccountsFlow
 
-__all__ = ["Client", "History", "connect"]
+__all__ = ["AccountsFlow", "Client", "History", "connect"]
 
 SEND_TIMEOUT = 30.0
 """A write that cannot complete in this long counts as a lost connection."""
