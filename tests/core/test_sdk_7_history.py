@@ -18,6 +18,7 @@ from customer_protocol.history import DoneStep, HistoryPlanner, SummaryStep
 from .harness import (
     Harness,
     Sent,
+    ended,
     error,
     message,
     names,
