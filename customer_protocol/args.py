@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from .errors import InvalidArgumentsError
 __all__ = [
     "check_chat",
     "check_file_size",
+    "check_json",
     "check_limit",
     "check_mapping",
     "check_offset",
@@ -91,3 +93,49 @@ def check_file_size(size: int, maximum: int) -> None:
         raise InvalidArgumentsError(
             f"The file is too big (max size is {maximum / 1048576:.2f} MB)."
         )
+
+
+_JSON_DEPTH = 64
+
+
+def check_json(value: Any, what: str = "The arguments") -> None:
+    """Strict JSON that the wire codec can send: no NaN/infinity, no lone surrogates, string
+    keys, integers in 64 bits, no cycles or nesting deeper than 64. Checked when a method is
+    called, so a bad value never surfaces later from inside the client (a flush, a timer)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        reason = None
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, int):
+            if not -(2**63) <= item < 2**64:
+                reason = "an integer does not fit in 64 bits"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                reason = "NaN and infinite numbers are not JSON"
+        elif isinstance(item, str):
+            if not item.isascii() and not _utf8(item):
+                reason = "a string holds a lone surrogate"
+        elif depth >= _JSON_DEPTH:
+            reason = "it is nested too deep"
+        elif isinstance(item, list | tuple):
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if not isinstance(key, str) or not (key.isascii() or _utf8(key)):
+                    reason = "object keys must be strings"
+                    break
+                stack.append((child, depth + 1))
+        else:
+            reason = f"{type(item).__name__} is not a JSON type"
+        if reason is not None:
+            raise InvalidArgumentsError(f"{what} must be JSON: {reason}.")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

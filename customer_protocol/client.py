@@ -143,6 +143,7 @@ class ClientProtocol(ClientEngine):
             customer["email"] = email
         if fields is not None:
             customer["fields"] = check.check_str_fields(fields)
+        check.check_json(customer)
         self._ensure_usable()
         call = self._new_call()
 
@@ -216,6 +217,7 @@ class ClientProtocol(ClientEngine):
         if value not in ("good", "bad"):
             raise InvalidArgumentsError("'value' must be 'good' or 'bad'.")
         check.check_optional_str(comment, "comment")
+        check.check_json([chat, comment])
         self._ensure_usable()
         self._now = now
         call = self._new_call()
@@ -263,6 +265,7 @@ class ClientProtocol(ClientEngine):
         check.check_chat(chat)
         if not isinstance(text, str):
             raise InvalidArgumentsError("'text' must be a string.")
+        check.check_json([chat, text])
         self._now = now
         send, deadline = self._throttle.offer(chat, text, now)
         if send is not None:

@@ -13,6 +13,7 @@ Encoding is compact (no spaces) and UTF-8.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 overflows to inf; orjson rejects it too
+        raise ValueError("number out of range")
+    return value
+
+
 def _parse_int(text: str) -> int:
     value = int(text)
     if not -_INT_LIMIT < value < _INT_LIMIT:
@@ -72,13 +80,15 @@ def _parse_int(text: str) -> int:
     return value
 
 
-_DECODER: Final = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int)
+_DECODER: Final = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
+)
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _check(value: Any, depth: int, check_strings: bool) -> None:
     """Walk a decoded value: nesting depth, and lone surrogates when escapes were present."""
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:  # the outermost container is depth 0
         raise ValueError("nesting too deep")
     if isinstance(value, dict):
         for key, item in value.items():
@@ -113,7 +123,11 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
             if _depth_bound(raw) > MAX_DEPTH:
                 _check(value, 0, False)
             return value
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        if isinstance(raw, bytes):
+            text = raw.decode("utf-8")
+        else:
+            text = raw
+            text.encode("utf-8")  # a str may hold lone surrogates that are not escapes
         value = _DECODER.decode(text)
         escapes = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
         if escapes or _depth_bound(text) > MAX_DEPTH:

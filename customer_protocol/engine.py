@@ -358,6 +358,7 @@ class ClientEngine:
         custom_id: str | None = None,
     ) -> int:
         self._ensure_usable()
+        check.check_json(payload)
         self._now = now
         call = self._new_call()
         self._submit(
@@ -815,6 +816,7 @@ class ClientEngine:
         check.check_optional_str(info.get("email"), "email")
         if "fields" in info:
             info["fields"] = check.check_str_fields(info["fields"])
+        check.check_json(info, "The customer")
         return info
 
     def __repr__(self) -> str:
