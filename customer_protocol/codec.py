@@ -12,6 +12,7 @@ Encoding is compact (no spaces) and UTF-8.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import re
@@ -21,11 +22,10 @@ from typing import Any, Final
 
 from .errors import RemoteProtocolError
 
-_orjson: Any
-try:  # pragma: no cover - exercised only where the speedups extra is installed
-    import orjson as _orjson
-except ImportError:  # pragma: no cover
-    _orjson = None
+# orjson is imported on first use, not here: importing it loads ``uuid`` (among others), and
+# importing the core must load no randomness, clock or I/O module (design.md).
+_orjson: Any = None
+_ORJSON_AVAILABLE: bool = importlib.util.find_spec("orjson") is not None
 
 __all__ = [
     "MAX_DEPTH",
@@ -46,7 +46,7 @@ MAX_DEPTH: Final = 64
 """The deepest nesting of arrays and objects accepted from the network."""
 
 _INT_LIMIT: Final = 2**64
-_USE_ORJSON: bool = _orjson is not None
+_USE_ORJSON: bool = _ORJSON_AVAILABLE
 # A run of 20+ digits can be an integer orjson would silently turn into a float.
 _LONG_DIGITS: Final = re.compile(rb"\d{20,}")
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
@@ -56,10 +56,19 @@ def use_orjson(enabled: bool) -> bool:
     """Choose the JSON backend (``True`` needs ``orjson``); returns the previous choice."""
     global _USE_ORJSON  # noqa: PLW0603 - a process-wide switch, like json's own C speedups
     previous = _USE_ORJSON
-    if enabled and _orjson is None:
+    if enabled and not _ORJSON_AVAILABLE:
         raise RuntimeError("orjson is not installed (pip install 'customer-protocol[speedups]')")
     _USE_ORJSON = enabled
     return previous
+
+
+def _load_orjson() -> Any:
+    global _orjson  # noqa: PLW0603 - a lazily imported module
+    if _orjson is None:
+        import orjson  # noqa: PLC0415 - deferred on purpose, see above
+
+        _orjson = orjson
+    return _orjson
 
 
 def _reject_constant(name: str) -> Any:
@@ -119,7 +128,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
     try:
         if _USE_ORJSON and (isinstance(raw, str) or not _LONG_DIGITS.search(raw)):
-            value = _orjson.loads(raw)
+            value = (_orjson or _load_orjson()).loads(raw)
             if _depth_bound(raw) > MAX_DEPTH:
                 _check(value, 0, False)
             return value
@@ -143,7 +152,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 def dumps(value: Any) -> bytes:
     """Encode ``value`` as compact UTF-8 JSON."""
     if _USE_ORJSON:
-        return _orjson.dumps(value)  # type: ignore[no-any-return]
+        return (_orjson or _load_orjson()).dumps(value)  # type: ignore[no-any-return]
     return _ENCODER.encode(value).encode("utf-8")
 
 

@@ -192,7 +192,7 @@ def test_backend_switch_reports_the_previous_choice(backend: str) -> None:
 def test_orjson_switch_fails_clearly_when_orjson_is_missing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(codec, "_orjson", None)
+    monkeypatch.setattr(codec, "_ORJSON_AVAILABLE", False)
     with pytest.raises(RuntimeError, match="orjson is not installed"):
         codec.use_orjson(True)
     assert codec.use_orjson(False) in (True, False)
