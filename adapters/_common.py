@@ -279,7 +279,13 @@ class ClientBase:
         return self._ready or self._ready_error is not None
 
     def _deliver(self, event: SDKEvent) -> list[Awaitable[Any]]:
-        """Hand ``event`` to listeners and subscribers; returns awaitables listeners returned."""
+        """Hand ``event`` to listeners, then subscribers; returns awaitables listeners returned."""
+        pending = self._call_listeners(event)
+        self._enqueue(event)
+        return pending
+
+    def _call_listeners(self, event: SDKEvent) -> list[Awaitable[Any]]:
+        """Call the listeners of ``event`` in order, then the wildcard ones; log failures."""
         pending: list[Awaitable[Any]] = []
         for listener in (*self._listeners.get(event.name, ()), *self._listeners.get("*", ())):
             try:
@@ -289,10 +295,13 @@ class ClientBase:
                 continue
             if inspect.isawaitable(result):
                 pending.append(result)
+        return pending
+
+    def _enqueue(self, event: SDKEvent) -> None:
+        """Append ``event`` to every open ``events()`` subscriber that wants it."""
         for subscriber in self._subscribers:
             if subscriber.open and (subscriber.names is None or event.name in subscriber.names):
                 subscriber.backlog.append(event)
-        return pending
 
     def _backlog(self) -> int:
         return max((len(s.backlog) for s in self._subscribers if s.open), default=0)

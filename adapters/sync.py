@@ -575,13 +575,10 @@ class Client(ClientBase):
             event = self._dispatch.get()
             if event is _STOP:
                 return
-            self._deliver(event)
+            self._call_listeners(event)
             with self._cond:
+                self._enqueue(event)
                 self._cond.notify_all()
-
-    def _deliver(self, event: SDKEvent) -> list[Any]:
-        with self._cond:
-            return super()._deliver(event)
 
     def _token(self, fresh: bool) -> Token:
         source = self._token_source
