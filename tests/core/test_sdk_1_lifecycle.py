@@ -647,3 +647,66 @@ def test_destroy_is_idempotent_and_every_later_call_raises_sdk_destroyed() -> No
         assert info.value.code is ErrorCode.SDK_DESTROYED
     h.client.handle_timer(h.now + 100)  # a stray timer is harmless
     assert h.drain() == []
+
+
+def test_keepalive_shorter_than_the_pong_timeout_keeps_the_first_pong_deadline() -> None:
+    h = Harness(Config(keepalive_interval=5, pong_timeout=12))
+    h.connect()
+    assert of(h.advance(5), SendPing)
+    assert of(h.advance(5), SendPing)  # the pong deadline stays at 17, from the first ping
+    assert of(h.advance(6.9), CloseTransport) == []
+    assert of(h.advance(0.1), CloseTransport)
+
+
+# --------------------------------------------------------------------------------------------
+# Every timing is configuration; every timer is a deadline in the core
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"request_timeout": 0},
+        {"keepalive_interval": -1},
+        {"backoff_cap": "5"},
+        {"max_file_size": 0},
+        {"history_batch_events": 1.5},
+        {"kicked_retry_delay": -0.1},
+        {"token_refresh_margin": -1},
+    ],
+)
+def test_config_rejects_impossible_values(kwargs: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="Config"):
+        Config(**kwargs)  # type: ignore[arg-type]
+
+
+def test_config_defaults_are_the_spec_values() -> None:
+    config = Config()
+    assert (config.request_timeout, config.indirect_grace, config.login_timeout) == (30, 2, 15)
+    assert (config.connect_timeout, config.keepalive_interval, config.pong_timeout) == (20, 15, 15)
+    assert (config.backoff_base, config.backoff_cap, config.kicked_retry_delay) == (1, 5, 0.1)
+    assert (config.sneak_peek_interval, config.token_refresh_margin) == (2, 60)
+    assert config.exactly_once_sends is True
+    assert config.max_file_size == 10 * 1024 * 1024
+
+
+def test_timers_replace_cancel_and_report_the_earliest_deadline() -> None:
+    from customer_protocol.timers import Timers
+
+    timers = Timers()
+    assert timers.next() is None and timers.pop_due(100) is None
+    timers.schedule("a", 5)
+    timers.schedule("b", 3)
+    timers.schedule("a", 1)  # moved
+    assert timers.when("a") == 1 and timers.when("zzz") is None
+    assert "a" in timers
+    timers.cancel("b")
+    assert timers.next() == 1
+    assert timers.pop_due(0.5) is None
+    assert timers.pop_due(1) == "a"
+    assert timers.next() is None
+    for i in range(200):  # many re-schedules of one name compact the heap
+        timers.schedule("x", float(i))
+    assert timers.next() == 199.0
+    assert len(timers._heap) < 100
+    timers.clear()
+    assert timers.next() is None

@@ -507,3 +507,63 @@ def test_own_event_echo_without_request_id_on_another_connection_is_a_new_event(
     out = h.push("incoming_event", {"chat_id": "c1", "thread_id": "t1", "event": event})
     assert of(out, NewEvent)[0].event.text == "from my other tab"
     assert not of(out, CallFailed)
+
+
+def test_indirect_response_arriving_just_before_the_timeout_resolves_at_the_timeout() -> None:
+    h = ready(Config(keepalive_interval=100, pong_timeout=100))
+    call, out = h.call("close_thread", "c1")
+    sent = h.one(out)
+    h.advance(29)
+    assert h.respond(sent, {}) == []
+    out = h.advance(1)  # the 30 s timeout comes before the end of the 2 s grace
+    assert value(out, call) is True
+
+
+def test_a_pending_request_record_ends_once() -> None:
+    from customer_protocol.errors import ConnectionLostError
+    from customer_protocol.requests import PendingRequest
+
+    results: list[object] = []
+    request = PendingRequest("x", None, indirect=False, on_ok=results.append, on_err=results.append)
+    request.succeed(1)
+    request.succeed(2)
+    request.fail(ConnectionLostError())
+    assert results == [1]
+    other = PendingRequest("y", {}, indirect=False, on_err=results.append)
+    other.fail(ConnectionLostError())
+    other.fail(ConnectionLostError())
+    other.succeed(3)
+    assert len(results) == 2
+    assert repr(other) == "PendingRequest(action='y', wire_id=None)"
+
+
+def test_own_thread_opening_push_without_events_fails_the_send_as_malformed() -> None:
+    h = ready()
+    call, out = h.call("send_message", "c1", "x")
+    sent = h.one(out)
+    out = h.push(
+        "incoming_chat_thread", {"chat": chat("c1", thread("t9", 9))}, request_id=sent.request_id
+    )
+    assert names(out) == ["error"]
+    assert error(out, call).type == "malformed_response"
+
+
+def test_own_thread_opening_push_without_a_matching_custom_id_takes_the_last_event() -> None:
+    h = ready()
+    call, out = h.call("send_message", "c1", "x", custom_id="mine")
+    sent = h.one(out)
+    events_ = [message("e1", 1, author="cust", custom_id="other"), message("e2", 2)]
+    out = h.push(
+        "incoming_chat_thread",
+        {"chat": chat("c1", thread("t9", 9, events_))},
+        request_id=sent.request_id,
+    )
+    assert value(out, call).id == "e2"
+
+
+def test_get_chat_threads_without_a_threads_array_is_malformed() -> None:
+    h = ready()
+    call, out = h.call("get_chat_threads", "c1", ["t1"])
+    out = h.respond(h.one(out), {"chat": {"id": "c1", "users": []}})
+    assert names(out) == ["error"]
+    assert error(out, call).code is ErrorCode.REQUEST_FAILED

@@ -659,3 +659,10 @@ def test_system_message_has_no_author() -> None:
     parsed = value(out, call)[0].events[0]
     assert isinstance(parsed, SystemMessageEvent)
     assert parsed.author is None and parsed.system_message_type == "routing"
+
+
+def test_get_chat_threads_summary_without_total_threads_counts_the_page() -> None:
+    h = ready()
+    call, out = h.call("get_chat_threads_summary", "c1")
+    out = h.respond(h.one(out), {"threads_summary": [{"id": "t1", "order": 1}]})
+    assert value(out, call).total_threads == 1

@@ -169,3 +169,13 @@ def test_throttle_forget() -> None:
     throttle.forget()
     assert throttle.fire("c") is None
     assert throttle.offer("c", "c", 1.0) == ("c", None)
+
+
+def test_a_leading_edge_that_took_the_waiting_text_leaves_the_trailing_timer_idle() -> None:
+    h = ready()
+    peek(h, "c1", "a", 1.0)
+    peek(h, "c1", "ab", 2.0)  # waits for 3.0
+    h.now = 3.0
+    h.client.set_sneak_peek("c1", "abc", h.now)  # the driver is late with handle_timer
+    assert peeks(h, h.drain()) == [("c1", "abc")]
+    assert peeks(h, h.advance(0)) == []  # the trailing timer finds nothing waiting
