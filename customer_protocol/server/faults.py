@@ -45,6 +45,12 @@ class FaultKind(enum.StrEnum):
     """Send a frame that is not valid JSON before the answer."""
     BROKEN_PUSH = "broken_push"
     """Send an ``incoming_event`` push missing its ``event`` before the answer."""
+    ECHO_WITHOUT_REQUEST_ID = "echo_without_request_id"
+    """Send the requester's echo push without the ``request_id`` (breaks ``wire.md`` §2)."""
+    REQUEST_ID_TO_ALL = "request_id_to_all"
+    """Send the ``request_id`` on the push to the customer's *other* connections too."""
+    OLDEST_PAGE_FIRST = "oldest_page_first"
+    """``get_chat_threads_summary``: serve ``offset`` 0 as the *oldest* page (breaks §4)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -271,15 +271,15 @@ class ChatLogic:
         return Outcome(response={"chat": self.views.chat_with_threads(chat, threads)})
 
     def get_chat_threads_summary(
-        self, customer_id: str, payload: dict[str, Any], wall: int
+        self, customer_id: str, payload: dict[str, Any], wall: int, *, oldest_first: bool = False
     ) -> Outcome:
         """``{threads_summary, total_threads}``: offset 0 is the newest page; the page is
-        listed ascending by order."""
+        listed ascending by order. (``oldest_first``: the ``OLDEST_PAGE_FIRST`` fault.)"""
         chat = self.chat_for(customer_id, payload)
         offset = get_int(payload, "offset", default=0) or 0
         limit = get_int(payload, "limit", default=25, minimum=1, maximum=100) or 25
-        newest_first = self.store.threads_of(chat)[::-1]
-        page = newest_first[offset : offset + limit][::-1]
+        newest_first = self.store.threads_of(chat)[:: 1 if oldest_first else -1]
+        page = sorted(newest_first[offset : offset + limit], key=lambda t: t.order)
         summary = [{"id": t.id, "order": t.order, "total_events": len(t.events)} for t in page]
         return Outcome(response={"threads_summary": summary, "total_threads": len(newest_first)})
 

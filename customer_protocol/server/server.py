@@ -237,14 +237,31 @@ class ServerCore:
         wall = self.wall(now)
         if action == "login" or customer_id is None:  # (None implies login: checked above)
             outcome = self._login(conn, payload, wall, out)
+        elif action == "get_chat_threads_summary" and self.faults.take(
+            FaultKind.OLDEST_PAGE_FIRST, action
+        ):
+            outcome = self.logic.get_chat_threads_summary(
+                customer_id, payload, wall, oldest_first=True
+            )
         else:
             outcome = self.logic.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
+        pushes = bool(outcome.pushes)
         skip_echo = any(p.echo for p in outcome.pushes) and (
             self.faults.take(FaultKind.SKIP_PUSH, action) is not None
         )
+        echo_id: str | None = request_id
+        if pushes and self.faults.take(FaultKind.ECHO_WITHOUT_REQUEST_ID, action) is not None:
+            echo_id = None
+        to_all = pushes and self.faults.take(FaultKind.REQUEST_ID_TO_ALL, action) is not None
         self._deliver(
-            outcome, now, out, requester=conn, request_id=request_id, skip_echo=skip_echo or dropped
+            outcome,
+            now,
+            out,
+            requester=conn,
+            request_id=echo_id,
+            skip_echo=skip_echo or dropped,
+            to_all=to_all,
         )
         if dropped:
             self._drop(conn, out, 1011, "fault injection: drop after store", True)
@@ -286,11 +303,14 @@ class ServerCore:
         requester: _Conn | None = None,
         request_id: str | None = None,
         skip_echo: bool = False,
+        to_all: bool = False,
     ) -> None:
-        """Files first, then every push to every connection of its customer; then notes."""
+        """Files first, then every push to every connection of its customer; then notes.
+
+        ``to_all`` (a fault) puts ``request_id`` on the other connections' copies too."""
         out.extend(outcome.files)
         for push in outcome.pushes:
-            self._fan_out(push, out, requester, request_id, skip_echo)
+            self._fan_out(push, out, requester, request_id, skip_echo, to_all=to_all)
         for note in outcome.notes:
             if isinstance(note, SneakPeek):
                 self.sneak_peeks.append(note)
@@ -305,6 +325,8 @@ class ServerCore:
         requester: _Conn | None,
         request_id: str | None,
         skip_echo: bool,
+        *,
+        to_all: bool = False,
     ) -> None:
         plain: bytes | None = None
         for conn_id in self._by_customer.get(push.customer_id, ()):
@@ -314,7 +336,9 @@ class ServerCore:
                     out.append(Send(conn_id=conn_id, data=data))
                 continue
             if plain is None:
-                plain = encode_push(push.action, push.payload)
+                plain = encode_push(
+                    push.action, push.payload, request_id=request_id if to_all else None
+                )
             out.append(Send(conn_id=conn_id, data=plain))
 
     def _login(self, conn: _Conn, payload: dict[str, Any], wall: int, out: list[Output]) -> Outcome:
