@@ -28,6 +28,8 @@ def check_chat(chat: Any, what: str = "chat") -> str:
     """A chat (or thread) id: a non-empty string."""
     if not isinstance(chat, str) or not chat:
         raise InvalidArgumentsError(f"'{what}' must be a non-empty string.")
+    if not chat.isascii():
+        check_json(chat, f"'{what}'")
     return chat
 
 

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from . import args as check
+from . import payloads
 from .engine import ClientEngine, _Cursor
 from .errors import CustomerSDKError, InvalidArgumentsError, RequestFailedError
 from .events import ThreadSummaryEvent
@@ -61,70 +62,44 @@ class ClientProtocol(ClientEngine):
         properties: Mapping[str, Any] | None = None,
     ) -> int:
         """Start a chat; the result is a :class:`~customer_protocol.models.Chat`."""
-        payload: dict[str, Any] = {
-            "routing_scope": check.check_mapping(scope, "scope") if scope else {"type": "license"}
-        }
-        if not isinstance(events, list | tuple):
-            raise InvalidArgumentsError("'events' must be a list of events.")
-        if events:
-            payload["events"] = [self._event_payload(event) for event in events]
-        if properties is not None:
-            payload["properties"] = check.check_properties(properties)
+        payload = payloads.start_chat(events, scope, properties, self._new_custom_id)
         return self._call("start_chat", payload, now)
 
     def send_event(self, chat: str, event: Mapping[str, Any], now: float) -> int:
         """Send an event; the result is the event as parsed (exactly once across drops)."""
-        check.check_chat(chat)
-        body = self._event_payload(event)
+        payload = payloads.send_event(chat, event, self._new_custom_id)
         return self._call(
             "send_event",
-            {"chat_id": chat, "event": body},
+            payload,
             now,
             reconcilable=self.config.exactly_once_sends,
             chat=chat,
-            custom_id=body["custom_id"],
+            custom_id=payload["event"]["custom_id"],
         )
 
     def send_message(
         self, chat: str, text: str, now: float, *, custom_id: str | None = None
     ) -> int:
         """Send a text message (a ``message`` event)."""
-        if not isinstance(text, str):
-            raise InvalidArgumentsError("'text' must be a string.")
-        event: dict[str, Any] = {"type": "message", "text": text}
-        if custom_id is not None:
-            event["custom_id"] = custom_id
-        return self.send_event(chat, event, now)
+        return self.send_event(chat, payloads.message(text, custom_id), now)
 
     def close_thread(self, chat: str, now: float) -> int:
         """Close the chat's active thread; the result is ``True``."""
-        return self._call("close_thread", {"chat_id": check.check_chat(chat)}, now)
+        return self._call("close_thread", payloads.close_thread(chat), now)
 
     def get_chats_summary(self, now: float, *, offset: int = 0, limit: int = 10) -> int:
         """The customer's chats; the result is a :class:`~customer_protocol.models.ChatsSummary`."""
-        payload = {
-            "offset": check.check_offset(offset),
-            "limit": check.check_limit(limit, check.CHATS_SUMMARY_MAX_LIMIT),
-        }
-        return self._call("get_chats_summary", payload, now)
+        return self._call("get_chats_summary", payloads.get_chats_summary(offset, limit), now)
 
     def get_chat_threads(self, chat: str, thread_ids: Sequence[str], now: float) -> int:
         """Load threads; the result is a tuple of :class:`~customer_protocol.models.Thread`."""
-        payload = {
-            "chat_id": check.check_chat(chat),
-            "thread_ids": check.check_str_list(thread_ids, "thread_ids"),
-        }
-        return self._call("get_chat_threads", payload, now)
+        return self._call("get_chat_threads", payloads.get_chat_threads(chat, thread_ids), now)
 
     def get_chat_threads_summary(
         self, chat: str, now: float, *, offset: int = 0, limit: int = 25
     ) -> int:
         """A page of thread summaries (offset 0 is the newest page)."""
-        payload = {
-            "chat_id": check.check_chat(chat),
-            "offset": check.check_offset(offset),
-            "limit": check.check_limit(limit, check.THREADS_SUMMARY_MAX_LIMIT),
-        }
+        payload = payloads.get_chat_threads_summary(chat, offset, limit)
         return self._call("get_chat_threads_summary", payload, now)
 
     def update_customer(
@@ -136,25 +111,18 @@ class ClientProtocol(ClientEngine):
         fields: Mapping[str, str] | None = None,
     ) -> int:
         """Update the customer; the values are also sent at every later login."""
-        customer: dict[str, Any] = {}
-        if check.check_optional_str(name, "name") is not None:
-            customer["name"] = name
-        if check.check_optional_str(email, "email") is not None:
-            customer["email"] = email
-        if fields is not None:
-            customer["fields"] = check.check_str_fields(fields)
-        check.check_json(customer)
+        payload = payloads.update_customer(name, email, fields)
         self._ensure_usable()
         call = self._new_call()
 
         def remember(value: Any) -> None:
-            self._customer.update(customer)
+            self._customer.update(payload["customer"])
             self._succeed(call, value)
 
         self._submit(
             PendingRequest(
                 "update_customer",
-                {"customer": customer},
+                payload,
                 indirect=False,
                 on_ok=remember,
                 on_err=self._failer(call),
@@ -167,30 +135,19 @@ class ClientProtocol(ClientEngine):
         self, chat: str, now: float, *, timestamp_ms: int | None = None
     ) -> int:
         """Update the customer's last-seen timestamp; the result is the timestamp in ms."""
-        payload: dict[str, Any] = {"chat_id": check.check_chat(chat)}
-        if timestamp_ms is not None:
-            if not isinstance(timestamp_ms, int | float) or isinstance(timestamp_ms, bool):
-                raise InvalidArgumentsError("'timestamp' must be a number of milliseconds.")
-            payload["timestamp"] = int(timestamp_ms // 1000)
+        payload = payloads.last_seen_timestamp(chat, timestamp_ms)
         return self._call("update_last_seen_timestamp", payload, now)
 
     def update_chat_properties(self, chat: str, properties: Mapping[str, Any], now: float) -> int:
         """Set chat properties (flat form); the result is ``True``."""
-        payload = {
-            "chat_id": check.check_chat(chat),
-            "properties": check.check_properties(properties),
-        }
+        payload = payloads.chat_properties(chat, properties)
         return self._call("update_chat_properties", payload, now)
 
     def update_chat_thread_properties(
         self, chat: str, thread: str, properties: Mapping[str, Any], now: float
     ) -> int:
         """Set thread properties (flat form); the result is ``True``."""
-        payload = {
-            "chat_id": check.check_chat(chat),
-            "thread_id": check.check_chat(thread, "thread"),
-            "properties": check.check_properties(properties),
-        }
+        payload = payloads.thread_properties(chat, thread, properties)
         return self._call("update_chat_thread_properties", payload, now)
 
     def update_chat_scopes(
@@ -202,29 +159,20 @@ class ClientProtocol(ClientEngine):
         remove_scopes: Mapping[str, Any] | None = None,
     ) -> int:
         """Change the chat's scopes (``wire.md`` section 4); the result is ``True``."""
-        payload: dict[str, Any] = {"chat_id": check.check_chat(chat)}
-        if add_scopes is not None:
-            payload["add_scopes"] = check.check_mapping(add_scopes, "add_scopes")
-        if remove_scopes is not None:
-            payload["remove_scopes"] = check.check_mapping(remove_scopes, "remove_scopes")
+        payload = payloads.chat_scopes(chat, add_scopes, remove_scopes)
         return self._call("update_chat_scopes", payload, now)
 
     def send_rating(
         self, chat: str, value: Literal["good", "bad"], now: float, *, comment: str | None = None
     ) -> int:
         """Rate the chat's newest thread; the result is a :class:`~.models.Rating`."""
-        check.check_chat(chat)
-        if value not in ("good", "bad"):
-            raise InvalidArgumentsError("'value' must be 'good' or 'bad'.")
-        check.check_optional_str(comment, "comment")
-        check.check_json([chat, comment])
+        properties = payloads.rating_properties(chat, value, comment)
         self._ensure_usable()
         self._now = now
         call = self._new_call()
         fail = self._failer(call)
 
         def rate(thread: str) -> None:
-            properties = {"rating": {"score": 1 if value == "good" else 0, "comment": comment}}
             rating = Rating(chat=chat, thread=thread, value=value, comment=comment)
             self._submit(
                 PendingRequest(
@@ -262,10 +210,7 @@ class ClientProtocol(ClientEngine):
     def set_sneak_peek(self, chat: str, text: str, now: float) -> None:
         """Offer the text the customer is typing; throttled per chat, never raises for I/O."""
         self._ensure_alive()
-        check.check_chat(chat)
-        if not isinstance(text, str):
-            raise InvalidArgumentsError("'text' must be a string.")
-        check.check_json([chat, text])
+        payloads.sneak_peek(chat, text)
         self._now = now
         send, deadline = self._throttle.offer(chat, text, now)
         if send is not None:
@@ -425,14 +370,3 @@ class ClientProtocol(ClientEngine):
 
     def _new_custom_id(self) -> str:
         return f"cp-{self._nonce}-{next(self._custom_ids)}"
-
-    def _event_payload(self, event: Mapping[str, Any]) -> dict[str, Any]:
-        body = check.check_mapping(event, "event")
-        if not isinstance(body.get("type"), str) or not body["type"]:
-            raise InvalidArgumentsError("'event.type' must be a non-empty string.")
-        custom_id = body.get("custom_id")
-        if custom_id is None:
-            body["custom_id"] = self._new_custom_id()
-        elif not isinstance(custom_id, str) or not custom_id:
-            raise InvalidArgumentsError("'event.custom_id' must be a non-empty string.")
-        return body

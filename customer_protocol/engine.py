@@ -358,7 +358,6 @@ class ClientEngine:
         custom_id: str | None = None,
     ) -> int:
         self._ensure_usable()
-        check.check_json(payload)
         self._now = now
         call = self._new_call()
         self._submit(
