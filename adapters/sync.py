@@ -50,19 +50,17 @@ from customer_protocol import (
 from customer_protocol.errors import ConnectionLostError, CustomerSDKError, SDKDestroyedError
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
-from transports.http import ResponseReceived
 from transports.websocket import WebSocketClient, make_bh
 
+from ._blocking import exchange, open_socket, token_from
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
     BaseURL,
     ClientBase,
     Subscriber,
-    call_provider,
     describe,
     logger,
-    normalize_token,
     to_sdk_error,
 )
 from ._http import READ_SIZE, Progress, exchange_steps
@@ -544,10 +542,7 @@ class Client(ClientBase):
     def _open(self, gen: int) -> None:
         base = self.url
         try:
-            sock = socket.create_connection((base.host, base.port), self.config.connect_timeout)
-            if base.tls:
-                context = self._ssl or ssl.create_default_context()
-                sock = context.wrap_socket(sock, server_hostname=base.host)
+            sock = open_socket(base, self._ssl, self.config.connect_timeout)
             sock.settimeout(SEND_TIMEOUT)
         except OSError as exc:
             logger.info("= connect to %s failed: %s", base.host_header, exc)
@@ -581,19 +576,13 @@ class Client(ClientBase):
                 self._cond.notify_all()
 
     def _token(self, fresh: bool) -> Token:
-        source = self._token_source
-        if isinstance(source, AccountsFlow):
-            steps = source.steps()
-            response: ResponseReceived | None = None
-            try:
-                while True:
-                    request = steps.send(response) if response is not None else next(steps)
-                    response = self._exchange(source.base or self._web, exchange_steps(request))
-            except StopIteration as stop:
-                return cast(Token, stop.value)
-        if callable(source):
-            return normalize_token(call_provider(source, fresh))
-        return normalize_token(source)
+        return token_from(
+            self._token_source,
+            fresh,
+            web=self._web,
+            ssl_context=self._ssl,
+            timeout=self.config.connect_timeout,
+        )
 
     def _fetch_token(self, fresh: bool) -> None:
         try:
@@ -612,24 +601,6 @@ class Client(ClientBase):
             self._pump()
         self._wake()
 
-    def _exchange(self, base: BaseURL, steps: Any) -> ResponseReceived:
-        sock = socket.create_connection((base.host, base.port), self.config.connect_timeout)
-        if base.tls:
-            context = self._ssl or ssl.create_default_context()
-            sock = context.wrap_socket(sock, server_hostname=base.host)
-        sock.settimeout(SEND_TIMEOUT)
-        with sock:
-            step = next(steps)
-            try:
-                while True:
-                    if step is None:
-                        step = steps.send(sock.recv(READ_SIZE))
-                    else:
-                        sock.sendall(step)
-                        step = next(steps)
-            except StopIteration as stop:
-                return cast(ResponseReceived, stop.value)
-
     def _upload(self, output: UploadFile) -> None:
         call = output.call
         payload: dict[str, Any] | None = None
@@ -640,7 +611,9 @@ class Client(ClientBase):
             steps = exchange_steps(
                 plan.request, body=plan.body, on_progress=self._progress.get(call)
             )
-            payload = plan.decode(self._exchange(self._web, steps))
+            payload = plan.decode(
+                exchange(self._web, steps, ssl_context=self._ssl, timeout=SEND_TIMEOUT)
+            )
         except Exception as exc:
             error = to_sdk_error(exc)
         self._progress.pop(call, None)

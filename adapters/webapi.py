@@ -1,0 +1,282 @@
+"""A blocking client over the **Web API transport alone** (HTTP, no WebSocket).
+
+The proof that transports are pluggable: the same request payloads
+(:mod:`customer_protocol.payloads`) and the same result parsing
+(:func:`customer_protocol.dispatch.resolve`) as the RTM client, carried by
+``transports.webapi`` over h11 instead of ``transports.websocket``. It supports the actions the
+Web API serves (``wire.md`` section 4); everything that needs the RTM connection (reading chats,
+history, pushes and events, last-seen timestamps) fails at once with
+:class:`NotSupportedError`::
+
+    with WebAPIClient(license_id=1, token="...", url="http://127.0.0.1:8080") as client:
+        chat = client.start_chat()
+        client.send_message(chat.id, "Hello over plain HTTP")
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Literal, NoReturn, Self
+
+from customer_protocol import (
+    AuthenticationError,
+    Chat,
+    Event,
+    InvalidArgumentsError,
+    Rating,
+    Token,
+    UploadFile,
+    payloads,
+)
+from customer_protocol.args import check_chat
+from customer_protocol.dispatch import RESPONSE, ChatTracker, resolve
+from customer_protocol.tokens import TokenCache
+from transports.webapi import build_web_api_request, decode_web_api_response
+
+from ._blocking import exchange, token_from
+from ._common import BaseURL, parse_base_url
+from ._http import Progress, exchange_steps
+from ._upload import FileLike, read_file, upload_plan
+from .tokens import AccountsFlow
+
+__all__ = ["NotSupportedError", "WebAPIClient"]
+
+
+class NotSupportedError(InvalidArgumentsError):
+    """The method needs the RTM (WebSocket) connection; the Web API cannot carry it."""
+
+
+class WebAPIClient:
+    """The Web API actions of the SDK over HTTP only (blocking; one request per call)."""
+
+    def __init__(
+        self,
+        *,
+        license_id: int,
+        token: Any,
+        url: str,
+        accounts_url: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        timeout: float = 30.0,
+        rng: Callable[[], float] | None = None,
+    ) -> None:
+        base = parse_base_url(url)
+        scheme = {"ws": "http", "wss": "https"}.get(base.scheme, base.scheme)
+        self.url = BaseURL(scheme, base.host, base.port, base.tls, base.prefix)
+        self.license_id = license_id
+        self._token_source = token
+        if isinstance(token, AccountsFlow) and token.base is None:
+            token.set_url(accounts_url or f"{scheme}://{self.url.host_header}")
+        self._ssl = ssl_context
+        self._timeout = timeout
+        self._rng = rng or random.SystemRandom().random
+        self._tokens = TokenCache()
+        self._tracker = ChatTracker()
+        self._nonce = f"{int(self._rng() * 36**8):x}"
+        self._ids = itertools.count(1)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    # ------------------------------------------------------------------------------------------
+    # What the Web API carries
+
+    def start_chat(
+        self,
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        scope: Mapping[str, Any] | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> Chat:
+        """Start a chat."""
+        payload = payloads.start_chat(events, scope, properties, self._custom_id)
+        result: Chat = self._action("start_chat", payload)
+        return result
+
+    def send_event(self, chat: str, event: Mapping[str, Any]) -> Event:
+        """Send an event (a ``custom_id`` is added when missing)."""
+        result: Event = self._action(
+            "send_event", payloads.send_event(chat, event, self._custom_id)
+        )
+        return result
+
+    def send_message(self, chat: str, text: str, *, custom_id: str | None = None) -> Event:
+        """Send a text message."""
+        return self.send_event(chat, payloads.message(text, custom_id))
+
+    def close_thread(self, chat: str) -> bool:
+        """Close the chat's active thread."""
+        return bool(self._action("close_thread", payloads.close_thread(chat)))
+
+    def update_customer(
+        self,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        fields: Mapping[str, str] | None = None,
+    ) -> bool:
+        """Update the customer."""
+        return bool(self._action("update_customer", payloads.update_customer(name, email, fields)))
+
+    def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> bool:
+        """Set chat properties (``{namespace: {name: value}}``)."""
+        payload = payloads.chat_properties(chat, properties)
+        return bool(self._action("update_chat_properties", payload))
+
+    def update_chat_thread_properties(
+        self, chat: str, thread: str, properties: Mapping[str, Any]
+    ) -> bool:
+        """Set thread properties (``{namespace: {name: value}}``)."""
+        payload = payloads.thread_properties(chat, thread, properties)
+        return bool(self._action("update_chat_thread_properties", payload))
+
+    def update_chat_scopes(
+        self,
+        chat: str,
+        *,
+        add_scopes: Mapping[str, Any] | None = None,
+        remove_scopes: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Change the chat's scopes."""
+        payload = payloads.chat_scopes(chat, add_scopes, remove_scopes)
+        return bool(self._action("update_chat_scopes", payload))
+
+    def set_sneak_peek(self, chat: str, text: str) -> None:
+        """Send a sneak peek now (no throttle: the caller decides how often)."""
+        self._post("send_sneak_peek", payloads.sneak_peek(chat, text))
+
+    def send_rating(
+        self, chat: str, value: Literal["good", "bad"], comment: str | None = None
+    ) -> Rating:
+        """Rate the newest thread this client saw in ``chat`` (start_chat or send_event)."""
+        properties = payloads.rating_properties(chat, value, comment)
+        thread = self._tracker.newest_thread(chat)
+        if thread is None:
+            self._unsupported("send_rating for a chat whose threads this client has not seen")
+        self._post(
+            "update_chat_thread_properties", payloads.thread_properties(chat, thread, properties)
+        )
+        return Rating(chat=chat, thread=thread, value=value, comment=comment)
+
+    def send_file(
+        self,
+        chat: str,
+        file: FileLike,
+        *,
+        custom_id: str | None = None,
+        on_progress: Progress | None = None,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> str:
+        """Upload a file (10 MiB max); returns its URL. ``on_progress`` returning False cancels."""
+        data, name, kind = read_file(file, filename, content_type)
+        output = UploadFile(
+            call=0,
+            chat_id=check_chat(chat),
+            custom_id=custom_id or self._custom_id(),
+            data=data,
+            filename=name,
+            content_type=kind,
+            token=None,
+        )
+        plan = upload_plan(output, self._token(), self.url, self.license_id, self._rng)
+        steps = exchange_steps(plan.request, body=plan.body, on_progress=on_progress)
+        result = plan.decode(
+            exchange(self.url, steps, ssl_context=self._ssl, timeout=self._timeout)
+        )
+        url = result.get("url")
+        if not isinstance(url, str):
+            raise InvalidArgumentsError("The upload response has no url.")
+        return url
+
+    # ------------------------------------------------------------------------------------------
+    # What needs the RTM connection
+
+    def get_chats_summary(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not carried by the Web API."""
+        self._unsupported("get_chats_summary")
+
+    def get_chat_threads(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not carried by the Web API."""
+        self._unsupported("get_chat_threads")
+
+    def get_chat_threads_summary(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not carried by the Web API."""
+        self._unsupported("get_chat_threads_summary")
+
+    def get_chat_history(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not carried by the Web API."""
+        self._unsupported("get_chat_history")
+
+    def update_last_seen_timestamp(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not carried by the Web API."""
+        self._unsupported("update_last_seen_timestamp")
+
+    def on(self, *args: Any, **kwargs: Any) -> NoReturn:
+        """Events are pushes, which only the RTM connection delivers."""
+        self._unsupported("events (on/off/events)")
+
+    off = on
+    events = on
+
+    # ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _unsupported(what: str) -> NoReturn:
+        raise NotSupportedError(
+            f"{what} needs the RTM (WebSocket) connection; the Web API does not carry it. "
+            "Use adapters.sync/asyncio/trio.connect."
+        )
+
+    def _custom_id(self) -> str:
+        return f"cp-{self._nonce}-{next(self._ids)}"
+
+    def _token(self, fresh: bool = False) -> Token:
+        if not fresh and (cached := self._tokens.get(time.monotonic())) is not None:
+            return cached
+        token = token_from(
+            self._token_source, fresh, web=self.url, ssl_context=self._ssl, timeout=self._timeout
+        )
+        self._tokens.store(token, time.monotonic())
+        return token
+
+    def _post(self, action: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        """POST one action; a rejected token is replaced once (sdk.md section 1)."""
+        try:
+            return self._post_once(action, payload, fresh=False)
+        except AuthenticationError:
+            self._tokens.invalidate()
+            return self._post_once(action, payload, fresh=True)
+
+    def _post_once(self, action: str, payload: Mapping[str, Any], *, fresh: bool) -> dict[str, Any]:
+        request = build_web_api_request(
+            host=self.url.host_header,
+            access_token=self._token(fresh).access_token,
+            license_id=self.license_id,
+            action=action,
+            payload=payload,
+            prefix=self.url.prefix,
+        )
+        response = exchange(
+            self.url, exchange_steps(request), ssl_context=self._ssl, timeout=self._timeout
+        )
+        return decode_web_api_response(response)
+
+    def _action(self, action: str, payload: Mapping[str, Any]) -> Any:
+        value, _events = resolve(
+            action, RESPONSE, self._post(action, payload), payload, self._tracker
+        )
+        return value
