@@ -235,14 +235,14 @@ class Driver:
 
     # -- inputs --------------------------------------------------------------------------------
 
-    def feed(self, name: str, *args: Any, **kwargs: Any) -> Any:
+    def feed(self, name: str, /, *args: Any, **kwargs: Any) -> Any:
         """Call ``client.<name>(*args, **kwargs)``, record it, drain and check the outputs.
 
         Returns the method's result; exceptions propagate (and are recorded).
         """
         return self._input(name, args, kwargs, issues=False)
 
-    def call(self, name: str, *args: Any, **kwargs: Any) -> int:
+    def call(self, name: str, /, *args: Any, **kwargs: Any) -> int:
         """An SDK method that returns a call id (registered before the outputs are checked)."""
         return self._input(name, args, kwargs, issues=True)  # type: ignore[no-any-return]
 
