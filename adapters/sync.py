@@ -460,8 +460,12 @@ class Client(ClientBase):
                 self._drop_link()
 
     def _drop_link(self) -> None:
-        if self._link is not None:
-            self._close_link(1006, "write failed")
+        link = self._link
+        if link is not None:  # the socket is broken: no close frame (1006 cannot be sent)
+            self._gen += 1
+            self._link = None
+            with contextlib.suppress(OSError):
+                link.sock.close()
             self._core.transport_closed(time.monotonic())
 
     def _close_link(self, code: int, reason: str) -> None:
