@@ -1,0 +1,261 @@
+"""Figures 1-3: the sans-IO core and the WebSocket transport, no sockets."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from collections.abc import Callable
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import Request as WsRequest
+
+from bench._util import Figure, paired, push_messages
+from customer_protocol import ClientProtocol, Config, Token, codec
+from customer_protocol.events import NewEvent
+from customer_protocol.outputs import FetchToken, OpenTransport, Send
+from transports.websocket import WebSocketClient
+
+_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def ready_core(config: Config | None = None) -> ClientProtocol:
+    """A client core logged in (login and chats summary answered), outputs drained."""
+    core = ClientProtocol(license_id=1, config=config)
+    core.connect(0.0)
+    for _ in range(10):
+        outputs = core.outputs()
+        if not outputs:
+            break
+        for output in outputs:
+            if isinstance(output, FetchToken):
+                core.token_received(Token(access_token="t"), 0.0)
+            elif isinstance(output, OpenTransport):
+                core.transport_opened(0.0)
+            elif isinstance(output, Send):
+                request = json.loads(output.data)
+                action = request["action"]
+                payload = (
+                    {"customer_id": "c1"}
+                    if action == "login"
+                    else {"chats_summary": [], "total_chats": 0}
+                )
+                answer = {
+                    "request_id": request["request_id"],
+                    "action": action,
+                    "type": "response",
+                    "success": True,
+                    "payload": payload,
+                }
+                core.receive(json.dumps(answer).encode(), 0.0)
+    assert core.state.value == "connected", core.state
+    return core
+
+
+def _receive_loop(messages: list[bytes]) -> Callable[[], float]:
+    def run() -> float:
+        core = ready_core()
+        receive, outputs = core.receive, core.outputs
+        start = time.perf_counter()
+        for data in messages:
+            receive(data, 1.0)
+            for _ in outputs():
+                pass
+        elapsed = time.perf_counter() - start
+        last = core.outputs()
+        assert not last
+        return elapsed
+
+    return run
+
+
+def _check_typed(messages: list[bytes]) -> None:
+    core = ready_core()
+    core.receive(messages[0], 1.0)
+    (event,) = core.outputs()
+    assert isinstance(event, NewEvent), event
+
+
+def fig_core_receive(n: int, rounds: int) -> list[Figure]:
+    messages = push_messages(n)
+    _check_typed(messages)
+    figures = []
+    previous = codec.use_orjson(False)
+    try:
+        loads = json.loads
+
+        def base() -> float:
+            start = time.perf_counter()
+            for data in messages:
+                loads(data)
+            return time.perf_counter() - start
+
+        ratio, ours, baseline = paired(_receive_loop(messages), base, rounds)
+        figures.append(
+            Figure(
+                "core_receive_json",
+                "core: incoming_event pushes -> NewEvent (stdlib json) vs json.loads",
+                ">= 0.5x",
+                ratio,
+                n / ours,
+                n / baseline,
+                ok=ratio >= 0.5,
+            )
+        )
+        if codec._ORJSON_AVAILABLE:
+            import orjson
+
+            codec.use_orjson(True)
+            oloads = orjson.loads
+
+            def obase() -> float:
+                start = time.perf_counter()
+                for data in messages:
+                    oloads(data)
+                return time.perf_counter() - start
+
+            ratio, ours, baseline = paired(_receive_loop(messages), obase, rounds)
+            figures.append(
+                Figure(
+                    "core_receive_orjson",
+                    "core: incoming_event pushes -> NewEvent (orjson) vs orjson.loads",
+                    ">= 0.35x",
+                    ratio,
+                    n / ours,
+                    n / baseline,
+                    ok=ratio >= 0.35,
+                )
+            )
+    finally:
+        codec.use_orjson(previous)
+    return figures
+
+
+def fig_core_send(n: int, rounds: int) -> list[Figure]:
+    """send_message -> Send output vs json.dumps of the same request dicts (stdlib json)."""
+    texts = [f"Hello, this is customer message number {i}." for i in range(n)]
+    config = Config(max_pending_requests=n + 10)
+    previous = codec.use_orjson(False)
+    try:
+        sample = ready_core(config)
+        sample.send_message("CHAT1", texts[0], 1.0)
+        (send,) = sample.outputs()
+        assert isinstance(send, Send)
+        request = json.loads(send.data)
+        dicts = [
+            {
+                "request_id": str(i + 2),
+                "action": "send_event",
+                "payload": {
+                    "chat_id": "CHAT1",
+                    "event": {
+                        "type": "message",
+                        "text": text,
+                        "custom_id": request["payload"]["event"]["custom_id"],
+                    },
+                },
+            }
+            for i, text in enumerate(texts)
+        ]
+
+        def ours() -> float:
+            core = ready_core(config)
+            send_message, outputs = core.send_message, core.outputs
+            start = time.perf_counter()
+            for text in texts:
+                send_message("CHAT1", text, 1.0)
+                for _ in outputs():
+                    pass
+            return time.perf_counter() - start
+
+        dumps = json.dumps
+
+        def base() -> float:
+            start = time.perf_counter()
+            for item in dicts:
+                dumps(item, separators=(",", ":"), ensure_ascii=False).encode()
+            return time.perf_counter() - start
+
+        ratio, t_ours, t_base = paired(ours, base, rounds)
+    finally:
+        codec.use_orjson(previous)
+    return [
+        Figure(
+            "core_send",
+            "core: send_message -> Send (stdlib json) vs json.dumps of the same dicts",
+            ">= 0.5x",
+            ratio,
+            n / t_ours,
+            n / t_base,
+            ok=ratio >= 0.5,
+        )
+    ]
+
+
+def _accept_response(request_bytes: bytes) -> bytes:
+    key = b""
+    for line in request_bytes.split(b"\r\n"):
+        if line.lower().startswith(b"sec-websocket-key:"):
+            key = line.split(b":", 1)[1].strip()
+    accept = base64.b64encode(hashlib.sha1(key + _GUID).digest())
+    return (
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n"
+    )
+
+
+def _frames(messages: list[bytes], chunk: int = 65536) -> list[bytes]:
+    from bench.pushserver import frame
+
+    stream = b"".join(frame(data) for data in messages)
+    return [stream[i : i + chunk] for i in range(0, len(stream), chunk)]
+
+
+def fig_transport(n: int, rounds: int) -> list[Figure]:
+    chunks = _frames(push_messages(n))
+
+    def ours() -> float:
+        client = WebSocketClient(host="127.0.0.1:8080", license_id=1, bh="")
+        client.receive_data(_accept_response(client.data_to_send()))
+        list(client.events())
+        receive, events = client.receive_data, client.events
+        count = 0
+        start = time.perf_counter()
+        for chunk in chunks:
+            receive(chunk)
+            for _ in events():
+                count += 1
+        elapsed = time.perf_counter() - start
+        assert count == n, count
+        return elapsed
+
+    def base() -> float:
+        ws = WSConnection(ConnectionType.CLIENT)
+        response = _accept_response(ws.send(WsRequest(host="127.0.0.1:8080", target="/")))
+        ws.receive_data(response)
+        list(ws.events())
+        receive, events = ws.receive_data, ws.events
+        count = 0
+        start = time.perf_counter()
+        for chunk in chunks:
+            receive(chunk)
+            for event in events():
+                if event.message_finished:  # type: ignore[attr-defined]
+                    count += 1
+        elapsed = time.perf_counter() - start
+        assert count == n, count
+        return elapsed
+
+    ratio, t_ours, t_base = paired(ours, base, rounds)
+    return [
+        Figure(
+            "transport_receive",
+            "transport: text frames parsed, WebSocketClient vs bare wsproto (client role)",
+            ">= 0.9x",
+            ratio,
+            n / t_ours,
+            n / t_base,
+            ok=ratio >= 0.9,
+        )
+    ]

@@ -1,0 +1,251 @@
+"""Figures 4, 5 and 7: our asyncio, trio and sync clients against a bare websockets client.
+
+Both sides talk to the same push server (:mod:`bench.pushserver`, its own process) on
+loopback. Each round runs the baseline and the three clients, in a rotating order; the ratio
+of each round is taken against that round's baseline, and the median is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import anyio
+
+from bench._util import CHAT_ID, Figure, median, subprocess_server
+
+RTM = "/customer/v0.3/rtm/ws?license_id=1"
+LOGIN = json.dumps({"request_id": "1", "action": "login", "payload": {"token": "Bearer bench"}})
+SUMMARY = json.dumps(
+    {"request_id": "2", "action": "get_chats_summary", "payload": {"offset": 0, "limit": 10}}
+)
+CLIENTS = ("asyncio", "trio", "sync")
+
+
+# -- the baseline: websockets + json -----------------------------------------------------------
+
+
+async def _ws_login(url: str):  # type: ignore[no-untyped-def]
+    from websockets.asyncio.client import connect
+
+    ws = await connect(url + RTM, compression=None, max_size=1 << 20)
+    await ws.send(LOGIN)
+    json.loads(await ws.recv())
+    await ws.send(SUMMARY)
+    json.loads(await ws.recv())
+    return ws
+
+
+async def _base_pushes(url: str, n: int) -> float:
+    start = time.perf_counter()
+    ws = await _ws_login(url)
+    loads, recv = json.loads, ws.recv
+    for _ in range(n):
+        message = loads(await recv())
+    elapsed = time.perf_counter() - start
+    assert message["action"] == "incoming_event"
+    await ws.close()
+    return elapsed
+
+
+async def _base_round_trips(url: str, n: int) -> float:
+    ws = await _ws_login(url)
+    start = time.perf_counter()
+    for i in range(n):
+        request = {
+            "request_id": str(i + 3),
+            "action": "send_event",
+            "payload": {
+                "chat_id": CHAT_ID,
+                "event": {"type": "message", "text": "Hello", "custom_id": f"b-{i}"},
+            },
+        }
+        await ws.send(json.dumps(request))
+        json.loads(await ws.recv())  # the response
+        json.loads(await ws.recv())  # the incoming_event push
+    elapsed = time.perf_counter() - start
+    await ws.close()
+    return elapsed
+
+
+async def _base_connect(url: str) -> float:
+    start = time.perf_counter()
+    ws = await _ws_login(url)
+    elapsed = time.perf_counter() - start
+    await ws.close()
+    return elapsed
+
+
+# -- our clients ------------------------------------------------------------------------------
+
+
+async def _async_pushes(url: str, n: int) -> float:
+    from adapters._async import connect
+
+    done = anyio.Event()
+    count = 0
+
+    def on_event(event: object) -> None:
+        nonlocal count
+        count += 1
+        if count == n:
+            done.set()
+
+    client = connect(license_id=1, token="bench", url=url)
+    client.on("new_event", on_event)
+    start = time.perf_counter()
+    async with client:
+        await done.wait()
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+async def _async_round_trips(url: str, n: int) -> float:
+    from adapters._async import connect
+
+    async with connect(license_id=1, token="bench", url=url) as client:
+        start = time.perf_counter()
+        for _ in range(n):
+            await client.send_message(CHAT_ID, "Hello")
+        return time.perf_counter() - start
+
+
+async def _async_connect(url: str) -> float:
+    from adapters._async import connect
+
+    client = connect(license_id=1, token="bench", url=url)
+    start = time.perf_counter()
+    async with client:
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def _sync_pushes(url: str, n: int) -> float:
+    from adapters.sync import connect
+
+    done = threading.Event()
+    count = 0
+
+    def on_event(event: object) -> None:
+        nonlocal count
+        count += 1
+        if count == n:
+            done.set()
+
+    client = connect(license_id=1, token="bench", url=url)
+    client.on("new_event", on_event)
+    start = time.perf_counter()
+    with client:
+        if not done.wait(300):
+            raise RuntimeError(f"sync client: {count} of {n} pushes")
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def _sync_round_trips(url: str, n: int) -> float:
+    from adapters.sync import connect
+
+    with connect(license_id=1, token="bench", url=url) as client:
+        start = time.perf_counter()
+        for _ in range(n):
+            client.send_message(CHAT_ID, "Hello")
+        return time.perf_counter() - start
+
+
+def _sync_connect(url: str) -> float:
+    from adapters.sync import connect
+
+    client = connect(license_id=1, token="bench", url=url)
+    start = time.perf_counter()
+    with client:
+        elapsed = time.perf_counter() - start
+    return elapsed
+
+
+def _runner(kind: str, job: str, url: str, *args: int) -> Callable[[], float]:
+    async_jobs = {"pushes": _async_pushes, "rt": _async_round_trips, "connect": _async_connect}
+    sync_jobs = {"pushes": _sync_pushes, "rt": _sync_round_trips, "connect": _sync_connect}
+    base_jobs = {"pushes": _base_pushes, "rt": _base_round_trips, "connect": _base_connect}
+    if kind == "sync":
+        return lambda: sync_jobs[job](url, *args)
+    if kind == "websockets":
+        return lambda: asyncio.run(base_jobs[job](url, *args))
+    return lambda: anyio.run(async_jobs[job], url, *args, backend=kind)
+
+
+def _rounds(job: str, url: str, rounds: int, *args: int) -> dict[str, list[float]]:
+    """Per-round elapsed times of the baseline and the three clients (rotating order)."""
+    kinds = ("websockets", *CLIENTS)
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    for r in range(rounds):
+        order = kinds[r % len(kinds) :] + kinds[: r % len(kinds)]
+        for kind in order:
+            times[kind].append(_runner(kind, job, url, *args)())
+    return times
+
+
+def fig_pushes(n: int, rounds: int) -> list[Figure]:
+    with subprocess_server("bench.pushserver", "--pushes", str(n)) as (port, _, _):
+        url = f"ws://127.0.0.1:{port}"
+        times = _rounds("pushes", url, rounds, n)
+    figures = []
+    for kind in CLIENTS:
+        ratio = median([b / o for b, o in zip(times["websockets"], times[kind], strict=True)])
+        figures.append(
+            Figure(
+                f"e2e_pushes_{kind}",
+                f"end to end: pushes received/s, {kind} client vs websockets + json.loads",
+                ">= 0.8x",
+                ratio,
+                n / median(times[kind]),
+                n / median(times["websockets"]),
+                ok=ratio >= 0.8,
+            )
+        )
+    return figures
+
+
+def fig_round_trips(n: int, rounds: int) -> list[Figure]:
+    with subprocess_server("bench.pushserver") as (port, _, _):
+        url = f"ws://127.0.0.1:{port}"
+        times = _rounds("rt", url, rounds, n)
+    figures = []
+    for kind in CLIENTS:
+        ratio = median([b / o for b, o in zip(times["websockets"], times[kind], strict=True)])
+        figures.append(
+            Figure(
+                f"e2e_round_trips_{kind}",
+                f"end to end: send_message round trips/s, {kind} client vs websockets",
+                ">= 0.9x",
+                ratio,
+                n / median(times[kind]),
+                n / median(times["websockets"]),
+                ok=ratio >= 0.9,
+            )
+        )
+    return figures
+
+
+def fig_connect(repeats: int) -> list[Figure]:
+    with subprocess_server("bench.pushserver") as (port, _, _):
+        url = f"ws://127.0.0.1:{port}"
+        times = _rounds("connect", url, repeats)
+    figures = []
+    for kind in CLIENTS:
+        ratio = median([o / b for b, o in zip(times["websockets"], times[kind], strict=True)])
+        figures.append(
+            Figure(
+                f"connect_{kind}",
+                f"connect + login latency, {kind} client vs websockets (lower is better)",
+                "<= 2x",
+                ratio,
+                median(times[kind]) * 1000,
+                median(times["websockets"]) * 1000,
+                unit="ms",
+                ok=ratio <= 2.0,
+            )
+        )
+    return figures
