@@ -1,0 +1,46 @@
+"""A conformance runner for any server speaking the Customer Chat API v0.3 (``wire.md``).
+
+It drives the server at the raw message level (its own small driver over
+:mod:`transports.websocket` and :mod:`transports.http`, never the SDK client), runs the
+scenarios (each tied to a section of ``wire.md``/``sdk.md``) and reports pass, fail (expected
+vs seen) or skip (a precondition could not be established). From Python::
+
+    results = await run_suite(Target(url="ws://127.0.0.1:8080", license_id=1))
+
+from the command line: ``customer-protocol conformance ws://127.0.0.1:8080 --license-id 1``
+(see ``docs/conformance.md``).
+"""
+
+from __future__ import annotations
+
+from .driver import DEMO_ACCOUNTS, AccountsCredentials, Context, Failed, Skipped, Target
+from .model import Result, Scenario
+from .runner import (
+    SCENARIOS,
+    add_conformance_arguments,
+    render_table,
+    report_json,
+    run_conformance,
+    run_scenario,
+    run_suite,
+    select,
+)
+
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "SCENARIOS",
+    "AccountsCredentials",
+    "Context",
+    "Failed",
+    "Result",
+    "Scenario",
+    "Skipped",
+    "Target",
+    "add_conformance_arguments",
+    "render_table",
+    "report_json",
+    "run_conformance",
+    "run_scenario",
+    "run_suite",
+    "select",
+]
