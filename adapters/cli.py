@@ -29,6 +29,7 @@ from customer_protocol.server.config import AgentConfig, ServerConfig
 from customer_protocol.server.faults import FaultKind, FaultRule
 
 from . import server as reference
+from .conformance import add_conformance_arguments, run_conformance
 from .tokens import AccountsFlow
 
 __all__ = ["main"]
@@ -230,6 +231,8 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--url", help="API base URL (default: an embedded reference server)")
     chat.add_argument("--license-id", type=int, default=1)
     chat.add_argument("--token", help="an access token (default: the demo accounts flow)")
+    conformance = commands.add_parser("conformance", help="conformance-test any server")
+    add_conformance_arguments(conformance)
     return parser
 
 
@@ -242,6 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo": lambda: anyio.run(run_demo, sys.stdout),
         "serve": lambda: reference.run_serve(args),
         "chat": lambda: run_chat(args, sys.stdin, sys.stdout),
+        "conformance": lambda: run_conformance(args),
     }
     try:
         return commands[args.command]()
