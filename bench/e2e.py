@@ -99,8 +99,7 @@ async def _async_pushes(url: str, n: int) -> float:
     start = time.perf_counter()
     async with client:
         await done.wait()
-        elapsed = time.perf_counter() - start
-    return elapsed
+        return time.perf_counter() - start
 
 
 async def _async_round_trips(url: str, n: int) -> float:
@@ -119,8 +118,7 @@ async def _async_connect(url: str) -> float:
     client = connect(license_id=1, token="bench", url=url)
     start = time.perf_counter()
     async with client:
-        elapsed = time.perf_counter() - start
-    return elapsed
+        return time.perf_counter() - start
 
 
 def _sync_pushes(url: str, n: int) -> float:
@@ -141,8 +139,7 @@ def _sync_pushes(url: str, n: int) -> float:
     with client:
         if not done.wait(300):
             raise RuntimeError(f"sync client: {count} of {n} pushes")
-        elapsed = time.perf_counter() - start
-    return elapsed
+        return time.perf_counter() - start
 
 
 def _sync_round_trips(url: str, n: int) -> float:
@@ -161,8 +158,7 @@ def _sync_connect(url: str) -> float:
     client = connect(license_id=1, token="bench", url=url)
     start = time.perf_counter()
     with client:
-        elapsed = time.perf_counter() - start
-    return elapsed
+        return time.perf_counter() - start
 
 
 def _runner(kind: str, job: str, url: str, *args: int) -> Callable[[], float]:

@@ -103,7 +103,8 @@ class Connection(asyncio.Protocol):
         elif action == "send_event":
             self.events += 1
             event = payload.get("event") or {}
-            push = incoming_event(self.events, request_id=request_id, custom_id=event.get("custom_id"))
+            custom_id = event.get("custom_id")
+            push = incoming_event(self.events, request_id=request_id, custom_id=custom_id)
             reply = {"thread_id": THREAD_ID, "event": push["payload"]["event"]}
             out.append(frame(response(request_id, action, reply)))
             out.append(frame(orjson.dumps(push)))

@@ -77,7 +77,11 @@ def table(figures: list[Figure]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     lines = []
     for row in rows:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths)) + "  " + row[6])
+        lines.append(
+            "  ".join(cell.ljust(w) for cell, w in zip(row[:6], widths, strict=False))
+            + "  "
+            + row[6]
+        )
     lines.insert(1, "-" * len(lines[0]))
     return "\n".join(lines)
 
