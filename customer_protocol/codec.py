@@ -47,8 +47,12 @@ MAX_DEPTH: Final = 64
 
 _INT_LIMIT: Final = 2**64
 _USE_ORJSON: bool = _ORJSON_AVAILABLE
-# A run of 20+ digits can be an integer orjson would silently turn into a float.
-_LONG_DIGITS: Final = re.compile(rb"\d{20,}")
+# A run of 20+ digits can be an integer orjson would silently turn into a float (or one the
+# standard library parser would have to range-check). Regular expressions scan slowly; mapping
+# every digit to "0" (one C pass) and searching for twenty of them finds the same runs.
+_LONG_DIGITS: Final = re.compile(r"\d{20,}")
+_DIGITS_TO_ZERO: Final = bytes.maketrans(b"0123456789", b"0" * 10)
+_TWENTY_ZEROS: Final = b"0" * 20
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -92,6 +96,10 @@ def _parse_int(text: str) -> int:
 _DECODER: Final = json.JSONDecoder(
     parse_constant=_reject_constant, parse_float=_parse_float, parse_int=_parse_int
 )
+# Without a run of 20+ digits no integer can leave 64 bits: the C scanner parses ints itself.
+_DECODER_SHORT_INTS: Final = json.JSONDecoder(
+    parse_constant=_reject_constant, parse_float=_parse_float
+)
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
@@ -127,7 +135,11 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """
     raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
     try:
-        if _USE_ORJSON and (isinstance(raw, str) or not _LONG_DIGITS.search(raw)):
+        if type(raw) is bytes:
+            long_digits = _TWENTY_ZEROS in raw.translate(_DIGITS_TO_ZERO)
+        else:
+            long_digits = _LONG_DIGITS.search(raw) is not None
+        if _USE_ORJSON and (isinstance(raw, str) or not long_digits):
             value = (_orjson or _load_orjson()).loads(raw)
             if _depth_bound(raw) > MAX_DEPTH:
                 _check(value, 0, False)
@@ -137,7 +149,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
         else:
             text = raw
             text.encode("utf-8")  # a str may hold lone surrogates that are not escapes
-        value = _DECODER.decode(text)
+        value = (_DECODER if long_digits else _DECODER_SHORT_INTS).decode(text)
         escapes = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
         if escapes or _depth_bound(text) > MAX_DEPTH:
             _check(value, 0, escapes)
