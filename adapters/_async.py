@@ -465,7 +465,8 @@ class AsyncClient(ClientBase):
                 self._ready_event.set()
             for awaitable in self._deliver(event):
                 self._spawn(_run_awaitable, awaitable)
-            self._wake_subscribers()
+            if self._subscribers:  # only events() iterators wait on _new_events
+                self._wake_subscribers()
 
     def _wake_subscribers(self) -> None:
         if self._started:
