@@ -465,7 +465,8 @@ class WebSocketClient(_WebSocketEndpoint):
             ws.receive_data(data)
             # Only the handshake's events: the frames after the 101 stay for _drain().
             events = list(ws.handshake.events())
-        except RemoteProtocolError as exc:
+        except (RemoteProtocolError, UnicodeError) as exc:
+            # wsproto decodes some header values as ASCII and lets the UnicodeDecodeError out.
             self._reject(HandshakeRejected(f"invalid handshake response: {exc}", status_code=0))
             return
         for event in events:
