@@ -22,7 +22,17 @@ from bench._util import ROOT, Figure, subprocess_server
 
 
 def _rss_kib() -> int:
+    """The peak resident set size of this process, KiB."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _current_rss_kib() -> int:
+    """The current resident set size (Linux), KiB; 0 where /proc is not available."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() // 1024
+    except OSError:
+        return 0
 
 
 # -- in the child process ---------------------------------------------------------------------
@@ -123,7 +133,7 @@ async def _scale(url: str, tokens: list[str], proc: subprocess.Popen[str]) -> di
 
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
-    rss_before = _rss_kib()
+    rss_before = _current_rss_kib()
     async with AsyncExitStack() as stack:
         start = time.perf_counter()
         for token in tokens:
@@ -132,7 +142,7 @@ async def _scale(url: str, tokens: list[str], proc: subprocess.Popen[str]) -> di
             await stack.enter_async_context(client)
         connect_seconds = time.perf_counter() - start
         per_client = (tracemalloc.get_traced_memory()[0] - base) / len(tokens)
-        rss_per_client = (_rss_kib() - rss_before) * 1024 / len(tokens)
+        rss_per_client = (_current_rss_kib() - rss_before) * 1024 / len(tokens)
         assert proc.stdin is not None and proc.stdout is not None
         start = time.perf_counter()
         proc.stdin.write("broadcast\n")
