@@ -188,6 +188,9 @@ class Client(ClientBase):
             if self._ready_error is not None and not self._ready:
                 raise self._ready_error
         except BaseException:
+            flushed = threading.Event()  # listeners first see what led to the failure
+            self._dispatch.put(flushed)
+            flushed.wait(5)
             self.__exit__(None, None, None)
             raise
         return self
@@ -574,6 +577,9 @@ class Client(ClientBase):
             event = self._dispatch.get()
             if event is _STOP:
                 return
+            if isinstance(event, threading.Event):  # a flush marker
+                event.set()
+                continue
             self._call_listeners(event)
             with self._cond:
                 self._enqueue(event)
