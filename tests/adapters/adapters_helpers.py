@@ -119,6 +119,11 @@ class History:
         """``cursor.next()``."""
         return await self._client.run(self.cursor.next)  # type: ignore[no-any-return]
 
+    @property
+    def position(self) -> Any:
+        """``cursor.position`` (a :class:`HistoryPosition`)."""
+        return self.cursor.position
+
     async def batches(self) -> list[tuple[Event, ...]]:
         """Iterate the cursor to its end (``async for`` or ``for``); every batch."""
         if self._client.kind == "sync":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import urllib.request
 from dataclasses import replace
 
@@ -17,6 +18,7 @@ from customer_protocol import (
     CustomEvent,
     ErrorCode,
     FileEvent,
+    HistoryPosition,
     InvalidArgumentsError,
     MessageEvent,
     RequestFailedError,
@@ -140,6 +142,24 @@ async def test_get_chat_history_next_and_iteration(adapter: str) -> None:
 
         every = [text for thread in threads for text in thread]
         assert await history_texts(client, chat.id) == every  # iteration: the same, to the end
+
+
+async def test_get_chat_history_resumes_from_a_saved_position(adapter: str) -> None:
+    config = replace(FAST, history_batch_events=1)
+    async with serve(config=QUIET_SERVER) as server:
+        token = server.create_customer()[1]
+        async with make_client(adapter, server, token=token, config=config) as client:
+            chat = await client.start_chat(events=[{"type": "message", "text": "old"}])
+            await client.close_thread(chat.id)
+            await client.send_message(chat.id, "new")
+            history = client.get_chat_history(chat.id)
+            assert texts((await history.next()).value or ()) == ["new"]
+            saved = HistoryPosition.from_dict(json.loads(json.dumps(history.position.to_dict())))
+        # Another client (think: after a restart of the app) goes on where the first stopped.
+        async with make_client(adapter, server, token=token, config=config) as client:
+            resumed = client.get_chat_history(chat.id, position=saved)
+            batch = await resumed.next()
+            assert (batch.done, texts(batch.value or ())) == (True, ["old"])
 
 
 async def test_update_customer_is_stored_and_sent_again_at_the_next_login(
