@@ -135,7 +135,7 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
     """
     raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
     try:
-        if type(raw) is bytes:
+        if isinstance(raw, bytes):
             long_digits = _TWENTY_ZEROS in raw.translate(_DIGITS_TO_ZERO)
         else:
             long_digits = _LONG_DIGITS.search(raw) is not None
