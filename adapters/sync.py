@@ -185,15 +185,20 @@ class Client(ClientBase):
             self.connect()
             if not self._ready_event.wait(self._open_timeout):
                 raise ConnectionLostError("Could not connect in time.")
+            self._flush_events()  # as in the async client: listeners saw the login's events
             if self._ready_error is not None and not self._ready:
                 raise self._ready_error
         except BaseException:
-            flushed = threading.Event()  # listeners first see what led to the failure
-            self._dispatch.put(flushed)
-            flushed.wait(5)
+            self._flush_events()
             self.__exit__(None, None, None)
             raise
         return self
+
+    def _flush_events(self, timeout: float = 5.0) -> None:
+        """Wait (at most ``timeout``) until the event thread delivered every queued event."""
+        flushed = threading.Event()
+        self._dispatch.put(flushed)
+        flushed.wait(timeout)
 
     def __exit__(
         self,
