@@ -80,7 +80,11 @@ class Recorder:
         self.events.append(event)
 
     def mark(self) -> int:
-        """A position: pass it as ``after`` to look only at later events."""
+        """A position: pass it as ``after`` to look only at later events.
+
+        The sync client delivers events on its event thread: an event emitted just before the
+        mark may still be recorded after it, so look for names that cannot come earlier.
+        """
         return len(self.events)
 
     def names(self, after: int = 0) -> list[str]:
@@ -106,6 +110,15 @@ class Recorder:
                     if event.name == name and (predicate is None or predicate(event)):
                         return event
                 await anyio.sleep(0.005)
+
+    async def wait_count(
+        self, name: str, count: int, *, after: int = 0, timeout: float = WAIT
+    ) -> list[Any]:
+        """Wait until ``count`` events ``name`` were recorded since ``after``; returns them."""
+        with anyio.fail_after(timeout):
+            while len(found := self.named(name, after)) < count:
+                await anyio.sleep(0.005)
+        return found
 
 
 class History:
@@ -157,14 +170,24 @@ class Client:
         """The chat's history cursor."""
         return History(self, self.raw.get_chat_history(chat, **options))
 
-    async def events(self, *names: str, count: int, timeout: float = WAIT) -> list[SDKEvent]:
-        """Take ``count`` events (of ``names``) from ``client.events()``; fails at timeout."""
-        taken: list[SDKEvent] = []
+    async def events(
+        self,
+        *names: str,
+        count: int,
+        timeout: float = WAIT,
+        into: list[SDKEvent] | None = None,
+    ) -> list[SDKEvent]:
+        """Take ``count`` events (of ``names``) from ``client.events()``; fails at timeout.
+
+        The stream may end first (the client was destroyed). Events are appended to ``into``
+        (a new list by default) as they come; returns it.
+        """
+        taken: list[SDKEvent] = [] if into is None else into
         with anyio.fail_after(timeout):
             if self.kind == "sync":
                 stream = self.raw.events(*names, timeout=timeout)
                 try:
-                    while len(taken) < count:
+                    while len(taken) < count:  # events() ends when the client is destroyed
                         event = await self.run(next, stream, None)
                         if event is None:
                             break

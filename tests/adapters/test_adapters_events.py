@@ -15,6 +15,7 @@ from adapters_helpers import QUIET_SERVER, WAIT, Client, make_client, texts
 from adapters.server import ReferenceServer, serve
 from customer_protocol import Agent, Customer, MessageEvent
 from customer_protocol.codec import encode_push
+from customer_protocol.events import SDKEvent
 from customer_protocol.server import Send
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(60)]
@@ -32,7 +33,7 @@ async def test_lifecycle_events_of_the_first_login(adapter: str, server: Referen
     async with make_client(adapter, server, token=token) as first:
         chat = await first.start_chat()
     async with make_client(adapter, server, token=token) as client:
-        names = client.recorder.names()
+        names = client.recorder.names()  # the login's events were delivered before entering
         assert names.count("customer_id") == 1
         assert names.index("customer_id") < names.index("connected")
         assert client.recorder.named("customer_id")[0].id == customer_id
@@ -262,16 +263,21 @@ async def test_events_iterator_ends_when_the_client_is_destroyed(
     adapter: str, server: ReferenceServer
 ) -> None:
     async with make_client(adapter, server) as client:
-        taken: list[object] = []
+        taken: list[SDKEvent] = []
+        ended = anyio.Event()
 
         async def consume() -> None:
-            taken.extend(await client.events(count=1000))
+            await client.events(count=1000, into=taken)
+            ended.set()
 
         with anyio.fail_after(WAIT / 2):
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(consume)
                 await subscribed(client)
                 await client.start_chat()
+                while "thread_summary" not in [e.name for e in taken]:
+                    await anyio.sleep(0.005)
+                assert not ended.is_set()
                 await client.destroy()
-        assert "thread_summary" in [e.name for e in taken]
+        assert ended.is_set()  # the stream ended without a timeout
         assert client.state == "destroyed"

@@ -134,11 +134,13 @@ async def test_get_chat_history_next_and_iteration(adapter: str) -> None:
                 await client.close_thread(chat.id)
 
         history = client.get_chat_history(chat.id)
+        summaries = client.recorder.mark()
         batches = [await history.next() for _ in range(4)]
         assert [batch.done for batch in batches] == [False, False, True, True]
         assert [texts(batch.value or ()) for batch in batches] == [*reversed(threads), []]
         assert batches[3].value is None
-        assert len(client.recorder.named("thread_summary")) >= 3
+        loaded = await client.recorder.wait_count("thread_summary", 3, after=summaries)
+        assert {e.chat for e in loaded} == {chat.id}
 
         every = [text for thread in threads for text in thread]
         assert await history_texts(client, chat.id) == every  # iteration: the same, to the end
