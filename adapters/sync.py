@@ -585,7 +585,14 @@ class Client(ClientBase):
             if isinstance(event, threading.Event):  # a flush marker
                 event.set()
                 continue
-            self._call_listeners(event)
+            for awaitable in self._call_listeners(event):
+                # A coroutine listener cannot run here: there is no event loop in this thread.
+                logger.error(
+                    "= listener for %s returned an awaitable; sync listeners only", event.name
+                )
+                close = getattr(awaitable, "close", None)
+                if close is not None:
+                    close()
             with self._cond:
                 self._enqueue(event)
                 self._cond.notify_all()

@@ -1,0 +1,72 @@
+"""What is specific to one adapter: async listeners, task cancellation, sync-only guards."""
+
+from __future__ import annotations
+
+import logging
+
+import anyio
+import pytest
+from adapters_helpers import FAST_SERVER
+
+from adapters.asyncio import connect as connect_async
+from adapters.server import run_in_thread, serve
+from adapters.sync import connect as connect_sync
+from adapters.tokens import AccountsFlow
+from customer_protocol import NewEvent
+
+pytestmark = pytest.mark.timeout(60)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_async_listener_coroutines_run_as_tasks() -> None:
+    seen: list[str] = []
+
+    async def listener(event: NewEvent) -> None:
+        await anyio.sleep(0)
+        seen.append(event.chat)
+
+    async with serve(config=FAST_SERVER) as server:
+        client = connect_async(license_id=1, token=AccountsFlow.demo(), url=server.url)
+        client.on("new_event", listener)
+        with anyio.fail_after(20):
+            async with client:
+                chat = await client.start_chat()
+                await client.send_message(chat.id, "hello")
+                while not seen:
+                    await anyio.sleep(0.01)
+    assert seen == [chat.id]
+
+
+@pytest.mark.anyio
+async def test_cancelling_the_task_cancels_an_async_upload() -> None:
+    async with serve(config=FAST_SERVER) as server:
+        client = connect_async(license_id=1, token=AccountsFlow.demo(), url=server.url)
+        with anyio.fail_after(20):
+            async with client:
+                chat = await client.start_chat()
+                with anyio.move_on_after(0.001) as scope:
+                    await client.send_file(chat.id, b"x" * 5_000_000, filename="big.bin")
+                assert scope.cancelled_caught
+                assert client.core.pending_calls == 0
+                # the client goes on working after the cancelled upload
+                event = await client.send_message(chat.id, "still here")
+                assert event.thread == chat.threads[0]
+
+
+def test_sync_client_refuses_coroutine_listeners_loudly(caplog: pytest.LogCaptureFixture) -> None:
+    async def listener(event: NewEvent) -> None:  # pragma: no cover - never awaited by design
+        raise AssertionError("a sync client cannot run coroutines")
+
+    caplog.set_level(logging.ERROR, logger="customer_protocol.client")
+    with run_in_thread(config=FAST_SERVER) as server:
+        client = connect_sync(license_id=1, token=AccountsFlow.demo(), url=server.url)
+        client.on("connected", listener)
+        with client:
+            chat = client.start_chat()
+            assert chat.id
+    assert any("returned an awaitable" in record.message for record in caplog.records)
