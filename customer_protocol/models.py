@@ -334,9 +334,10 @@ def to_ms(seconds: Any) -> int | None:
         return None
     if isinstance(seconds, int):
         return seconds * 1000
-    if not math.isfinite(seconds):
+    millis = seconds * 1000
+    if not math.isfinite(millis):  # also a finite float whose milliseconds overflow (1e308)
         return None
-    return round(seconds * 1000)
+    return round(millis)
 
 
 def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
