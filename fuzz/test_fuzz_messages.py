@@ -151,3 +151,15 @@ def test_valid_samples_are_valid() -> None:
         mark = len(driver.stream)
         driver.receive(samples.push(name, payload))
         assert not any("ProtocolErrorReport" in line for line in driver.stream[mark:]), name
+
+
+def test_huge_float_timestamp_is_not_an_exception() -> None:
+    """Regression (found by the campaign): an event timestamp of 1e308 seconds overflowed to
+    infinity in milliseconds and ``round()`` raised OverflowError out of ``receive()``."""
+    driver = ready_driver()
+    event = dict(samples.EVENTS[0], timestamp=1e308)
+    payload = {"chat_id": "c1", "thread_id": "t1", "event": event}
+    mark = len(driver.stream)
+    driver.receive(samples.push("incoming_event", payload))
+    assert any(line.startswith("NewEvent(") for line in driver.stream[mark:])
+    assert_still_works(driver)
