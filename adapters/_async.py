@@ -148,15 +148,10 @@ class AsyncClient(ClientBase):
             accounts_url=accounts_url,
             customer=customer,
             config=config,
+            ssl_context=ssl_context,
+            open_timeout=open_timeout,
             rng=rng,
         )
-        self._ssl = ssl_context
-        self._open_timeout = open_timeout
-        self._web = self._web_base()
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(
-                accounts_url or f"{'https' if self._web.tls else 'http'}://{self._web.host_header}"
-            )
         self._waiters: dict[int, _Waiter] = {}
         self._progress: dict[int, Progress] = {}
         self._upload_scopes: dict[int, anyio.CancelScope] = {}
@@ -395,10 +390,6 @@ class AsyncClient(ClientBase):
             return anyio.current_time()
         except Exception:  # pragma: no cover - outside an event loop
             return 0.0
-
-    def _web_base(self) -> BaseURL:
-        scheme = {"ws": "http", "wss": "https"}.get(self.url.scheme, self.url.scheme)
-        return BaseURL(scheme, self.url.host, self.url.port, self.url.tls, self.url.prefix)
 
     async def _call(self, method: Callable[..., int], *args: Any, **kwargs: Any) -> Any:
         call = method(*args, now=self._now(), **kwargs)

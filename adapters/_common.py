@@ -10,11 +10,10 @@ from __future__ import annotations
 import inspect
 import logging
 import random
+import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import urlsplit
 
 from customer_protocol import (
     CallFailed,
@@ -45,6 +44,9 @@ from customer_protocol.events import (
 from customer_protocol.outputs import Output
 from transports.base import Message, Opened, Pong, TransportEvent
 
+from ._url import BaseURL, parse_base_url
+from .tokens import AccountsFlow
+
 __all__ = [
     "BaseURL",
     "ClientBase",
@@ -68,46 +70,6 @@ HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""
 LOW_WATER: Final = 100
 """Backlog below which reading resumes."""
-
-
-@dataclass(frozen=True, slots=True)
-class BaseURL:
-    """A parsed API base URL: where to connect and how."""
-
-    scheme: str
-    host: str
-    port: int
-    tls: bool
-    prefix: str
-
-    @property
-    def host_header(self) -> str:
-        """The ``Host`` header value."""
-        default = 443 if self.tls else 80
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return host if self.port == default else f"{host}:{self.port}"
-
-
-def parse_base_url(url: str, *, kinds: tuple[str, ...] = ("ws", "wss", "http", "https")) -> BaseURL:
-    """Parse ``ws(s)://host[:port][/prefix]`` or ``http(s)://...`` into a :class:`BaseURL`."""
-    if not isinstance(url, str):
-        raise InvalidArgumentsError("'url' must be a string.")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in kinds or not parts.hostname:
-        raise InvalidArgumentsError(f"'url' must be a {'/'.join(kinds)} URL with a host.")
-    tls = scheme in ("wss", "https")
-    try:
-        port = parts.port or (443 if tls else 80)
-    except ValueError:
-        raise InvalidArgumentsError("'url' has an invalid port.") from None
-    return BaseURL(
-        scheme=scheme,
-        host=parts.hostname,
-        port=port,
-        tls=tls,
-        prefix=parts.path.rstrip("/"),
-    )
 
 
 def normalize_token(value: Any) -> Token:
@@ -180,6 +142,8 @@ class ClientBase:
         accounts_url: str | None = None,
         customer: Mapping[str, Any] | None = None,
         config: Config | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        open_timeout: float | None = 60.0,
         rng: Callable[[], float] | None = None,
     ) -> None:
         self._rng = rng or random.SystemRandom().random
@@ -198,6 +162,13 @@ class ClientBase:
         self._ready = False
         if token is None:
             raise InvalidArgumentsError("'token' must be a token or a token provider.")
+        self._ssl = ssl_context
+        self._open_timeout = open_timeout
+        scheme = {"ws": "http", "wss": "https"}.get(self.url.scheme, self.url.scheme)
+        self._web = BaseURL(scheme, self.url.host, self.url.port, self.url.tls, self.url.prefix)
+        """The Web API / accounts base: the API URL with an http(s) scheme."""
+        if isinstance(token, AccountsFlow) and token.base is None:
+            token.set_url(accounts_url or f"{scheme}://{self._web.host_header}")
 
     # ------------------------------------------------------------------------------------------
     # Public, non-blocking

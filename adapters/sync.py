@@ -56,7 +56,6 @@ from ._blocking import exchange, open_socket, token_from
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
-    BaseURL,
     ClientBase,
     Subscriber,
     describe,
@@ -147,13 +146,10 @@ class Client(ClientBase):
             accounts_url=accounts_url,
             customer=customer,
             config=config,
+            ssl_context=ssl_context,
+            open_timeout=open_timeout,
             rng=rng,
         )
-        self._ssl = ssl_context
-        self._open_timeout = open_timeout
-        self._web = self._web_base()
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(accounts_url or f"{self._web.scheme}://{self._web.host_header}")
         self._lock = threading.RLock()
         self._cond = threading.Condition()
         self._waiters: dict[int, _Waiter] = {}
@@ -382,10 +378,6 @@ class Client(ClientBase):
 
     # ------------------------------------------------------------------------------------------
     # Calls
-
-    def _web_base(self) -> BaseURL:
-        scheme = {"ws": "http", "wss": "https"}.get(self.url.scheme, self.url.scheme)
-        return BaseURL(scheme, self.url.host, self.url.port, self.url.tls, self.url.prefix)
 
     def _locked(self, method: Callable[..., Any], *args: Any) -> Any:
         with self._lock:

@@ -28,7 +28,7 @@ from transports.accounts import (
 )
 from transports.http import HTTPRequest, ResponseReceived
 
-from ._common import BaseURL, parse_base_url
+from ._url import BaseURL, parse_base_url
 
 __all__ = ["DEMO_CREDENTIALS", "AccountsFlow"]
 
