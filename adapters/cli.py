@@ -28,6 +28,7 @@ from customer_protocol.events import (
 from customer_protocol.server.config import AgentConfig, ServerConfig
 from customer_protocol.server.faults import FaultKind, FaultRule
 
+from . import serve_cli
 from . import server as reference
 from .conformance import add_conformance_arguments, run_conformance
 from .tokens import AccountsFlow
@@ -226,7 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run a whole conversation against an embedded server")
     serve = commands.add_parser("serve", help="run the reference server")
-    reference.add_serve_arguments(serve)
+    serve_cli.add_serve_arguments(serve)
     chat = commands.add_parser("chat", help="chat from the terminal")
     chat.add_argument("--url", help="API base URL (default: an embedded reference server)")
     chat.add_argument("--license-id", type=int, default=1)
@@ -243,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     commands: dict[str, Callable[[], int]] = {
         "demo": lambda: anyio.run(run_demo, sys.stdout),
-        "serve": lambda: reference.run_serve(args),
+        "serve": lambda: serve_cli.run_serve(args),
         "chat": lambda: run_chat(args, sys.stdin, sys.stdout),
         "conformance": lambda: run_conformance(args),
     }

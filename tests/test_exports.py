@@ -33,6 +33,7 @@ PUBLIC_MODULES = (
     "adapters.webapi",
     "adapters.tokens",
     "adapters.server",
+    "adapters.serve_cli",
     "adapters.cli",
 )
 """The modules whose ``__all__`` is the public API (see the changelog's compatibility policy)."""

@@ -21,7 +21,7 @@ PER_CUSTOMER = 5  # ServerConfig.max_connections_per_customer
 ROOT = Path(__file__).resolve().parents[2]
 LAUNCH = (
     "import argparse, sys\n"
-    "from adapters.server import add_serve_arguments, run_serve\n"
+    "from adapters.serve_cli import add_serve_arguments, run_serve\n"
     "parser = argparse.ArgumentParser()\n"
     "add_serve_arguments(parser)\n"
     "sys.exit(run_serve(parser.parse_args(sys.argv[1:])))\n"

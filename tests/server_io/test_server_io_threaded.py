@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from server_io_helpers import fast_config, get_token_blocking
 
-from adapters.server import _config_from_args, _faults_from_args, add_serve_arguments, run_in_thread
+from adapters.serve_cli import _config_from_args, _faults_from_args, add_serve_arguments
+from adapters.server import run_in_thread
 from customer_protocol.server import FaultKind
 
 

@@ -1,0 +1,144 @@
+"""``customer-protocol serve``: the reference server's command-line options and main loop."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+import anyio
+
+from customer_protocol.server import AgentConfig, FaultKind, FaultRule, Faults, ServerConfig
+from transports.webapi import API_PATH
+
+from .server import DEFAULT_SEND_QUEUE_LIMIT, ReferenceServer, serve
+
+__all__ = ["add_serve_arguments", "run_serve"]
+
+
+def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options of ``customer-protocol serve`` to ``parser`` (see :func:`run_serve`)."""
+    defaults = ServerConfig()
+    add = parser.add_argument
+    add("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    add("--port", type=int, default=8080, help="port, 0 for any free one (default %(default)s)")
+    add("--db", metavar="FILE", help="SQLite file to persist to (default: in memory)")
+    add("--license-id", type=int, default=defaults.license_id, help="default %(default)s")
+    add("--client-id", default=defaults.client_id, help="accounts client_id")
+    add("--client-secret", default=defaults.client_secret, help="accounts client_secret")
+    add("--app-token", default=defaults.app_access_token, help="accounts app access token")
+    add("--redirect-uri", default=defaults.redirect_uri, help="accounts redirect_uri")
+    add("--idle-timeout", type=float, default=defaults.idle_timeout, metavar="SECONDS")
+    add("--no-agent", action="store_true", help="turn the simulated agent off")
+    add(
+        "--agent-delay",
+        type=float,
+        metavar="SECONDS",
+        help="the agent joins and answers after SECONDS (types after half of it)",
+    )
+    add("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
+    add("--send-queue-limit", type=int, default=DEFAULT_SEND_QUEUE_LIMIT, metavar="BYTES")
+    faults = parser.add_argument_group("fault injection")
+    add = faults.add_argument
+    add("--drop-after", type=int, metavar="N", help="drop each connection after N messages")
+    add("--ignore-pings", action="store_true", help="never answer WebSocket pings")
+    add("--binary-frames", action="store_true", help="send every message as a binary frame")
+    add("--oversize-frames", action="store_true", help="pad every message past 1 MiB")
+    add(
+        "--malformed-json",
+        nargs="?",
+        const="*",
+        metavar="ACTION",
+        help="send a frame that is not JSON before every response (to ACTION, or all)",
+    )
+    add("--delay-responses", type=float, metavar="SECONDS", help="hold every response back")
+
+
+def _config_from_args(args: argparse.Namespace) -> ServerConfig:
+    agent: AgentConfig | None = None
+    if not args.no_agent:
+        agent = AgentConfig()
+        if args.agent_delay is not None:
+            delay = args.agent_delay
+            agent = AgentConfig(join_delay=delay, typing_delay=delay / 2, reply_delay=delay)
+    return ServerConfig(
+        license_id=args.license_id,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        app_access_token=args.app_token,
+        redirect_uri=args.redirect_uri,
+        idle_timeout=args.idle_timeout if args.idle_timeout and args.idle_timeout > 0 else None,
+        agent=agent,
+    )
+
+
+def _faults_from_args(args: argparse.Namespace) -> Faults:
+    faults = Faults()
+    faults.drop_after_messages = args.drop_after
+    faults.ignore_pings = args.ignore_pings
+    faults.binary_frames = args.binary_frames
+    faults.oversize_frames = args.oversize_frames
+    if args.malformed_json is not None:
+        action = None if args.malformed_json == "*" else args.malformed_json
+        faults.add(FaultRule(kind=FaultKind.MALFORMED_JSON, action=action, times=None))
+    if args.delay_responses is not None:
+        rule = FaultRule(kind=FaultKind.DELAY, times=None, delay=args.delay_responses)
+        faults.add(rule)
+    return faults
+
+
+def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:
+    config = server.config
+    lines = [
+        f"customer-protocol reference server on {server.http_url}",
+        f"  API base URL  {server.url}  (license_id={config.license_id})",
+        f"  RTM           {server.rtm_url}",
+        f"  Web API       {server.http_url}{API_PATH}/action/<action>"
+        f"?license_id={config.license_id}",
+        f"  accounts      {server.http_url}/customer/  and  {server.http_url}/customer/token",
+        f"  client_id={config.client_id}  client_secret={config.client_secret}",
+        f"  app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
+        f"  database      {args.db or '(in memory)'}",
+        f"  agent         {'off' if config.agent is None else config.agent.name}",
+        "Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Run ``customer-protocol serve`` until Ctrl-C or SIGTERM; returns the exit status.
+
+    Prints the URLs and the accounts credentials (the configured demo values) first.
+    """
+    try:
+        config = _config_from_args(args)
+        faults = _faults_from_args(args)
+    except ValueError as exc:
+        print(f"customer-protocol serve: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> None:
+        async with serve(
+            args.host,
+            args.port,
+            args.db,
+            config,
+            faults,
+            send_queue_limit=args.send_queue_limit,
+        ) as server:
+            print(_describe(server, args), flush=True)
+            try:
+                with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    async for _ in signals:
+                        break
+            except NotImplementedError:  # pragma: no cover - Windows
+                await anyio.sleep_forever()
+
+    try:
+        anyio.run(main, backend=args.backend)
+    except KeyboardInterrupt:  # pragma: no cover - Windows
+        pass
+    except OSError as exc:
+        print(f"customer-protocol serve: {exc}", file=sys.stderr)
+        return 1
+    return 0
