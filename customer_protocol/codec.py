@@ -39,6 +39,7 @@ __all__ = [
     "encode_request",
     "encode_response",
     "loads",
+    "message_from",
     "use_orjson",
 ]
 
@@ -196,8 +197,7 @@ class Push:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def _envelope(data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
-    message = loads(data)
+def _envelope(message: Any, data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise RemoteProtocolError("a message must be a JSON object", raw=_raw(data))
     action = message.get("action")
@@ -224,7 +224,12 @@ def decode_message(data: bytes | bytearray | memoryview | str) -> Response | Pus
     A ``ping`` message decodes to a :class:`Push` with action ``"ping"`` (clients ignore it).
     Raises :class:`RemoteProtocolError` for anything malformed.
     """
-    message = _envelope(data)
+    return message_from(loads(data), data)
+
+
+def message_from(value: Any, data: bytes | bytearray | memoryview | str) -> Response | Push:
+    """:func:`decode_message` for a document already parsed with :func:`loads` from ``data``."""
+    message = _envelope(value, data)
     kind = message.get("type")
     request_id = message.get("request_id") or None
     if kind == "response":
@@ -246,7 +251,7 @@ def decode_message(data: bytes | bytearray | memoryview | str) -> Response | Pus
 
 def decode_request(data: bytes | bytearray | memoryview | str) -> Request:
     """Decode one client request (the server's side of the envelope)."""
-    message = _envelope(data)
+    message = _envelope(loads(data), data)
     return Request(
         action=message["action"],
         request_id=message.get("request_id") or None,

@@ -35,6 +35,7 @@ from .models import (
     parse_thread,
     parse_threads_summary,
     parse_users,
+    slot_builder,
     to_ms,
 )
 
@@ -133,11 +134,15 @@ def _opened(parsed: ParsedChat, tracker: ChatTracker) -> None:
 # Ordinary pushes
 
 
+_build_new_event: Final = slot_builder(NewEvent, ("chat", "event"))
+
+
 def _incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _field(payload, "chat_id", str)
-    thread = _field(payload, "thread_id", str)
-    event = parse_event(payload.get("event"), thread=thread)
-    return [NewEvent(chat=chat, event=event)]
+    chat = payload.get("chat_id")
+    thread = payload.get("thread_id")
+    if type(chat) is not str or type(thread) is not str:
+        raise RemoteProtocolError("payload.chat_id and payload.thread_id must be strings")
+    return [_build_new_event(chat, parse_event(payload.get("event"), thread=thread))]
 
 
 def _incoming_chat_thread(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:

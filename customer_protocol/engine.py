@@ -14,7 +14,7 @@ from typing import Any, Final
 from . import args as check
 from .backoff import SeededRandom, backoff_delay
 from .codec import Push as WirePush
-from .codec import Response, decode_message, encode_request
+from .codec import Response, encode_request, loads, message_from
 from .config import Config
 from .dispatch import INDIRECT, RESPONSE, ChatTracker, map_push, resolve
 from .errors import (
@@ -290,12 +290,22 @@ class ClientEngine:
 
     def receive(self, data: bytes | str, now: float) -> None:
         """Feed one complete server message (the bytes of one text frame)."""
-        self._ensure_alive()
+        if self._phase is not Phase.READY:  # READY accepts messages: skip the table lookup
+            self._ensure_alive()
+            self._phase = transition(self._phase, Input.MESSAGE)
         self._now = now
-        self._phase = transition(self._phase, Input.MESSAGE)
         self._timers.cancel(_PONG)
         try:
-            message = decode_message(data)
+            value = loads(data)
+            # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
+            # with the same rules as message_from, without building the envelope object.
+            if type(value) is dict and value.get("type") == "push" and not value.get("request_id"):
+                action = value.get("action")
+                payload = value.get("payload", {})
+                if type(action) is str and action and type(payload) is dict:
+                    self._on_plain_push(action, payload)
+                    return
+            message = message_from(value, data)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
@@ -464,11 +474,17 @@ class ClientEngine:
                 return
             if action == "customer_updated":
                 return
+        self._on_plain_push(action, push.payload)
+
+    def _on_plain_push(self, action: str, payload: Mapping[str, Any]) -> None:
+        """An ordinary push: lifecycle (``customer_disconnected``) or SDK events."""
+        if action == "ping":
+            return
         if action == "customer_disconnected":
-            self._on_kicked(push.payload)
+            self._on_kicked(payload)
             return
         try:
-            events = map_push(action, push.payload, self._tracker)
+            events = map_push(action, payload, self._tracker)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return

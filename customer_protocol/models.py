@@ -13,10 +13,10 @@ required field is missing or has the wrong type, and nothing else.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 from .errors import RemoteProtocolError
 
@@ -52,6 +52,7 @@ __all__ = [
 ]
 
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,6 +349,55 @@ def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
+# Fast construction of the hot models
+
+_new = object.__new__
+
+
+def _slot_setter(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None and hasattr(descriptor, "__set__"):
+            return descriptor.__set__
+    raise TypeError(f"{cls.__name__} has no slot {name!r}")  # pragma: no cover
+
+
+def slot_builder(cls: type[_T], names: tuple[str, ...]) -> Callable[..., _T]:
+    """A positional constructor of the frozen, slotted dataclass ``cls`` for the hot path.
+
+    It fills exactly the slots ``names`` (which must be every field), in that order, without
+    the keyword binding and ``object.__setattr__`` lookups of the generated ``__init__``
+    (about twice as fast). Instances are identical to ones made by ``cls(**fields)``.
+    """
+    declared = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+    if set(names) != declared:
+        raise TypeError(f"slot_builder({cls.__name__}) must name every field: {sorted(declared)}")
+    namespace: dict[str, Any] = {"new": _new, "cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    obj = new(cls)"]
+    for index, name in enumerate(names):
+        namespace[f"set{index}"] = _slot_setter(cls, name)
+        lines.append(f"    set{index}(obj, {name})")
+    lines.append("    return obj")
+    exec("\n".join(lines), namespace)  # unrolled, as dataclasses generates __init__
+    build: Callable[..., _T] = namespace["build"]
+    return build
+
+
+_MESSAGE_FIELDS: Final = (
+    "id",
+    "type",
+    "author",
+    "timestamp",
+    "thread",
+    "custom_id",
+    "properties",
+    "extra",
+    "text",
+)
+_build_message: Final = slot_builder(MessageEvent, _MESSAGE_FIELDS)
+
+
+# --------------------------------------------------------------------------------------------
 # Parsers
 
 
@@ -387,6 +437,7 @@ def parse_user(value: Any) -> User:
 _COMMON_KEYS: Final = frozenset(
     {"id", "order", "type", "author_id", "timestamp", "custom_id", "properties", "thread_id"}
 )
+_MESSAGE_KEYS: Final = _COMMON_KEYS | {"text"}
 _TYPE_KEYS: Final[Mapping[str, frozenset[str]]] = {
     "message": _COMMON_KEYS | {"text"},
     "system_message": _COMMON_KEYS | {"text", "system_message_type"},
@@ -424,6 +475,21 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
         raise _fail("event.properties must be an object")
     if thread is None:
         thread = _opt_str(obj, "thread_id", "event")
+    if kind == "message":
+        text = obj.get("text")
+        if type(text) is not str:
+            raise _fail("event.text must be a string")
+        return _build_message(
+            event_id,
+            "message",
+            author,
+            to_ms(obj.get("timestamp")),
+            thread,
+            custom_id,
+            properties,
+            _extra(obj, _MESSAGE_KEYS),
+            text,
+        )
     known = _TYPE_KEYS.get(kind, _COMMON_KEYS)
     common: dict[str, Any] = {
         "id": event_id,
@@ -434,11 +500,6 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
         "properties": properties,
         "extra": _extra(obj, known),
     }
-    if kind == "message":
-        text = obj.get("text")
-        if type(text) is not str:
-            raise _fail("event.text must be a string")
-        return MessageEvent(text=text, **common)
     if kind == "system_message":
         common["author"] = None
         return SystemMessageEvent(
