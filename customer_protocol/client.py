@@ -67,7 +67,16 @@ class ClientProtocol(ClientEngine):
 
     def send_event(self, chat: str, event: Mapping[str, Any], now: float) -> int:
         """Send an event; the result is the event as parsed (exactly once across drops)."""
-        payload = payloads.send_event(chat, event, self._new_custom_id)
+        return self._send(chat, payloads.send_event(chat, event, self._new_custom_id), now)
+
+    def send_message(
+        self, chat: str, text: str, now: float, *, custom_id: str | None = None
+    ) -> int:
+        """Send a text message (a ``message`` event)."""
+        payload = payloads.send_message(chat, text, custom_id, self._new_custom_id)
+        return self._send(chat, payload, now)
+
+    def _send(self, chat: str, payload: dict[str, Any], now: float) -> int:
         return self._call(
             "send_event",
             payload,
@@ -76,12 +85,6 @@ class ClientProtocol(ClientEngine):
             chat=chat,
             custom_id=payload["event"]["custom_id"],
         )
-
-    def send_message(
-        self, chat: str, text: str, now: float, *, custom_id: str | None = None
-    ) -> int:
-        """Send a text message (a ``message`` event)."""
-        return self.send_event(chat, payloads.message(text, custom_id), now)
 
     def close_thread(self, chat: str, now: float) -> int:
         """Close the chat's active thread; the result is ``True``."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Final
 
 from . import args as check
@@ -37,7 +38,7 @@ from .events import (
     SDKEvent,
 )
 from .history import HistoryPlanner
-from .models import ChatsSummary, Thread, ThreadsSummary
+from .models import ChatsSummary, Thread, ThreadsSummary, slot_builder
 from .outputs import (
     CallFailed,
     CallSucceeded,
@@ -73,6 +74,7 @@ TERMINAL_REASONS: Final = frozenset(
 )
 """``customer_disconnected`` reasons after which the client does not reconnect."""
 
+_build_send: Final = slot_builder(Send, ("data",))
 _PHASE: Final = ("phase",)
 _KEEPALIVE: Final = ("keepalive",)
 _PONG: Final = ("pong",)
@@ -355,7 +357,7 @@ class ClientEngine:
             self._out.append(CallFailed(call=call, error=error))
 
     def _failer(self, call: int) -> Callable[[CustomerSDKError], None]:
-        return lambda error: self._fail(call, error)
+        return partial(self._fail, call)
 
     def _call(
         self,
@@ -375,7 +377,7 @@ class ClientEngine:
                 action,
                 payload,
                 indirect=action in INDIRECT,
-                on_ok=lambda value: self._succeed(call, value),
+                on_ok=partial(self._succeed, call),
                 on_err=self._failer(call),
                 reconcilable=reconcilable,
                 chat=chat,
@@ -397,7 +399,7 @@ class ClientEngine:
         request.wire_id = wire_id
         request.response = None
         self._inflight[wire_id] = request
-        self._out.append(Send(data=encode_request(wire_id, request.action, request.payload)))
+        self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
         self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
 
     def _flush(self) -> None:

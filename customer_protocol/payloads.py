@@ -25,6 +25,7 @@ __all__ = [
     "last_seen_timestamp",
     "rating_properties",
     "send_event",
+    "send_message",
     "sneak_peek",
     "start_chat",
     "thread_properties",
@@ -47,6 +48,25 @@ def event(body: Mapping[str, Any], custom_ids: CustomIds) -> dict[str, Any]:
         raise InvalidArgumentsError("'event.custom_id' must be a non-empty string.")
     check.check_json(result)
     return result
+
+
+def send_message(
+    chat: str, text: str, custom_id: str | None, custom_ids: CustomIds
+) -> dict[str, Any]:
+    """``send_event`` of a ``message``: the same checks as :func:`send_event`, without walking
+    a general event (the hot path of a chat client)."""
+    check.check_chat(chat)
+    if not isinstance(text, str):
+        raise InvalidArgumentsError("'text' must be a string.")
+    if not text.isascii():
+        check.check_json(text)
+    if custom_id is None:
+        custom_id = custom_ids()
+    elif not isinstance(custom_id, str) or not custom_id:
+        raise InvalidArgumentsError("'event.custom_id' must be a non-empty string.")
+    elif not custom_id.isascii():
+        check.check_json(custom_id)
+    return {"chat_id": chat, "event": {"type": "message", "text": text, "custom_id": custom_id}}
 
 
 def message(text: str, custom_id: str | None) -> dict[str, Any]:
