@@ -38,7 +38,7 @@ from .events import (
     SDKEvent,
 )
 from .history import HistoryPlanner
-from .models import ChatsSummary, Thread, ThreadsSummary, slot_builder
+from .models import ChatsSummary, slot_builder
 from .outputs import (
     CallFailed,
     CallSucceeded,
@@ -50,6 +50,7 @@ from .outputs import (
     Send,
     SendPing,
 )
+from .reconcile import Reconciler
 from .requests import PendingRequest
 from .state import ClientState, Input, Phase, public_state, transition, transport_open
 from .throttle import SneakPeekThrottle
@@ -136,8 +137,12 @@ class ClientEngine:
         self._inflight: dict[str, PendingRequest] = {}
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
-        self._reconcile: list[PendingRequest] = []
-        self._reconciling: set[str] = set()
+        self._reconciler = Reconciler(
+            write=self._write,
+            active=lambda: self._phase is Phase.READY,
+            done=self._resend,
+            threads=self.config.reconcile_threads,
+        )
         self._holding = False
         self._cursors: dict[int, _Cursor] = {}
         self._uploads: set[int] = set()
@@ -607,8 +612,9 @@ class ClientEngine:
         self._up = True
         self._emit_event(cls(chats_summary=summary.chats_summary, total_chats=summary.total_chats))
         self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
-        if self._reconcile:
-            self._start_reconcile()
+        if self._reconciler.held:
+            self._holding = True
+            self._reconciler.start()
         else:
             self._flush()
 
@@ -667,7 +673,7 @@ class ClientEngine:
         for name in (_PHASE, _KEEPALIVE, _PONG):
             self._timers.cancel(name)
         self._holding = False
-        self._reconciling.clear()
+        self._reconciler.abort()
         if self._up:
             self._up = False
             self._emit_event(ConnectionLost())
@@ -682,7 +688,7 @@ class ClientEngine:
             if request.response is not None:
                 self._resolve(request, RESPONSE, request.response)
             elif reconcile and request.reconcilable and not request.ended:
-                self._reconcile.append(request)
+                self._reconciler.hold(request)
             else:
                 request.fail(lost)
 
@@ -690,8 +696,7 @@ class ClientEngine:
         """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""
         self._link_down(reconcile=False, error=error)
         self._timers.clear()
-        pending = [*self._reconcile, *self._outbox]
-        self._reconcile.clear()
+        pending = [*self._reconciler.take_all(), *self._outbox]
         self._outbox.clear()
         for request in pending:
             request.fail(error)
@@ -704,79 +709,13 @@ class ClientEngine:
             self._fail(call, error)
 
     # ----------------------------------------------------------------------------------------
-    # Exactly-once sends
+    # Exactly-once sends (the lookups live in reconcile.py)
 
-    def _start_reconcile(self) -> None:
-        self._holding = True
-        chats = list(dict.fromkeys(request.chat or "" for request in self._reconcile))
-        self._reconciling = set(chats)
-        for chat in chats:
-            self._reconcile_chat(chat)
-
-    def _reconcile_chat(self, chat: str) -> None:
-        def on_error(error: CustomerSDKError) -> None:
-            if chat in self._reconciling and self._phase is Phase.READY:
-                self._reconciled(chat, {}, error)
-
-        def on_threads(threads: tuple[Thread, ...]) -> None:
-            found = {
-                event.custom_id: event
-                for thread in threads
-                for event in thread.events
-                if event.custom_id is not None
-            }
-            self._reconciled(chat, found, None)
-
-        def on_summary(summary: ThreadsSummary) -> None:
-            ids = [item.id for item in summary.threads_summary]
-            if not ids:
-                self._reconciled(chat, {}, None)
-                return
-            self._write(
-                PendingRequest(
-                    "get_chat_threads",
-                    {"chat_id": chat, "thread_ids": ids},
-                    indirect=False,
-                    on_ok=on_threads,
-                    on_err=on_error,
-                    quiet=True,
-                )
-            )
-
-        self._write(
-            PendingRequest(
-                "get_chat_threads_summary",
-                {"chat_id": chat, "offset": 0, "limit": self.config.reconcile_threads},
-                indirect=False,
-                on_ok=on_summary,
-                on_err=on_error,
-                quiet=True,
-            )
-        )
-
-    def _reconciled(
-        self, chat: str, found: Mapping[str, Any], error: CustomerSDKError | None
-    ) -> None:
-        if chat not in self._reconciling:
-            return
-        self._reconciling.discard(chat)
-        keep = []
-        for request in self._reconcile:
-            if request.chat != chat:
-                keep.append(request)
-            elif error is not None:
-                request.fail(error)
-            elif request.custom_id is not None and request.custom_id in found:
-                request.succeed(found[request.custom_id])
-            else:
-                keep.append(request)
-        self._reconcile = keep
-        if not self._reconciling:
-            resend = self._reconcile
-            self._reconcile = []
-            self._outbox.extendleft(reversed(resend))
-            self._holding = False
-            self._flush()
+    def _resend(self, requests: list[PendingRequest]) -> None:
+        """Reconciliation ended: send the sends that were not found again, first."""
+        self._outbox.extendleft(reversed(requests))
+        self._holding = False
+        self._flush()
 
     def _history_fail(self, state: _Cursor, error: CustomerSDKError) -> None:
         state.busy = False

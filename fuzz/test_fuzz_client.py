@@ -319,7 +319,7 @@ class ClientMachine(RuleBasedStateMachine):
         # Internal structures are bounded by what the model issued (plus sneak peeks and the
         # login handshake, at most a few per connection).
         issued = len(self.d.issued)
-        assert len(client._outbox) + len(client._reconcile) <= issued
+        assert len(client._outbox) + len(client._reconciler.held) <= issued
         assert len(client._inflight) <= issued + len(self.d.server.chats) + 8 + self.seq
         assert len(client._settled) <= len(client._inflight) + issued + 8
         if client.phase not in TRANSPORT_PHASES:
