@@ -33,8 +33,6 @@ from customer_protocol.codec import loads
 from customer_protocol.errors import AuthenticationError, ConnectionLostError, RemoteProtocolError
 from customer_protocol.events import (
     EVENT_NAMES,
-    ConnectionLost,
-    CustomerId,
     NewEvent,
     SDKEvent,
     UserData,
@@ -64,7 +62,6 @@ TokenLike = str | Token | Mapping[str, Any]
 
 _QUIET_EVENTS = (NewEvent, UserData, UserIsTyping, UserStoppedTyping)
 """Events too frequent for the INFO log (state lines only)."""
-_LIFECYCLE = (Connected, ConnectionRestored, ConnectionLost, Disconnected, CustomerId)
 
 HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""

@@ -8,7 +8,6 @@ otherwise; the result is capped at 5000 ms.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 __all__ = ["SeededRandom", "backoff_delay"]
 
@@ -46,5 +45,3 @@ class SeededRandom:
         z ^= z >> 31
         return (z >> 11) / float(1 << 53)
 
-
-RandomSource = Callable[[], float]
