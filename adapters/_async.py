@@ -411,7 +411,8 @@ class AsyncClient(ClientBase):
             return
         async with self._lock:
             await self._pump_locked()
-        self._timer_wake.set()
+        if self._deadline_moved_earlier():
+            self._timer_wake.set()
 
     async def _pump_locked(self) -> None:
         while outputs := self._core.outputs():
@@ -515,7 +516,8 @@ class AsyncClient(ClientBase):
                 if gen == self._gen and self._link is None and self._core.phase.value == "opening":
                     self._core.transport_closed(self._now())
                     await self._pump_locked()
-            self._timer_wake.set()
+            if self._deadline_moved_earlier():
+                self._timer_wake.set()
             return
         transport = WebSocketClient(
             host=self.url.host_header,
@@ -553,7 +555,8 @@ class AsyncClient(ClientBase):
                     if self._link is not link:
                         break
                 await self._flush()
-            self._timer_wake.set()
+            if self._deadline_moved_earlier():
+                self._timer_wake.set()
             if self._link is not link:
                 return
 
@@ -565,7 +568,7 @@ class AsyncClient(ClientBase):
     async def _timer_loop(self) -> None:
         while True:
             wake = self._timer_wake = anyio.Event()
-            deadline = self._core.next_deadline()
+            deadline = self._armed = self._core.next_deadline()
             now = self._now()
             if deadline is not None and deadline <= now:
                 async with self._lock:
@@ -612,7 +615,8 @@ class AsyncClient(ClientBase):
             elif error is not None:
                 self._core.token_failed(error, self._now())
             await self._pump_locked()
-        self._timer_wake.set()
+        if self._deadline_moved_earlier():
+            self._timer_wake.set()
 
     async def _exchange(self, base: BaseURL, steps: Any) -> ResponseReceived:
         with anyio.fail_after(self.config.connect_timeout):

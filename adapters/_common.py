@@ -157,6 +157,7 @@ class ClientBase:
         self._subscribers: list[Subscriber] = []
         self._ready_error: CustomerSDKError | None = None
         self._ready = False
+        self._armed: float | None = None
         if token is None:
             raise InvalidArgumentsError("'token' must be a token or a token provider.")
         self._ssl = ssl_context
@@ -270,6 +271,16 @@ class ClientBase:
         for subscriber in self._subscribers:
             if subscriber.open and (subscriber.names is None or event.name in subscriber.names):
                 subscriber.backlog.append(event)
+
+    def _deadline_moved_earlier(self) -> bool:
+        """Whether the core's next deadline is earlier than the one the driver sleeps until.
+
+        Drivers set ``_armed`` to the deadline they sleep until; waking them only when this is
+        true spares a wake-up (an event or a syscall) per call.
+        """
+        deadline = self._core.next_deadline()
+        armed = self._armed
+        return deadline is not None and (armed is None or deadline < armed)
 
     def _backlog(self) -> int:
         return max((len(s.backlog) for s in self._subscribers if s.open), default=0)

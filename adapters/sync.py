@@ -155,6 +155,7 @@ class Client(ClientBase):
         self._waiters: dict[int, _Waiter] = {}
         self._progress: dict[int, Progress] = {}
         self._link: _Link | None = None
+        self._armed_link: _Link | None = None
         self._gen = 0
         self._open_gen: int | None = None
         self._closing = False
@@ -383,8 +384,19 @@ class Client(ClientBase):
         with self._lock:
             result = method(*args)
             self._pump()
-        self._wake()
+            wake = self._io_must_wake()
+        if wake:
+            self._wake()
         return result
+
+    def _io_must_wake(self) -> bool:
+        """Whether the I/O thread sleeps on something stale: a deadline now too late, a link
+        that changed, or a transport to open. (Called with the lock held.)"""
+        return (
+            self._open_gen is not None
+            or self._link is not self._armed_link
+            or self._deadline_moved_earlier()
+        )
 
     def _call(
         self,
@@ -400,7 +412,9 @@ class Client(ClientBase):
             if _progress is not None:
                 self._progress[call] = _progress
             self._pump()
-        self._wake()
+            wake = self._io_must_wake()
+        if wake:
+            self._wake()
         waiter.done.wait()
         if waiter.error is not None:
             raise waiter.error
@@ -494,9 +508,9 @@ class Client(ClientBase):
     def _io_loop(self) -> None:
         while not self._closing:
             with self._lock:
-                deadline = self._core.next_deadline()
+                deadline = self._armed = self._core.next_deadline()
                 open_gen, self._open_gen = self._open_gen, None
-                link = self._link
+                link = self._armed_link = self._link
             if open_gen is not None:
                 self._open(open_gen)
                 continue
