@@ -64,6 +64,9 @@ class ServerConfig:
     idle_timeout: float | None = 60.0
     """Close a connection silent for this long (``None``: never). Feed activity with
     ``ServerCore.note_activity`` for frames the core does not see (WebSocket pings)."""
+    request_timeout: float = 15.0
+    """A response held back longer than this (the ``DELAY`` fault) becomes a
+    ``request_timeout`` error at this time (``wire.md`` section 6)."""
     static_config_path: str = "/licence/1/static_config.json"
     files_base_url: str = "/files"
     max_file_size: int = 10 * 1024 * 1024
@@ -76,5 +79,7 @@ class ServerConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"ServerConfig.{name} must be a positive integer")
+        if self.request_timeout <= 0:
+            raise ValueError("ServerConfig.request_timeout must be positive")
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError("ServerConfig.idle_timeout must be positive or None")

@@ -282,7 +282,14 @@ class ServerCore:
             out.append(Send(conn_id=conn.id, data=broken))
         rule: FaultRule | None = self.faults.take(FaultKind.DELAY, action)
         if rule is not None:
-            conn.held.append(_Held(release_at=now + rule.delay, data=data, until_next=False))
+            limit = self.config.request_timeout
+            if rule.delay >= limit:
+                # The server gives up on a request it could not answer in time (wire.md §6).
+                request_id = loads(data).get("request_id")
+                error = ApiError("request_timeout", f"no answer within {limit:g} s")
+                data = _error_bytes(request_id, action, error)
+            delay = min(rule.delay, limit)
+            conn.held.append(_Held(release_at=now + delay, data=data, until_next=False))
             return
         rule = self.faults.take(FaultKind.REORDER, action)
         if rule is not None:

@@ -87,6 +87,17 @@ def test_delay(h: Harness) -> None:
     assert reply["request_id"] == "d"
 
 
+def test_a_response_held_past_15_s_becomes_request_timeout(h: Harness) -> None:
+    """wire.md §6: the server gives up after 15 s with a request_timeout error."""
+    h.core.faults.add(FaultRule(kind=FaultKind.DELAY, action="get_chats_summary", delay=60.0))
+    assert h.raw("a", {"request_id": "slow", "action": "get_chats_summary"}) == []
+    assert h.core.next_deadline() == 15.0
+    assert h.advance(14.9) == []
+    [reply] = h.sent(h.advance(0.1), "a")
+    assert (reply["request_id"], reply["success"]) == ("slow", False)
+    assert reply["payload"]["error"]["type"] == "request_timeout"
+
+
 def test_reorder(h: Harness) -> None:
     h.core.faults.add(FaultRule(kind=FaultKind.REORDER, action="get_chats_summary"))
     assert h.raw("a", {"request_id": "first", "action": "get_chats_summary"}) == []
