@@ -44,4 +44,3 @@ class SeededRandom:
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self._MASK
         z ^= z >> 31
         return (z >> 11) / float(1 << 53)
-
