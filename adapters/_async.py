@@ -581,13 +581,11 @@ class AsyncClient(ClientBase):
     async def _token(self, fresh: bool) -> Token:
         source = self._token_source
         if isinstance(source, AccountsFlow):
-            steps = source.steps()
-            response: ResponseReceived | None = None
+            steps, base = source.steps(), source.base or self._web
             try:
+                request = next(steps)
                 while True:
-                    request = steps.send(response) if response is not None else next(steps)
-                    base = source.base or self._web
-                    response = await self._exchange(base, exchange_steps(request))
+                    request = steps.send(await self._exchange(base, exchange_steps(request)))
             except StopIteration as stop:
                 return cast(Token, stop.value)
         if callable(source):

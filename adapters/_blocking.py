@@ -52,15 +52,12 @@ def token_from(
 ) -> Token:
     """Obtain a token from a token source (string, Token, callable or AccountsFlow)."""
     if isinstance(source, AccountsFlow):
-        steps = source.steps()
-        response: ResponseReceived | None = None
+        steps, base = source.steps(), source.base or web
         try:
+            request = next(steps)
             while True:
-                request = steps.send(response) if response is not None else next(steps)
-                base = source.base or web
-                response = exchange(
-                    base, exchange_steps(request), ssl_context=ssl_context, timeout=timeout
-                )
+                http = exchange_steps(request)
+                request = steps.send(exchange(base, http, ssl_context=ssl_context, timeout=timeout))
         except StopIteration as stop:
             return cast(Token, stop.value)
     if callable(source):

@@ -150,7 +150,6 @@ class ClientBase:
         self.config = self._core.config
         self.license_id = license_id
         self.url = parse_base_url(url)
-        self.api_url = self.url
         self._token_source = token
         self.accounts_url = accounts_url
         self._listeners: dict[str, list[Listener]] = {}

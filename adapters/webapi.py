@@ -15,7 +15,6 @@ history, pushes and events, last-seen timestamps) fails at once with
 
 from __future__ import annotations
 
-import itertools
 import random
 import ssl
 import time
@@ -77,8 +76,7 @@ class WebAPIClient:
         self._rng = rng or random.SystemRandom().random
         self._tokens = TokenCache()
         self._tracker = ChatTracker()
-        self._nonce = f"{int(self._rng() * 36**8):x}"
-        self._ids = itertools.count(1)
+        self._custom_id = payloads.custom_ids(self._rng)
 
     def __enter__(self) -> Self:
         return self
@@ -240,9 +238,6 @@ class WebAPIClient:
             f"{what} needs the RTM (WebSocket) connection; the Web API does not carry it. "
             "Use adapters.sync/asyncio/trio.connect."
         )
-
-    def _custom_id(self) -> str:
-        return f"cp-{self._nonce}-{next(self._ids)}"
 
     def _token(self, fresh: bool = False) -> Token:
         if not fresh and (cached := self._tokens.get(time.monotonic())) is not None:

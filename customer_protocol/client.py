@@ -370,6 +370,3 @@ class ClientProtocol(ClientEngine):
 
     # ----------------------------------------------------------------------------------------
     # Helpers
-
-    def _new_custom_id(self) -> str:
-        return f"cp-{self._nonce}-{next(self._custom_ids)}"

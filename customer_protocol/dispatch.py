@@ -40,7 +40,6 @@ from .models import (
 )
 
 __all__ = [
-    "DIRECT",
     "INDIRECT",
     "RESPONSE",
     "ChatTracker",
@@ -61,18 +60,6 @@ INDIRECT: Final[Mapping[str, frozenset[str]]] = {
     "update_chat_scopes": frozenset({"chat_scopes_updated"}),
 }
 """Actions that resolve on the push carrying their ``request_id`` (and the push actions)."""
-
-DIRECT: Final = frozenset(
-    {
-        "login",
-        "get_chats_summary",
-        "get_chat_threads",
-        "get_chat_threads_summary",
-        "send_sneak_peek",
-        "update_customer",
-    }
-)
-"""Actions that resolve on their response."""
 
 
 class ChatTracker:

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, Final
 
 from . import args as check
+from . import payloads
 from .backoff import SeededRandom, backoff_delay
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
@@ -131,8 +132,7 @@ class ClientEngine:
         self._wire_ids = itertools.count(1)
         self._call_ids = itertools.count(1)
         self._cursor_ids = itertools.count(1)
-        self._custom_ids = itertools.count(1)
-        self._nonce = self._make_nonce()
+        self._new_custom_id = payloads.custom_ids(self._rng)
         self._open_calls: set[int] = set()
         self._inflight: dict[str, PendingRequest] = {}
         self._settled: set[str] = set()
@@ -752,15 +752,6 @@ class ClientEngine:
     def _emit_event(self, event: SDKEvent) -> None:
         if self._phase is not Phase.DESTROYED:
             self._out.append(event)
-
-    def _make_nonce(self) -> str:
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-        value = int(self._rng() * 36**8)
-        chars = []
-        for _ in range(8):
-            value, digit = divmod(value, 36)
-            chars.append(digits[digit])
-        return "".join(chars)
 
     @staticmethod
     def _check_customer(customer: Mapping[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ section 3) and returns the payload ``wire.md`` section 4 defines. :class:`Client
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "chat_properties",
     "chat_scopes",
     "close_thread",
+    "custom_ids",
     "event",
     "get_chat_threads",
     "get_chat_threads_summary",
@@ -34,6 +36,24 @@ __all__ = [
 
 CustomIds = Callable[[], str]
 """A source of fresh ``custom_id`` values for events that have none."""
+
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def custom_ids(rng: Callable[[], float]) -> CustomIds:
+    """Fresh ``custom_id`` values ``cp-<8 base-36 chars>-<counter>``.
+
+    The random part is drawn once, from ``rng``, so two clients of one customer do not share
+    ids (exactly-once reconciliation matches on them); the counter keeps them unique.
+    """
+    value = int(rng() * 36**8)
+    chars = []
+    for _ in range(8):
+        value, digit = divmod(value, 36)
+        chars.append(_BASE36[digit])
+    prefix = f"cp-{''.join(chars)}-"
+    counter = itertools.count(1)
+    return lambda: f"{prefix}{next(counter)}"
 
 
 def event(body: Mapping[str, Any], custom_ids: CustomIds) -> dict[str, Any]:

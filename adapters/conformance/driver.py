@@ -594,16 +594,3 @@ class Context:
             return result
         except Exception as exc:  # the transport's verdict on what the server sent
             raise Failed("a whole HTTP response", f"{type(exc).__name__}: {exc}") from None
-
-
-def is_error(message: Mapping[str, Any], error_type: str | None = None) -> bool:
-    """True for ``success: false`` with ``payload.error.type`` (== ``error_type`` if given)."""
-    payload = message.get("payload")
-    error = payload.get("error") if isinstance(payload, dict) else None
-    return (
-        message.get("success") is False
-        and isinstance(error, dict)
-        and isinstance(error.get("type"), str)
-        and isinstance(error.get("message"), str)
-        and (error_type is None or error.get("type") == error_type)
-    )
