@@ -12,7 +12,7 @@ import inspect
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -41,7 +41,7 @@ from customer_protocol import (
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
 from transports.http import ResponseReceived
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import make_bh
 
 from ._common import (
     HIGH_WATER,
@@ -58,6 +58,9 @@ from ._common import (
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._upload import FileLike, history_item, read_file, upload_plan
 from .tokens import AccountsFlow
+
+if TYPE_CHECKING:
+    from ._transport import WebSocketTransport
 
 __all__ = ["AsyncClient", "AsyncHistory", "connect"]
 
@@ -83,7 +86,9 @@ class _Waiter:
 class _Link:
     __slots__ = ("gen", "stream", "transport")
 
-    def __init__(self, gen: int, stream: anyio.abc.ByteStream, transport: WebSocketClient) -> None:
+    def __init__(
+        self, gen: int, stream: anyio.abc.ByteStream, transport: WebSocketTransport
+    ) -> None:
         self.gen = gen
         self.stream = stream
         self.transport = transport
@@ -519,7 +524,7 @@ class AsyncClient(ClientBase):
             if self._deadline_moved_earlier():
                 self._timer_wake.set()
             return
-        transport = WebSocketClient(
+        transport = self._websocket_class(
             host=self.url.host_header,
             license_id=self.license_id,
             bh=make_bh(self._rng),

@@ -42,6 +42,7 @@ from customer_protocol.events import (
 from customer_protocol.outputs import Output
 from transports.base import Message, Opened, Pong, TransportEvent
 
+from ._transport import websocket_client_class
 from ._url import BaseURL, parse_base_url
 from .tokens import AccountsFlow
 
@@ -148,6 +149,7 @@ class ClientBase:
             license_id=license_id, config=config, customer=customer, rng=self._rng
         )
         self.config = self._core.config
+        self._websocket_class = websocket_client_class(self.config.websocket)
         self.license_id = license_id
         self.url = parse_base_url(url)
         self._token_source = token

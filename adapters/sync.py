@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, cast
 
 from customer_protocol import (
     Chat,
@@ -50,7 +50,7 @@ from customer_protocol import (
 from customer_protocol.errors import ConnectionLostError, CustomerSDKError, SDKDestroyedError
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import make_bh
 
 from ._blocking import exchange, open_socket, token_from
 from ._common import (
@@ -65,6 +65,9 @@ from ._common import (
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._upload import FileLike, history_item, read_file, upload_plan
 from .tokens import AccountsFlow
+
+if TYPE_CHECKING:
+    from ._transport import WebSocketTransport
 
 __all__ = ["AccountsFlow", "Client", "History", "connect"]
 
@@ -85,7 +88,7 @@ class _Waiter:
 class _Link:
     __slots__ = ("sock", "transport")
 
-    def __init__(self, sock: socket.socket, transport: WebSocketClient) -> None:
+    def __init__(self, sock: socket.socket, transport: WebSocketTransport) -> None:
         self.sock = sock
         self.transport = transport
 
@@ -569,7 +572,7 @@ class Client(ClientBase):
                     self._core.transport_closed(time.monotonic())
                     self._pump()
             return
-        transport = WebSocketClient(
+        transport = self._websocket_class(
             host=base.host_header,
             license_id=self.license_id,
             bh=make_bh(self._rng),
