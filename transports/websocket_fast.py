@@ -16,9 +16,9 @@ What this module adds to websockets' protocol, as the wsproto transport does to 
   ``Closed`` event reports.
 * **A close frame in the middle of a fragmented message** ends the connection normally (the
   peer's close is echoed), as with wsproto; websockets alone would fail it with 1002.
-* websockets reads the length of an oversized frame before its opcode can be seen; the frame
-  header is kept from its reads (a small wrapper around its stream reader) so that the error
-  names the right problem.
+* websockets fails an oversized frame on its length alone; the frame header is then read back
+  from the last bytes fed (where the parser stopped), so that the error names the right
+  problem (binary, control frame or size). Nothing of this runs on the hot path.
 
 The protocol errors' texts are websockets' own (``"reserved bits must be 0"``), so they differ
 from the wsproto transport's; codes and error types are the same. With a ``max_message_size``
@@ -29,7 +29,7 @@ is 1 MiB.
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
 from websockets.client import ClientProtocol
@@ -103,6 +103,16 @@ def _check_header(name: str, value: str) -> None:
         raise ValueError(f"invalid host or header: {name!r}") from exc
 
 
+class _Protocol(ClientProtocol):
+    """websockets' client protocol, noting how much input was left unparsed on a failure."""
+
+    unparsed = 0
+
+    def fail(self, code: int, reason: str = "") -> None:
+        self.unparsed = len(self.reader.buffer)
+        super().fail(code, reason)
+
+
 def _close_frame(code: int, reason: str) -> bytes:
     """A masked close frame (the client's) with ``code`` and ``reason``; 1005: empty."""
     payload = b"" if code == CloseCode.NO_STATUS else Close(code, reason).serialize()
@@ -122,12 +132,14 @@ class FastWebSocketClient:
     __slots__ = (
         "_chunk",
         "_events",
-        "_heads",
         "_max",
         "_parts",
+        "_piece",
         "_proto",
         "_size",
         "_state",
+        "_tail",
+        "_tail_before",
         "target",
     )
 
@@ -161,15 +173,15 @@ class FastWebSocketClient:
         self._events: list[TransportEvent] = []
         self._parts: list[bytes] = []  # fragments of the message being reassembled
         self._size = 0  # bytes in _parts
-        self._heads: list[Any] = [b"", b""]  # the last two short reads: a frame's header
-        proto = self._proto = ClientProtocol(_URI, max_size=max_message_size)
+        # The last bytes fed, to read back the header of a frame that failed on its length.
+        self._tail = self._tail_before = self._piece = b""
+        proto = self._proto = _Protocol(_URI, max_size=max_message_size)
         ours = {name.lower() for name, _ in wanted}
         headers = Headers(wanted)
         for name, value in proto.connect().headers.raw_items():
             if name.lower() not in ours:
                 headers[name] = value
         proto.send_request(Request(self.target, headers))
-        self._watch_headers()
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -197,18 +209,18 @@ class FastWebSocketClient:
             proto = self._proto
             chunk = self._chunk
             if len(data) <= chunk:
-                proto.receive_data(data)
+                self._feed(proto, data)
                 self._drain(proto)
                 return
             for start in range(0, len(data), chunk):
-                proto.receive_data(data[start : start + chunk])
+                self._feed(proto, data[start : start + chunk])
                 self._drain(proto)
                 if self._state is _CLOSED:
                     return
         elif state is _CONNECTING:
             if data:
                 for start in range(0, len(data), self._chunk):
-                    self._proto.receive_data(data[start : start + self._chunk])
+                    self._feed(self._proto, data[start : start + self._chunk])
                     self._handshake(eof=False)
                     if self._state is not _CONNECTING:
                         return
@@ -274,6 +286,14 @@ class FastWebSocketClient:
             self._finish(Closed(code=_ABNORMAL, reason=reason))
 
     # -- framing (hot path) -------------------------------------------------------------------
+
+    def _feed(self, proto: ClientProtocol, piece: bytes) -> None:
+        """Feed ``piece`` to websockets, remembering the 10 bytes before it (a frame header)."""
+        before = self._tail
+        self._tail_before = before
+        self._piece = piece
+        self._tail = piece[-10:] if len(piece) >= 10 else (before + piece)[-10:]
+        proto.receive_data(piece)
 
     def _drain(self, proto: ClientProtocol) -> None:
         """Turn websockets' frames into our events, then report a parser failure if any."""
@@ -356,20 +376,22 @@ class FastWebSocketClient:
         self._finish(Closed(code=error.close_code, reason=error.message, error=error))
 
     def _too_big(self, size: int | None) -> TransportError:
-        """The error for a frame whose header announced ``size`` bytes, over the limit."""
-        previous, last = self._heads
-        # The header is the last short read, or the one before it when an extended length
-        # (2 or 8 bytes) followed; the announced size tells which.
-        head = last
-        extended = 126 if len(last) == 2 else 127
-        if (
-            len(last) in (2, 8)
-            and len(previous) == 2
-            and int.from_bytes(last) == size
-            and previous[1] & 0x7F == extended
-        ):
-            head = previous
-        opcode = head[0] & 0x0F if len(head) == 2 else 1
+        """The error for a frame whose header announced ``size`` bytes, over the limit.
+
+        websockets raised right after reading the header, which ended where its parser
+        stopped: ``unparsed`` bytes before the end of what was fed, all in the last piece.
+        """
+        window = self._tail_before + self._piece
+        end = len(window) - self._proto.unparsed
+        opcode = 1
+        for length_bytes, marker in ((0, size), (2, 126), (8, 127)):
+            start = end - 2 - length_bytes
+            if start < 0 or size is None or (not length_bytes and size >= 126):
+                continue
+            announced = int.from_bytes(window[start + 2 : end]) if length_bytes else size
+            if window[start + 1] & 0x7F == marker and announced == size:
+                opcode = window[start] & 0x0F
+                break
         if opcode == 2:
             return UnsupportedData("binary messages are not supported")
         if opcode >= 8:
@@ -431,18 +453,3 @@ class FastWebSocketClient:
     def _reject(self, error: HandshakeRejected) -> None:
         self._proto.writes = []  # websockets' EOF marker: the driver closes the socket itself
         self._finish(Closed(code=_ABNORMAL, reason=error.message, error=error))
-
-    def _watch_headers(self) -> None:
-        """Keep the last two short reads of websockets' parser: the pending frame header."""
-        reader = self._proto.reader
-        read_exact = reader.read_exact
-        heads = self._heads
-
-        def read_and_keep(n: int) -> Generator[None, None, Any]:
-            data = yield from read_exact(n)
-            if n <= 8:
-                heads[0] = heads[1]
-                heads[1] = data
-            return data
-
-        reader.read_exact = read_and_keep  # type: ignore[method-assign]

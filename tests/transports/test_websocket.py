@@ -896,3 +896,28 @@ def test_from_upgrade_request_rejects_odd_requests(target: bytes, host: bytes) -
     assert isinstance(closed, Closed) and isinstance(closed.error, HandshakeRejected)
     assert closed.error.status_code == 400
     assert server.data_to_send().startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+# Announced lengths in every encoding (7-bit, 16-bit, 64-bit); a ping of LIMIT + 1 bytes is
+# valid (the websockets client fails it under a 125-byte limit, see its module docstring).
+OVERSIZED = [
+    (opcode, code, announced)
+    for opcode, code in [(TEXT, 1009), (BINARY, 1003), (PING, 1002)]
+    for announced in [LIMIT + 1, 126, 1000, 70_000, 2**40]
+    if not (opcode == PING and announced <= 125)
+]
+
+
+@pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
+@pytest.mark.parametrize(("opcode", "code", "announced"), OVERSIZED)
+def test_an_oversized_header_names_the_problem(
+    client_cls: type[Client], how: str, announced: int, opcode: int, code: int
+) -> None:
+    """The header alone (any length encoding) decides: too big, binary or a bad control."""
+    client = open_client(cls=client_cls)
+    client.receive_data(frame(TEXT, b"ok", masked=False))
+    assert list(client.events()) == [Message(data=b"ok")]
+    events, sent = feed(client, frame(opcode, b"", length=announced, masked=False), how)
+    assert len(events) == 1 and isinstance(events[0], Closed)
+    assert events[0].code == code
+    assert sent == [(CLOSE, close_payload(code, events[0].reason.encode()))]
