@@ -46,6 +46,8 @@ from transports.websocket import make_bh
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
+    SDK_EVENT_TYPES,
+    TRANSPORT_CLOSED,
     BaseURL,
     ClientBase,
     Subscriber,
@@ -161,6 +163,7 @@ class AsyncClient(ClientBase):
         self._progress: dict[int, Progress] = {}
         self._upload_scopes: dict[int, anyio.CancelScope] = {}
         self._link: _Link | None = None
+        self._wake_pending = False
         self._gen = 0
         self._tg: anyio.abc.TaskGroup | None = None
         self._started = False
@@ -420,32 +423,51 @@ class AsyncClient(ClientBase):
             self._timer_wake.set()
 
     async def _pump_locked(self) -> None:
+        act = self._act
         while outputs := self._core.outputs():
+            self._wake_pending = False
             for output in outputs:
-                await self._act(output)
+                if type(output) is CloseTransport:  # the one output that awaits
+                    await self._close_link(output.code, output.reason)
+                else:
+                    act(output)
+            if self._wake_pending:  # once per batch of outputs, not per event
+                self._wake_subscribers()
             await self._flush()
 
-    async def _act(self, output: Output) -> None:
+    def _act(self, output: Output) -> None:
+        """Act on one output (all but ``CloseTransport``, which ``_pump_locked`` awaits)."""
+        kind = type(output)
+        if kind in SDK_EVENT_TYPES:
+            self._handle_event(cast(SDKEvent, output))
+            return
         link = self._link
-        if isinstance(output, Send):
+        if kind is Send:
             if link is not None:
+                data = cast(Send, output).data
                 if logger.isEnabledFor(10):
-                    logger.debug("> %s", describe(output.data))
-                link.transport.send_message(output.data)
-        elif isinstance(output, SendPing):
+                    logger.debug("> %s", describe(data))
+                link.transport.send_message(data)
+        elif kind is SendPing:
             if link is not None:
                 link.transport.send_ping()
-        elif isinstance(output, OpenTransport):
+        elif kind is OpenTransport:
             self._gen += 1
             self._spawn(self._run_link, self._gen)
-        elif isinstance(output, CloseTransport):
-            await self._close_link(output.code, output.reason)
-        elif isinstance(output, FetchToken):
-            self._spawn(self._fetch_token, output.fresh)
-        elif isinstance(output, UploadFile):
+        elif kind is FetchToken:
+            self._spawn(self._fetch_token, cast(FetchToken, output).fresh)
+        elif kind is UploadFile:
             self._spawn(self._upload, output)
         else:
             self._handle(output)
+
+    def _handle_event(self, event: SDKEvent) -> None:
+        if self._note_lifecycle(event):
+            self._ready_event.set()
+        for awaitable in self._deliver(event):
+            self._spawn(_run_awaitable, awaitable)
+        if self._subscribers:  # only events() iterators wait on _new_events
+            self._wake_pending = True
 
     def _handle(self, output: Output) -> None:
         ended = self._route(output)
@@ -456,14 +478,8 @@ class AsyncClient(ClientBase):
                 waiter.value, waiter.error = value, error
                 waiter.event.set()
             return
-        if isinstance(output, SDKEvent.__args__):
-            event = cast(SDKEvent, output)
-            if self._note_lifecycle(event):
-                self._ready_event.set()
-            for awaitable in self._deliver(event):
-                self._spawn(_run_awaitable, awaitable)
-            if self._subscribers:  # only events() iterators wait on _new_events
-                self._wake_subscribers()
+        if isinstance(output, SDKEvent.__args__):  # a subclass of an SDK event
+            self._handle_event(cast(SDKEvent, output))
 
     def _wake_subscribers(self) -> None:
         if self._started:
@@ -551,14 +567,13 @@ class AsyncClient(ClientBase):
             async with self._lock:
                 if self._link is not link:
                     return
-                link.transport.receive_data(data)
-                for event in link.transport.events():
-                    if self._feed(event, self._now()):
-                        self._link = None
-                        self._spawn(_finish_close, link)
-                    await self._pump_locked()
-                    if self._link is not link:
-                        break
+                transport = link.transport
+                transport.receive_data(data)
+                # Everything this read produced in one go, then one drain of the outputs.
+                if self._feed_all(transport.events(), self._now()) == TRANSPORT_CLOSED:
+                    self._link = None
+                    self._spawn(_finish_close, link)
+                await self._pump_locked()
                 await self._flush()
             if self._deadline_moved_earlier():
                 self._timer_wake.set()

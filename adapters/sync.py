@@ -56,6 +56,8 @@ from ._blocking import exchange, open_socket, token_from
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
+    SDK_EVENT_TYPES,
+    TRANSPORT_CLOSED,
     ClientBase,
     Subscriber,
     describe,
@@ -165,6 +167,7 @@ class Client(ClientBase):
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._to_dispatch: list[SDKEvent] = []  # the events of the batch being pumped
         self._ready_event = threading.Event()
         self._io = threading.Thread(target=self._io_loop, name="customer-protocol-io", daemon=True)
         self._events_thread = threading.Thread(
@@ -427,12 +430,19 @@ class Client(ClientBase):
     # The driver (the caller holds self._lock in every method below)
 
     def _pump(self) -> None:
+        act = self._act
         while outputs := self._core.outputs():
+            self._to_dispatch = []
             for output in outputs:
-                self._act(output)
+                act(output)
+            if self._to_dispatch:  # one hand-over to the event thread per batch, not per event
+                self._dispatch.put(self._to_dispatch)
             self._flush()
 
     def _act(self, output: Output) -> None:
+        if type(output) in SDK_EVENT_TYPES:
+            self._act_event(cast(SDKEvent, output))
+            return
         link = self._link
         if isinstance(output, Send):
             if link is not None:
@@ -459,11 +469,16 @@ class Client(ClientBase):
                 if waiter is not None:
                     waiter.value, waiter.error = value, error
                     waiter.done.set()
-            elif isinstance(output, SDKEvent.__args__):
-                event = cast(SDKEvent, output)
-                if self._note_lifecycle(event):
-                    self._ready_event.set()
-                self._dispatch.put(event)
+            elif isinstance(output, SDKEvent.__args__):  # a subclass of an SDK event
+                self._act_event(cast(SDKEvent, output))
+
+    def _act_event(self, event: SDKEvent) -> None:
+        self._to_dispatch.append(event)
+        if self._note_lifecycle(event) and not self._ready_event.is_set():
+            # Hand the batch over first: whoever waits for ready then flushes the event thread.
+            self._dispatch.put(self._to_dispatch)
+            self._to_dispatch = []
+            self._ready_event.set()
 
     def _flush(self) -> None:
         link = self._link
@@ -550,14 +565,13 @@ class Client(ClientBase):
         with self._lock:
             if self._link is not link:
                 return
-            link.transport.receive_data(data)
-            for event in link.transport.events():
-                if self._feed(event, time.monotonic()):
-                    self._flush()
-                    self._close_link(1000, "")
-                self._pump()
-                if self._link is not link:
-                    break
+            transport = link.transport
+            transport.receive_data(data)
+            # Everything this read produced in one go, then one drain of the outputs.
+            if self._feed_all(transport.events(), time.monotonic()) == TRANSPORT_CLOSED:
+                self._flush()
+                self._close_link(1000, "")
+            self._pump()
             self._flush()
 
     def _open(self, gen: int) -> None:
@@ -588,20 +602,24 @@ class Client(ClientBase):
 
     def _dispatch_loop(self) -> None:
         while True:
-            event = self._dispatch.get()
-            if event is _STOP:
+            item = self._dispatch.get()
+            if item is _STOP:
                 return
-            if isinstance(event, threading.Event):  # a flush marker
-                event.set()
+            if isinstance(item, threading.Event):  # a flush marker
+                item.set()
                 continue
-            for awaitable in self._call_listeners(event):
-                # A coroutine listener cannot run here: there is no event loop in this thread.
-                logger.error(
-                    "= listener for %s returned an awaitable; sync listeners only", event.name
-                )
-                close = getattr(awaitable, "close", None)
-                if close is not None:
-                    close()
+            for event in item:  # the events of one batch of outputs, in order
+                self._dispatch_event(event)
+
+    def _dispatch_event(self, event: SDKEvent) -> None:
+        """Run the listeners of ``event`` (on the event thread), then feed ``events()``."""
+        for awaitable in self._call_listeners(event):
+            # A coroutine listener cannot run here: there is no event loop in this thread.
+            logger.error("= listener for %s returned an awaitable; sync listeners only", event.name)
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()
+        if self._subscribers:  # events() iterators register under the condition
             with self._cond:
                 self._enqueue(event)
                 self._cond.notify_all()
