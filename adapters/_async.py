@@ -175,7 +175,8 @@ class AsyncClient(ClientBase):
         if self._started:
             raise RuntimeError("a client can be entered once")
         self._started = True
-        self._lock = anyio.Lock()
+        # Uncontended (almost always), taking the lock need not yield to the event loop.
+        self._lock = anyio.Lock(fast_acquire=True)
         self._timer_wake = anyio.Event()
         self._new_events = anyio.Event()
         self._drained = anyio.Event()
