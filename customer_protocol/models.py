@@ -219,7 +219,7 @@ class Chat:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """One chat of ``get_chats_summary``."""
+    """One chat of ``get_chats_summary``; ``order`` is in milliseconds (server seconds x 1000)."""
 
     id: str
     order: int | None
@@ -667,9 +667,10 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     seen = {}
     for raw_user in obj.get("users") or ():
         seen[raw_user["id"]] = to_ms(raw_user.get("last_seen_timestamp"))
+    order = _opt_int(obj, "order", "chat_summary")
     summary = ChatSummary(
         id=chat_id,
-        order=_opt_int(obj, "order", "chat_summary"),
+        order=None if order is None else order * 1000,  # like a timestamp (sdk.md section 5)
         users=tuple(user.id for user in users),
         properties=_mapping(obj, "properties", "chat_summary"),
         last_seen_timestamps=seen,
@@ -679,16 +680,18 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     return summary, users
 
 
-def _recency(summary: ChatSummary) -> tuple[int, int]:
+def _recency(summary: ChatSummary) -> int:
+    """The one sort key of a chat summary: its last event's timestamp, else its order (ms)."""
     if summary.last_event is not None and summary.last_event.timestamp is not None:
-        return (1, summary.last_event.timestamp)
-    return (0, summary.order or 0)
+        return summary.last_event.timestamp
+    return summary.order or 0
 
 
 def parse_chats_summary(payload: Mapping[str, Any]) -> tuple[ChatsSummary, tuple[User, ...]]:
     """Parse the ``get_chats_summary`` payload; also returns every user, in order.
 
-    Summaries are sorted by ``last_event.timestamp`` (else ``order``), most recent first.
+    Summaries are sorted by one key, most recent first: ``last_event.timestamp`` when the chat
+    has a last event, else its ``order`` (both in milliseconds); ties keep the server's order.
     """
     items = _list(payload, "chats_summary", "payload")
     summaries = []
