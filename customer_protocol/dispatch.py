@@ -36,6 +36,7 @@ from .models import (
     parse_threads_summary,
     parse_users,
     slot_builder,
+    timestamp_ms,
     to_ms,
 )
 
@@ -144,6 +145,7 @@ def _typing(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
     chat = _field(payload, "chat_id", str)
     indicator = _field(payload, "typing_indicator", dict)
     user = _field(indicator, "author_id", str)
+    timestamp_ms(indicator, "timestamp", "typing_indicator")  # not exposed, but checked
     if _field(indicator, "is_typing", bool):
         return [UserIsTyping(chat=chat, user=user)]
     return [UserStoppedTyping(chat=chat, user=user)]
@@ -173,7 +175,7 @@ def _last_seen(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEven
         LastSeenTimestampUpdated(
             chat=_field(payload, "chat_id", str),
             user=_field(payload, "user_id", str),
-            timestamp=to_ms(payload.get("timestamp")),
+            timestamp=timestamp_ms(payload, "timestamp", "payload"),
         )
     ]
 

@@ -48,6 +48,7 @@ __all__ = [
     "parse_thread_summary",
     "parse_threads_summary",
     "parse_user",
+    "timestamp_ms",
     "to_ms",
 ]
 
@@ -341,6 +342,20 @@ def to_ms(seconds: Any) -> int | None:
     return round(millis)
 
 
+def timestamp_ms(obj: Mapping[str, Any], key: str, what: str) -> int | None:
+    """The timestamp ``obj[key]`` (server seconds) in milliseconds (``spec/sdk.md`` section 5).
+
+    ``None`` only when it is absent or null; any other non-number (a string, a bool, an object,
+    an array) is malformed data: :class:`RemoteProtocolError`, never a silent ``None``.
+    """
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(f"{what}.{key} must be a number of seconds")
+    return to_ms(value)
+
+
 def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     if len(obj) <= len(known) and known.issuperset(obj):
         return _EMPTY
@@ -410,6 +425,7 @@ def parse_user(value: Any) -> User:
     """Parse a server user (agent or customer)."""
     obj = _obj(value, "user")
     user_id = _str(obj, "id", "user")
+    timestamp_ms(obj, "last_seen_timestamp", "user")  # dropped, but checked (sdk.md section 5)
     kind = obj.get("type")
     extra = _extra(obj, _USER_KEYS)
     if kind == "agent":
@@ -483,7 +499,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
             event_id,
             "message",
             author,
-            to_ms(obj.get("timestamp")),
+            timestamp_ms(obj, "timestamp", "event"),
             thread,
             custom_id,
             properties,
@@ -494,7 +510,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
     common: dict[str, Any] = {
         "id": event_id,
         "author": author,
-        "timestamp": to_ms(obj.get("timestamp")),
+        "timestamp": timestamp_ms(obj, "timestamp", "event"),
         "thread": thread,
         "custom_id": custom_id,
         "properties": properties,
@@ -666,7 +682,7 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     per_type, last = _last_events(obj.get("last_event_per_type"), chat_id)
     seen = {}
     for raw_user in obj.get("users") or ():
-        seen[raw_user["id"]] = to_ms(raw_user.get("last_seen_timestamp"))
+        seen[raw_user["id"]] = timestamp_ms(raw_user, "last_seen_timestamp", "user")
     order = _opt_int(obj, "order", "chat_summary")
     summary = ChatSummary(
         id=chat_id,

@@ -179,6 +179,37 @@ class ClientMachine(RuleBasedStateMachine):
             self.d.receive(message)
 
     @precondition(lambda self: self.d.transport == "open")
+    @rule(
+        data=st.data(),
+        wrong=st.sampled_from(["1", "", True, False, {}, {"s": 1}, [], [1]]),
+        where=st.sampled_from(["event", "typing", "last_seen", "user"]),
+    )
+    def wrong_typed_timestamp(self, data: st.DataObject, wrong: Any, where: str) -> None:
+        """The model of sdk.md section 5: a wrong-typed timestamp drops the whole push."""
+        chat = self._chat(data)
+        if where == "event":
+            event = samples.message("e-bad", 1, timestamp=wrong)
+            message = samples.push(
+                "incoming_event", {"chat_id": chat, "thread_id": "t1", "event": event}
+            )
+        elif where == "typing":
+            indicator = {"author_id": "agent1", "timestamp": wrong, "is_typing": True}
+            message = samples.push(
+                "incoming_typing_indicator", {"chat_id": chat, "typing_indicator": indicator}
+            )
+        elif where == "last_seen":
+            payload = {"user_id": "agent1", "chat_id": chat, "timestamp": wrong}
+            message = samples.push("last_seen_timestamp_updated", payload)
+        else:
+            added = [dict(samples.agent("agent2"), last_seen_timestamp=wrong)]
+            payload = {"chat_id": chat, "updated_users": {"added": added, "removed_ids": []}}
+            message = samples.push("chat_users_updated", payload)
+        mark = len(self.d.stream)
+        self.d.receive(message)
+        dropped = self.d.stream[mark + 1 :]  # after the repr of receive()'s result
+        assert len(dropped) == 1 and dropped[0].startswith("ProtocolErrorReport("), dropped
+
+    @precondition(lambda self: self.d.transport == "open")
     @rule(reason=REASONS)
     def kicked(self, reason: str) -> None:
         mark = len(self.d.stream)
