@@ -93,6 +93,10 @@ class ChatTracker:
         newest = self._newest.get(chat)
         return None if newest is None else newest[1]
 
+    def newest(self, chat: str) -> tuple[int, str] | None:
+        """The newest known thread of ``chat`` as ``(order, id)``, or ``None``."""
+        return self._newest.get(chat)
+
 
 def _field(payload: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = payload.get(key)
