@@ -11,6 +11,10 @@ thread of the chat, every thread can hold the send and the lookup may read them 
 a time.) A found event resolves its request; the others are handed back, in their original order,
 to be sent again before anything queued later. While that runs the client holds its outbox, so
 nothing overtakes them.
+
+A push whose event carries the ``custom_id`` of a held send resolves that send the same way
+(:meth:`Reconciler.claim`) and is not emitted as a ``new_event``: the server may deliver our
+own stored event to the new connection without our ``request_id``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable, Iterable
 from typing import Final
 
 from .errors import CustomerSDKError
+from .events import NewEvent, SDKEvent
 from .models import Event, Thread, ThreadsSummary
 from .requests import PendingRequest
 
@@ -81,6 +86,21 @@ class Reconciler:
         held, self.held = self.held, []
         self.abort()
         return held
+
+    def claim(self, events: list[SDKEvent]) -> list[SDKEvent]:
+        """Resolve the held sends whose event a push carries; the events left to emit.
+
+        A ``new_event`` whose event has the ``custom_id`` of a held send of the same chat ends
+        that send with the event (as the lookup would) and is not emitted.
+        """
+        if not self.held:
+            return events
+        kept: list[SDKEvent] = []
+        for event in events:
+            if isinstance(event, NewEvent) and self._resolve(event.chat, (event.event,)):
+                continue
+            kept.append(event)
+        return kept
 
     # ----------------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from customer_protocol import Config
+from customer_protocol import Config, MessageEvent, NewEvent, ThreadSummaryEvent, UserData
 from customer_protocol.outputs import Output
 
 from .harness import (
@@ -19,6 +19,7 @@ from .harness import (
     ended,
     message,
     names,
+    of,
     thread,
     threads_chat,
     value,
@@ -232,3 +233,92 @@ def test_a_failed_page_fails_only_that_chats_sends_the_other_chat_goes_on() -> N
     out = h.respond(second, {"threads_summary": [], "total_threads": 0})
     assert [s.payload["event"]["custom_id"] for s in h.sent(out) if s.payload] == ["B"]
     assert b not in ended(h.log)
+
+
+# --------------------------------------------------------------------------------------------
+# Fix 2: our own stored event pushed to the new connection without our request_id
+
+
+def own_push(event: dict[str, Any], chat_id: str = "c1", tid: str = "t1") -> dict[str, Any]:
+    return {"chat_id": chat_id, "thread_id": tid, "event": event}
+
+
+def test_own_push_before_the_lookup_resolves_the_send_and_is_no_new_event() -> None:
+    h, server = ready(), Chat()
+    started(h, server)
+    call = send_and_drop(h)
+    later, _ = h.call("close_thread", "c1")  # queued while away
+    server.threads[0][2].append(stored())
+    h.client.transport_opened(h.now)
+    login = h.one(h.drain(), "login")
+    summary = h.one(h.respond(login, {"customer_id": "cust"}), "get_chats_summary")
+    # The server delivers our stored event to the new connection, without our request_id.
+    out = h.push("incoming_event", own_push(stored()))
+    result = value(out, call)
+    assert isinstance(result, MessageEvent) and (result.id, result.thread) == ("e-mine", "t1")
+    assert of(out, NewEvent) == []
+    out = h.respond(summary, {"chats_summary": [], "total_chats": 0})
+    # Nothing is left to look up: no lookup, no resend; the queued call goes out.
+    assert [s.action for s in h.sent(out)] == ["close_thread"]
+    assert later not in ended(h.log)
+
+
+def test_own_push_while_the_lookup_runs_resolves_once_and_nothing_is_sent_again() -> None:
+    h, server = ready(), Chat()
+    started(h, server)
+    call = send_and_drop(h)
+    server.threads[0][2].append(stored())
+    server.add_thread()
+    out = h.open_and_login()
+    page = h.sent(out)[-1]
+    assert page.action == "get_chat_threads_summary"
+    out = h.push("incoming_event", own_push(stored()))
+    assert value(out, call).id == "e-mine"
+    assert names(out) == []  # no new_event for our own message
+    out, _ = lookup(h, server, server.answer(h, page))  # the lookup's answers come later
+    assert call not in ended(out)  # not resolved twice
+    assert all(s.action != "send_event" for s in h.sent(out))  # not sent again
+
+
+def test_own_push_with_other_sends_still_held_the_lookup_goes_on_for_them() -> None:
+    h, server = ready(), Chat()
+    started(h, server)
+    a, _ = h.call("send_message", "c1", "a", custom_id="A")
+    b, _ = h.call("send_message", "c1", "b", custom_id="B")
+    h.drop()
+    h.until_open()
+    server.threads[0][2].append(stored("A", "eA", "a"))
+    out = h.open_and_login()
+    page = h.sent(out)[-1]
+    out = h.push("incoming_event", own_push(stored("A", "eA", "a")))
+    assert value(out, a).id == "eA" and of(out, NewEvent) == []
+    out, _ = lookup(h, server, server.answer(h, page))
+    resent = [s for s in h.sent(out) if s.action == "send_event"]
+    assert [s.payload["event"]["custom_id"] for s in resent if s.payload] == ["B"]
+    assert b not in ended(h.log)
+
+
+def test_own_push_in_a_new_thread_emits_the_thread_but_not_our_event() -> None:
+    h = ready()
+    h.push("thread_closed", {"chat_id": "c1", "thread_id": "t0"})
+    call = send_and_drop(h)
+    h.open_and_login()
+    opened = thread("t2", 20, [stored(), message("a1", 2, "welcome back")])
+    out = h.push("incoming_chat_thread", {"chat": chat("c1", opened)})
+    assert value(out, call).id == "e-mine"
+    assert [type(e) for e in out if not hasattr(e, "call")][:3] == [
+        UserData,
+        UserData,
+        ThreadSummaryEvent,
+    ]
+    assert [e.event.id for e in of(out, NewEvent)] == ["a1"]  # the agent's, not ours
+
+
+def test_a_push_with_another_custom_id_or_chat_is_still_a_new_event() -> None:
+    h = ready()
+    call = send_and_drop(h)
+    h.open_and_login()
+    out = h.push("incoming_event", own_push(stored("someone-else", "e1")))
+    out += h.push("incoming_event", own_push(stored(), chat_id="c2"))
+    assert [e.event.id for e in of(out, NewEvent)] == ["e1", "e-mine"]
+    assert call not in ended(h.log)
