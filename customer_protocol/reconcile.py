@@ -93,8 +93,6 @@ class Reconciler:
         A ``new_event`` whose event has the ``custom_id`` of a held send of the same chat ends
         that send with the event (as the lookup would) and is not emitted.
         """
-        if not self.held:
-            return events
         kept: list[SDKEvent] = []
         for event in events:
             if isinstance(event, NewEvent) and self._resolve(event.chat, (event.event,)):
@@ -138,10 +136,6 @@ class Reconciler:
         return self._lookups.get(chat)
 
     def _read_page(self, chat: str, round_: int, lookup: _Lookup) -> None:
-        if not self._waiting(chat):  # every send of the chat was claimed by a push
-            self._settle(chat, None)
-            return
-
         def on_error(error: CustomerSDKError) -> None:
             if self._current(chat, round_) is not None and self._active():
                 self._settle(chat, error)
@@ -171,6 +165,9 @@ class Reconciler:
         summary: ThreadsSummary,
         on_error: Callable[[CustomerSDKError], None],
     ) -> None:
+        if not self._waiting(chat):  # every send of the chat was claimed meanwhile
+            self._settle(chat, None)
+            return
         page = sorted(summary.threads_summary, key=lambda s: s.order, reverse=True)
         since = lookup.since
         wanted = [s.id for s in page if since is None or s.order >= since[0] or s.id == since[1]]
