@@ -120,7 +120,7 @@ async def test_our_stored_event_pushed_to_the_new_connection_resolves_the_send(
         customer_id = client.customer_id
         assert customer_id is not None
         # The lookup's first answer is held back: the push below comes before it.
-        delay = FaultRule(kind=FaultKind.DELAY, action="get_chat_threads_summary", delay=1.0)
+        delay = FaultRule(kind=FaultKind.DELAY, action="get_chat_threads_summary", delay=2.0)
         pushed: list[str] = []
 
         async def push_on_the_new_connection(
