@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 
-from customer_protocol import InvalidArgumentsError
+from customer_protocol import InvalidArgumentsError, RemoteProtocolError
+from customer_protocol.dialects import v3_objects as v3
 from customer_protocol.dialects import v3_payloads as p
+from customer_protocol.dialects import v3_results as r
 from customer_protocol.payloads import CustomIds
 from customer_protocol.rfc3339 import parse_ms
 
@@ -280,3 +282,117 @@ def test_send_sneak_peek() -> None:
     }
     with pytest.raises(InvalidArgumentsError, match="'text'"):
         p.send_sneak_peek("CH1", None)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# Results of the seed's methods
+
+
+def test_start_resume_and_send_event_responses() -> None:
+    started = r.parse_start_chat({"chat_id": "CH1", "thread_id": "TH1", "event_ids": ["e1"]})
+    assert (started.chat_id, started.thread_id, started.event_ids) == ("CH1", "TH1", ("e1",))
+    assert r.parse_start_chat({"chat_id": "CH1", "thread_id": "TH1"}).event_ids == ()
+    resumed = r.parse_resume_chat({"thread_id": "TH2"})
+    assert (resumed.thread_id, resumed.event_ids) == ("TH2", ())
+    assert r.parse_send_event({"event_id": "TH1_3"}).event_id == "TH1_3"
+    for parse, payload in (
+        (r.parse_start_chat, {"thread_id": "TH1"}),
+        (r.parse_start_chat, {"chat_id": "CH1", "thread_id": "TH1", "event_ids": [1]}),
+        (r.parse_resume_chat, {}),
+        (r.parse_send_event, {"event_id": 3}),
+    ):
+        with pytest.raises(RemoteProtocolError):
+            parse(payload)  # type: ignore[operator]
+
+
+def test_list_chats_page() -> None:
+    page = r.parse_list_chats(
+        {
+            "chats_summary": [s.chat_summary("CH1"), s.chat_summary("CH2", users=[s.agent()])],
+            "total_chats": 7,
+            "next_page_id": "n",
+            "previous_page_id": "p",
+        }
+    )
+    assert [c.id for c in page.chats] == ["CH1", "CH2"]
+    assert [u.id for u in page.users] == [s.CUSTOMER_ID, s.AGENT_ID, s.AGENT_ID]
+    assert (page.total_chats, page.next_page_id, page.previous_page_id) == (7, "n", "p")
+
+
+def test_list_chats_last_page_and_missing_total() -> None:
+    page = r.parse_list_chats({"chats_summary": [s.chat_summary()]})
+    assert page.total_chats == 1 and page.next_page_id is None and page.previous_page_id is None
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"chats_summary": {}},
+        {"chats_summary": [], "total_chats": -1},
+        {"chats_summary": [], "total_chats": "3"},
+        {"chats_summary": [], "next_page_id": 3},
+        {"chats_summary": [], "previous_page_id": False},
+        {"chats_summary": [{"id": 1}]},
+    ],
+)
+def test_malformed_list_chats(payload: dict[str, Any]) -> None:
+    with pytest.raises(RemoteProtocolError):
+        r.parse_list_chats(payload)
+
+
+def test_chats_summary_keeps_the_v0_3_shape_and_order() -> None:
+    older, _ = v3.parse_chat_summary(s.chat_summary("OLD"))
+    raw = s.chat_summary("NEW")
+    raw["last_event_per_type"]["message"]["event"]["created_at"] = s.T3
+    newer, _ = v3.parse_chat_summary(raw)
+    empty, _ = v3.parse_chat_summary({"id": "EMPTY"})
+    result = r.chats_summary([older, empty, newer], total_chats=40)
+    assert [c.id for c in result.chats_summary] == ["NEW", "OLD", "EMPTY"]
+    assert result.total_chats == 40
+
+
+def test_list_threads_page_and_thread_summaries() -> None:
+    page = r.parse_list_threads(
+        {
+            "threads": [s.thread("TH2", s.T2), s.thread("TH1", s.T0, events=[])],
+            "found_threads": 42,
+            "next_page_id": "older",
+        },
+        chat="CH1",
+    )
+    assert [t.id for t in page.threads] == ["TH2", "TH1"]  # as the server sent them
+    assert {t.chat for t in page.threads} == {"CH1"}
+    assert (page.chat, page.found_threads, page.next_page_id, page.previous_page_id) == (
+        "CH1",
+        42,
+        "older",
+        None,
+    )
+    summaries = r.thread_summaries(page.threads)
+    assert [(x.id, x.chat, x.order, x.total_events) for x in summaries] == [
+        ("TH1", "CH1", s.T0_MS, 0),
+        ("TH2", "CH1", s.T2_MS, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"threads": [{"id": "x"}]}, {"threads": [], "found_threads": -2}],
+)
+def test_malformed_list_threads(payload: dict[str, Any]) -> None:
+    with pytest.raises(RemoteProtocolError):
+        r.parse_list_threads(payload, chat="CH1")
+
+
+def test_get_chat_result() -> None:
+    result = r.parse_get_chat(s.chat())
+    assert result.chat.id == "CH1" and result.thread is not None
+    assert result.thread.id == "TH1" and [u.id for u in result.users] == [
+        s.CUSTOMER_ID,
+        s.AGENT_ID,
+    ]
+    raw = s.chat()
+    del raw["thread"]
+    assert r.parse_get_chat(raw).thread is None
+    assert r.parse_result("get_chat", raw).chat.id == "CH1"
