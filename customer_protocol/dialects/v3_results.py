@@ -256,6 +256,7 @@ class LoginResult:
 
 def parse_login(payload: Mapping[str, Any]) -> LoginResult:
     """Parse the ``login`` response payload."""
+    payload = _obj(payload, "payload")
     chats = []
     for item in _list(payload, "chats", "payload", required=False):
         entry = _obj(item, "payload.chats[]")
@@ -298,6 +299,7 @@ class ResumeChatResult:
 
 def parse_start_chat(payload: Mapping[str, Any]) -> StartChatResult:
     """Parse the ``start_chat`` response payload."""
+    payload = _obj(payload, "payload")
     return StartChatResult(
         chat_id=_str(payload, "chat_id", "payload"),
         thread_id=_str(payload, "thread_id", "payload"),
@@ -307,6 +309,7 @@ def parse_start_chat(payload: Mapping[str, Any]) -> StartChatResult:
 
 def parse_resume_chat(payload: Mapping[str, Any]) -> ResumeChatResult:
     """Parse the ``resume_chat`` response payload."""
+    payload = _obj(payload, "payload")
     return ResumeChatResult(
         thread_id=_str(payload, "thread_id", "payload"),
         event_ids=_str_list(payload, "event_ids", "payload"),
@@ -322,6 +325,7 @@ class SendEventResult:
 
 def parse_send_event(payload: Mapping[str, Any]) -> SendEventResult:
     """Parse the ``send_event`` response payload."""
+    payload = _obj(payload, "payload")
     return SendEventResult(event_id=_str(payload, "event_id", "payload"))
 
 
@@ -346,6 +350,7 @@ class ChatsPage:
 
 def parse_list_chats(payload: Mapping[str, Any]) -> ChatsPage:
     """Parse the ``list_chats`` response payload (a missing ``total_chats``: the page size)."""
+    payload = _obj(payload, "payload")
     chats = []
     users: list[User] = []
     for item in _list(payload, "chats_summary", "payload"):
@@ -384,6 +389,7 @@ class ThreadsPage:
 
 def parse_list_threads(payload: Mapping[str, Any], *, chat: str) -> ThreadsPage:
     """Parse the ``list_threads`` response payload for the request's ``chat``."""
+    payload = _obj(payload, "payload")
     threads = tuple(parse_thread(item, chat=chat) for item in _list(payload, "threads", "payload"))
     next_page, previous_page = _page_ids(payload)
     return ThreadsPage(
@@ -442,6 +448,7 @@ class FormResult:
 
 def parse_get_form(payload: Mapping[str, Any]) -> FormResult:
     """Parse the ``get_form`` response payload."""
+    payload = _obj(payload, "payload")
     enabled = _bool(payload, "enabled", "payload")
     raw = payload.get("form")
     if raw is None:
@@ -465,6 +472,7 @@ class PredictedAgent:
 
 def parse_predicted_agent(payload: Mapping[str, Any]) -> PredictedAgent:
     """Parse the ``get_predicted_agent`` response payload."""
+    payload = _obj(payload, "payload")
     return PredictedAgent(
         agent=parse_agent(payload.get("agent"), "payload.agent"),
         queue=bool(_opt_bool(payload, "queue", "payload")),
@@ -482,6 +490,7 @@ class WelcomeMessage:
 
 def parse_welcome_message(payload: Mapping[str, Any]) -> WelcomeMessage:
     """Parse the ``request_welcome_message`` response payload."""
+    payload = _obj(payload, "payload")
     agent = payload.get("predicted_agent")
     return WelcomeMessage(
         id=_str(payload, "id", "payload"),
@@ -505,6 +514,7 @@ class UrlInfo:
 
 def parse_url_info(payload: Mapping[str, Any]) -> UrlInfo:
     """Parse the ``get_url_info`` response payload."""
+    payload = _obj(payload, "payload")
     texts = ("url", "title", "description", "image_url", "image_original_url")
     return UrlInfo(
         **{key: _opt_str(payload, key, "payload") for key in texts},
@@ -515,12 +525,14 @@ def parse_url_info(payload: Mapping[str, Any]) -> UrlInfo:
 
 def parse_update_customer_page(payload: Mapping[str, Any]) -> Mapping[int, str]:
     """The ``update_customer_page`` response: the groups whose status changed (often none)."""
+    payload = _obj(payload, "payload")
     groups = payload.get("groups")
     return {} if groups is None else parse_groups_list(groups, "payload.groups")
 
 
 def parse_upload_file(payload: Mapping[str, Any]) -> str:
     """The Web API ``upload_file`` response: the file's URL."""
+    payload = _obj(payload, "payload")
     return _str(payload, "url", "payload")
 
 
@@ -529,6 +541,7 @@ def _customer_result(payload: Mapping[str, Any]) -> Customer:
 
 
 def _group_statuses_result(payload: Mapping[str, Any]) -> Mapping[int, str]:
+    payload = _obj(payload, "payload")
     return parse_group_statuses(payload.get("groups_status"), "payload.groups_status")
 
 
