@@ -175,7 +175,9 @@ def _timeout(data: Mapping[str, Any]) -> float | None:
     return float(value)
 
 
-def disconnect_action(reason: str, data: Mapping[str, Any], base_url_host: str) -> DisconnectAction:
+def disconnect_action(
+    reason: str, data: Mapping[str, Any] | None, base_url_host: str | None
+) -> DisconnectAction:
     """The action for ``customer_disconnected {reason, data}`` (``spec/v3.md`` section 8).
 
     * reconnect reasons (and unknown ones): reconnect; ``access_token_expired`` and
@@ -185,7 +187,11 @@ def disconnect_action(reason: str, data: Mapping[str, Any], base_url_host: str) 
       else stop;
     * ``misdirected_connection``: reconnect to ``api-<data.region>.livechatinc.com`` when
       ``base_url_host`` is a livechatinc.com host and the region is well-formed, else stop.
+
+    ``data`` that is not an object counts as none; ``base_url_host`` ``None`` is no host.
     """
+    if not isinstance(data, Mapping):
+        data = {}
     rule = DISCONNECT_REASONS.get(reason, "reconnect")
     if rule == "terminal":
         return DisconnectAction(reason=reason, terminal=True)
@@ -196,7 +202,7 @@ def disconnect_action(reason: str, data: Mapping[str, Any], base_url_host: str) 
         return DisconnectAction(reason=reason, terminal=False, delay=timeout)
     if rule == "misdirected":
         host = region_host(data.get("region"))
-        if host is None or not _is_livechat_host(base_url_host):
+        if host is None or base_url_host is None or not _is_livechat_host(base_url_host):
             return DisconnectAction(reason=reason, terminal=True)
         return DisconnectAction(reason=reason, terminal=False, host=host)
     return DisconnectAction(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.events import (
     ChatPropertiesUpdated,
@@ -74,6 +75,7 @@ __all__ = [
     "LIFECYCLE_PUSHES",
     "PUSHES_3_5",
     "PUSHES_3_6",
+    "map_push",
     "parse_incoming_chat",
     "push_events",
     "pushes_for",
@@ -129,10 +131,13 @@ def thread_opened_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
     return tuple(events)
 
 
-def _incoming_chat(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
-    parsed = parse_incoming_chat(payload)
+def _chat_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
     news = (NewEvent(chat=parsed.chat.id, event=event) for event in parsed.thread.events)
     return (*thread_opened_events(parsed), *news)
+
+
+def _incoming_chat(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+    return _chat_events(parse_incoming_chat(payload))
 
 
 def _chat_deactivated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
@@ -450,3 +455,25 @@ def push_events(action: str, payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]
     if handler is None:
         return (Push(name=action, payload=payload),)
     return handler(_obj(payload, _P))
+
+
+def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> list[AnyEvent]:
+    """:func:`push_events`, then what the push says about chat activity, applied to
+    ``tracker`` (the v0.3 ``dispatch.map_push`` contract: nothing changes when parsing fails).
+
+    ``incoming_chat`` makes its thread the chat's newest and the chat active as that thread is
+    (``start_chat``/``resume_chat`` may open an inactive thread); ``chat_deactivated`` marks the
+    chat inactive.
+    """
+    if action == "incoming_chat":
+        parsed = parse_incoming_chat(_obj(payload, _P))
+        events = list(_chat_events(parsed))
+        thread = parsed.thread
+        tracker.thread_seen(thread.chat, thread.id, thread.order, None)
+        tracker.set_active(thread.chat, thread.active)
+        return events
+    events = list(push_events(action, payload))
+    for event in events:
+        if isinstance(event, ThreadClosed):
+            tracker.set_active(event.chat, False)
+    return events

@@ -314,3 +314,10 @@ def test_region_host() -> None:
     assert e.region_host("dal") == "api-dal.livechatinc.com"
     assert e.region_host("us-south1") == "api-us-south1.livechatinc.com"
     assert e.region_host("-x") is None
+
+
+def test_disconnect_without_data_or_host() -> None:
+    assert e.disconnect_action("misdirected_connection", {"region": "fra"}, None).terminal
+    assert e.disconnect_action("customer_temporarily_blocked", None, LIVECHAT).terminal
+    assert e.disconnect_action("customer_temporarily_blocked", [30], LIVECHAT).terminal  # type: ignore[arg-type]
+    assert not e.disconnect_action("internal_error", None, None).terminal

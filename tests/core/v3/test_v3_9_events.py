@@ -30,12 +30,14 @@ from customer_protocol.dialects.v3_pushes import (
     LIFECYCLE_PUSHES,
     PUSHES_3_5,
     PUSHES_3_6,
+    map_push,
     parse_incoming_chat,
     push_events,
     pushes_for,
     thread_opened_events,
 )
 from customer_protocol.dialects.v3_results import Queue
+from customer_protocol.dispatch import ChatTracker
 
 from . import samples as s
 
@@ -477,3 +479,38 @@ def test_pushes_per_version() -> None:
     assert len(PUSHES_3_6) == 29  # every push of the v3.6 reference
     with pytest.raises(ValueError, match=r"unsupported v3 version '0\.3'"):
         pushes_for("0.3")
+
+
+# --------------------------------------------------------------------------------------------
+# map_push: the same events, and chat activity in the tracker
+
+
+def test_map_push_incoming_chat_tracks_the_new_thread_and_its_activity() -> None:
+    tracker = ChatTracker()
+    raw = s.chat()
+    raw["thread"]["active"] = False
+    events = map_push("incoming_chat", {"chat": raw}, tracker)
+    assert events == list(push_events("incoming_chat", {"chat": raw}))
+    assert tracker.newest_thread("CH1") == "TH1" and tracker.is_inactive("CH1")
+    raw = s.chat(thread=s.thread("TH2", s.T3))
+    map_push("incoming_chat", {"chat": raw}, tracker)
+    assert tracker.newest_thread("CH1") == "TH2" and not tracker.is_inactive("CH1")
+
+
+def test_map_push_chat_deactivated_marks_the_chat_inactive() -> None:
+    tracker = ChatTracker()
+    events = map_push("chat_deactivated", {"chat_id": "CH1", "thread_id": "TH1"}, tracker)
+    assert events == [ThreadClosed(chat="CH1")] and tracker.is_inactive("CH1")
+    map_push("incoming_event", {"chat_id": "CH2", "thread_id": "T", "event": s.message()}, tracker)
+    assert not tracker.is_inactive("CH2")
+
+
+def test_map_push_changes_nothing_when_the_push_is_malformed() -> None:
+    tracker = ChatTracker()
+    raw = s.chat()
+    raw["thread"]["events"] = [{"id": 1}]
+    with pytest.raises(RemoteProtocolError):
+        map_push("incoming_chat", {"chat": raw}, tracker)
+    with pytest.raises(RemoteProtocolError):
+        map_push("incoming_chat", [], tracker)  # type: ignore[arg-type]
+    assert tracker.newest_thread("CH1") is None and not tracker.is_inactive("CH1")
