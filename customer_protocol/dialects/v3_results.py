@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.models import (
     Agent,
@@ -83,6 +84,8 @@ __all__ = [
     "parse_url_info",
     "parse_welcome_message",
     "thread_summaries",
+    "track_chats",
+    "track_threads",
 ]
 
 
@@ -408,6 +411,23 @@ def thread_summaries(threads: Sequence[Thread]) -> tuple[ThreadSummary, ...]:
         ThreadSummary(id=t.id, chat=t.chat, order=t.order, total_events=len(t.events))
         for t in sorted(threads, key=lambda t: t.order)
     )
+
+
+def track_chats(chats: Sequence[ChatSummary], tracker: ChatTracker) -> None:
+    """What ``list_chats`` summaries say about each chat: its newest thread (``last_thread_id``
+    at ``order``) and whether it is active."""
+    for summary in chats:
+        thread = summary.extra.get("last_thread_id")
+        if isinstance(thread, str) and summary.order is not None:
+            tracker.thread_seen(summary.id, thread, summary.order, None)
+        if summary.active is not None:
+            tracker.set_active(summary.id, summary.active)
+
+
+def track_threads(threads: Sequence[Thread], tracker: ChatTracker) -> None:
+    """Make loaded threads known; the newest of a chat decides whether the chat is active."""
+    for thread in threads:
+        tracker.thread_seen(thread.chat, thread.id, thread.order, thread.active)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
