@@ -28,7 +28,7 @@ from customer_protocol import (
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
 from transports.http import ResponseReceived
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import WebSocketClient
 
 from ._common import (
     HIGH_WATER,
@@ -339,13 +339,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             if self._deadline_moved_earlier():
                 self._timer_wake.set()
             return
-        transport = WebSocketClient(
-            host=self.url.host_header,
-            license_id=self.license_id,
-            bh=make_bh(self._rng),
-            path_prefix=self.url.prefix,
-            max_message_size=self.config.max_message_size,
-        )
+        transport = self._new_transport()
         link = _Link(gen, stream, transport)
         async with self._lock:
             if gen != self._gen:

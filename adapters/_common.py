@@ -13,6 +13,7 @@ import random
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from customer_protocol import (
@@ -52,19 +53,25 @@ from customer_protocol.events import (
 )
 from customer_protocol.outputs import Output
 from transports.base import Message, Opened, Pong, TransportEvent
-from transports.websocket import WebSocketClient
+from transports.websocket import WebSocketClient, make_bh
 
 from ._url import BaseURL, parse_base_url
 from .tokens import AccountsFlow
 
 __all__ = [
+    "APIS",
+    "ApiTarget",
     "BaseURL",
     "ClientBase",
     "Listener",
+    "NotSupportedError",
     "TokenLike",
+    "bind_accounts",
+    "check_target",
     "connector",
     "normalize_token",
     "parse_base_url",
+    "web_base",
 ]
 
 logger = logging.getLogger("customer_protocol.client")
@@ -84,6 +91,60 @@ HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""
 LOW_WATER: Final = 100
 """Backlog below which reading resumes."""
+
+
+APIS: Final = ("0.3", "3.5", "3.6")
+"""The values of ``api``: chat.io's Customer API v0.3, LiveChat's Customer Chat API v3.5/v3.6."""
+
+
+class NotSupportedError(InvalidArgumentsError):
+    """What this client cannot do: a method its connection cannot carry, or an API version."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTarget:
+    """Which API version a client speaks and which account it addresses (checked).
+
+    The one value the adapters pass down: the core and the transports are built from it
+    (:meth:`ClientBase._new_transport`, the Web API client's requests).
+    """
+
+    api: str
+    license_id: int | None = None
+    """v0.3: the license (an integer)."""
+    organization_id: str | None = None
+    """v3.x: the organization (a string, a UUID in production)."""
+
+
+def check_target(api: str, license_id: int | None, organization_id: str | None) -> ApiTarget:
+    """Check ``connect()``'s ``api`` and account arguments; raises a clear error when wrong."""
+    if api == "0.3":
+        if not isinstance(license_id, int) or isinstance(license_id, bool):
+            raise InvalidArgumentsError("api '0.3' needs 'license_id' (an integer).")
+        if organization_id is not None:
+            raise InvalidArgumentsError("'organization_id' is for api '3.5'/'3.6', not '0.3'.")
+    elif api in APIS:
+        if not isinstance(organization_id, str) or not organization_id:
+            raise InvalidArgumentsError(f"api {api!r} needs 'organization_id' (a string).")
+        if license_id is not None:
+            raise InvalidArgumentsError(f"'license_id' is for api '0.3', not {api!r}.")
+        # The v3 dialect comes with the v3 core (issue 11); until then it is refused here.
+        raise NotSupportedError(f"api {api!r} is not supported yet; use api '0.3'.")
+    else:
+        raise InvalidArgumentsError(f"'api' must be one of {', '.join(map(repr, APIS))}.")
+    return ApiTarget(api, license_id, organization_id)
+
+
+def web_base(url: BaseURL) -> BaseURL:
+    """The Web API / accounts base of an API URL: the same URL with an http(s) scheme."""
+    scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
+    return BaseURL(scheme, url.host, url.port, url.tls, url.prefix)
+
+
+def bind_accounts(token: Any, accounts_url: str | None, web: BaseURL) -> None:
+    """Point an :class:`AccountsFlow` without a URL of its own at ``accounts_url`` or ``web``."""
+    if isinstance(token, AccountsFlow) and token.base is None:
+        token.set_url(accounts_url or f"{web.scheme}://{web.host_header}")
 
 
 def normalize_token(value: Any) -> Token:
@@ -198,7 +259,9 @@ class ClientBase:
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
         token: Any,
         url: str = "wss://api.chat.io",
         accounts_url: str | None = None,
@@ -208,12 +271,14 @@ class ClientBase:
         open_timeout: float | None = 60.0,
         rng: Callable[[], float] | None = None,
     ) -> None:
+        self.target = check_target(api, license_id, organization_id)
+        """The API version and account: what the core and the transports are built for."""
+        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
         self._rng = rng or random.SystemRandom().random
         self._core = ClientProtocol(
-            license_id=license_id, config=config, customer=customer, rng=self._rng
+            license_id=self.license_id, config=config, customer=customer, rng=self._rng
         )
         self.config = self._core.config
-        self.license_id = license_id
         self.url = parse_base_url(url)
         self._token_source = token
         self.accounts_url = accounts_url
@@ -226,15 +291,22 @@ class ClientBase:
             raise InvalidArgumentsError("'token' must be a token or a token provider.")
         self._ssl = ssl_context
         self._open_timeout = open_timeout
-        scheme = {"ws": "http", "wss": "https"}.get(self.url.scheme, self.url.scheme)
-        self._web = BaseURL(scheme, self.url.host, self.url.port, self.url.tls, self.url.prefix)
-        """The Web API / accounts base: the API URL with an http(s) scheme."""
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(accounts_url or f"{scheme}://{self._web.host_header}")
+        self._web = web_base(self.url)
+        bind_accounts(token, accounts_url, self._web)
         self._init_driver()
 
     def _init_driver(self) -> None:
         """The driver's own state (locks, waiters, threads); called at the end of ``__init__``."""
+
+    def _new_transport(self) -> WebSocketClient:
+        """A sans-IO WebSocket for a new connection to :attr:`url`, for :attr:`target`."""
+        return WebSocketClient(
+            host=self.url.host_header,
+            license_id=self.license_id,
+            bh=make_bh(self._rng),
+            path_prefix=self.url.prefix,
+            max_message_size=self.config.max_message_size,
+        )
 
     # ------------------------------------------------------------------------------------------
     # Public, non-blocking

@@ -33,7 +33,7 @@ from customer_protocol import Event, HistoryPosition, Token, UploadFile
 from customer_protocol.errors import ConnectionLostError
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import WebSocketClient
 
 from ._blocking import exchange, open_socket, token_from
 from ._common import HIGH_WATER, LOW_WATER, ClientBase, Subscriber, Waiter, connector, logger
@@ -376,13 +376,7 @@ class Client(ClientBase, Surface, Blocking):
                     self._core.transport_closed(time.monotonic())
                     self._pump()
             return
-        transport = WebSocketClient(
-            host=base.host_header,
-            license_id=self.license_id,
-            bh=make_bh(self._rng),
-            path_prefix=base.prefix,
-            max_message_size=self.config.max_message_size,
-        )
+        transport = self._new_transport()
         with self._lock:
             if gen != self._gen:
                 sock.close()

@@ -38,19 +38,14 @@ from customer_protocol.tokens import TokenCache
 from transports.webapi import build_web_api_request, decode_web_api_response
 
 from ._blocking import exchange, token_from
-from ._common import BaseURL, parse_base_url
+from ._common import NotSupportedError, bind_accounts, check_target, parse_base_url, web_base
 from ._http import exchange_steps
 from ._surface import Blocking, Call, Surface, Upload, request
 from ._upload import upload_plan
-from .tokens import AccountsFlow
 
 __all__ = ["NotSupportedError", "WebAPIClient"]
 
 T = TypeVar("T")
-
-
-class NotSupportedError(InvalidArgumentsError):
-    """The method needs the RTM (WebSocket) connection; the Web API cannot carry it."""
 
 
 class WebAPIClient(Surface, Blocking):
@@ -59,7 +54,9 @@ class WebAPIClient(Surface, Blocking):
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
         token: Any,
         url: str,
         accounts_url: str | None = None,
@@ -67,13 +64,12 @@ class WebAPIClient(Surface, Blocking):
         timeout: float = 30.0,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        base = parse_base_url(url)
-        scheme = {"ws": "http", "wss": "https"}.get(base.scheme, base.scheme)
-        self.url = BaseURL(scheme, base.host, base.port, base.tls, base.prefix)
-        self.license_id = license_id
+        self.target = check_target(api, license_id, organization_id)
+        """The API version and account the requests are built for."""
+        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
+        self.url = web_base(parse_base_url(url))
         self._token_source = token
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(accounts_url or f"{scheme}://{self.url.host_header}")
+        bind_accounts(token, accounts_url, self.url)
         self._ssl = ssl_context
         self._timeout = timeout
         self._rng = rng or random.SystemRandom().random
