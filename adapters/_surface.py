@@ -10,7 +10,9 @@ arguments and returns a typed, not yet issued :class:`Call` ``[T]`` (``T``: the 
 The driver decides how a :class:`Call` is issued and how its end is waited for (``_run``);
 mypy sees the exact signature (``ParamSpec``) and result type for both kinds, and ``help()`` /
 Sphinx see the name, docstring and signature of the declaration. Adding a method is one
-declaration here (and, when the core lacks it, the core method it names).
+declaration here (and, when the core lacks it, the core method it names); the Web API client
+serves it once it has a ``_web_<name>`` handler and refuses it with ``NotSupportedError`` until
+then.
 """
 
 from __future__ import annotations
@@ -192,8 +194,6 @@ class request(Generic[P, T]):
 
 class Surface(Driver):
     """The request methods every client has (each driver serves them its own way)."""
-
-    __slots__ = ()
 
     @request
     def start_chat(
