@@ -52,7 +52,7 @@ from customer_protocol.events import (
     UserStoppedTyping,
 )
 from customer_protocol.outputs import Output
-from transports.base import Message, Opened, Pong, TransportEvent
+from transports.base import Message, MessageTransport, Opened, Pong, TransportEvent
 from transports.websocket import WebSocketClient, make_bh
 
 from ._url import BaseURL, parse_base_url
@@ -244,7 +244,7 @@ class Link(Protocol):
     """A driver's open connection, as far as the shared code writes to it."""
 
     @property
-    def transport(self) -> WebSocketClient:
+    def transport(self) -> MessageTransport:
         """The sans-IO WebSocket of the connection."""
 
 
