@@ -51,6 +51,7 @@ RTM_ONLY = {
 def test_mypy_types_the_surface_per_driver() -> None:
     """``await client.start_chat()`` is a Chat, ``sync_client.start_chat()`` too (mypy)."""
     from mypy import api
+
     checked = ROOT / "tests" / "adapters" / "surface_types.py"
     out, err, status = api.run(
         ["--strict", "--config-file", str(ROOT / "pyproject.toml"), str(checked)]
