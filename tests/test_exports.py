@@ -22,6 +22,7 @@ PUBLIC_MODULES = (
     "customer_protocol.server",
     "transports.base",
     "transports.websocket",
+    "transports.websocket_fast",
     "transports.memory",
     "transports.http",
     "transports.webapi",
