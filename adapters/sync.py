@@ -43,6 +43,7 @@ from ._common import (
     Waiter,
     connector,
     logger,
+    normalize_token,
 )
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Blocking, Call, Cursor, Surface, Upload
@@ -321,6 +322,18 @@ class Client(ClientBase, Surface, Blocking):
             self._wake_w.send(b"\0")
 
     def _background(self, target: Callable[..., Any], *args: Any) -> None:
+        source = self._token_source
+        static = not callable(source) and not isinstance(source, AccountsFlow)
+        if target == self._fetch_token and static:
+            # A token given as a value: no thread to start (it took milliseconds on a loaded
+            # machine, in every connect). Its outputs are drained by the pump running this.
+            token, error = None, None
+            try:
+                token = normalize_token(source)
+            except Exception as exc:
+                error = exc
+            self._give_token(token, error, time.monotonic())
+            return
         threading.Thread(
             target=target, args=args, name="customer-protocol-worker", daemon=True
         ).start()

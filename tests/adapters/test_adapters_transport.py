@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import anyio
 import pytest
 from adapters_helpers import FAST, make_client
 
 from adapters import _transport
 from adapters.server import ReferenceServer
-from customer_protocol import Config
+from customer_protocol import AuthenticationError, Config
 from transports.websocket import WebSocketClient
 from transports.websocket_fast import FastWebSocketClient
 
@@ -37,3 +38,15 @@ def test_auto_prefers_websockets_when_installed(websocket_transport: str) -> Non
     assert _transport.websocket_client_class("wsproto") is WebSocketClient
     assert _transport.websocket_client_class("websockets") is FastWebSocketClient
     assert Config().websocket == "auto"
+
+
+async def test_a_token_given_as_an_unusable_value_fails_entering(
+    adapter: str, server: ReferenceServer
+) -> None:
+    # The sync client gives a token that is a value (not a provider) without a worker thread;
+    # an unusable one must still end in the same error as with every other adapter.
+    client = make_client(adapter, server, token={"not": "a token"})
+    with anyio.fail_after(10), pytest.raises(AuthenticationError):
+        async with client:
+            pytest.fail("entered without a usable token")
+    assert [e.reason for e in client.recorder.named("disconnected")] == ["authentication"]
