@@ -11,6 +11,7 @@ skipped, for a precondition that cannot be established, by raising :class:`Skipp
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import ssl
@@ -230,6 +231,7 @@ class RtmConnection:
                 return
             if isinstance(value, dict):
                 self.frames.append(Frame(message=value))
+                self.ctx.note_push(self, value)
             else:
                 self.frames.append(Frame(text=event.data.decode("utf-8", "replace")))
         elif isinstance(event, Closed):
@@ -373,16 +375,68 @@ class Context:
         self.connections: list[RtmConnection] = []
         self._ids = itertools.count(1)
         self._token_index = 0
+        self._opened_threads: dict[str, list[RtmConnection]] = {}
 
     def request_id(self) -> str:
         """A fresh request id (unique in the run)."""
         return f"conf-{next(self._ids)}"
 
     async def aclose(self) -> None:
-        """Close every connection the scenario opened."""
-        for conn in self.connections:
-            with anyio.CancelScope(shield=True):
+        """Clean up (:meth:`close_opened_threads`), then close every connection the scenario
+        opened."""
+        with anyio.CancelScope(shield=True):
+            await self.close_opened_threads()
+            for conn in self.connections:
                 await conn.close()
+
+    # -- what a scenario leaves behind ---------------------------------------------------
+
+    def note_push(self, conn: RtmConnection, message: Mapping[str, Any]) -> None:
+        """Track the threads the scenario opened: an ``incoming_chat_thread`` push names a
+        chat with a new active thread, a ``thread_closed`` push one that no longer has it."""
+        if message.get("type") != "push":
+            return
+        payload = message.get("payload")
+        if not isinstance(payload, dict):
+            return
+        if message.get("action") == "incoming_chat_thread":
+            chat = payload.get("chat")
+            if isinstance(chat, dict) and isinstance(chat.get("id"), str):
+                self._opened_threads.setdefault(chat["id"], []).append(conn)
+        elif message.get("action") == "thread_closed":
+            self._opened_threads.pop(str(payload.get("chat_id")), None)
+
+    async def close_opened_threads(self) -> None:
+        """Close the threads the scenario opened and left active (best effort, bounded), so
+        that a fixed customer (``--token``) does not carry them into the next scenario."""
+        asked: list[tuple[RtmConnection, str]] = []
+        for chat_id, conns in list(self._opened_threads.items()):
+            conn = next((c for c in conns if c.ws.state is WebSocketState.OPEN), None)
+            if conn is None:
+                continue
+            with contextlib.suppress(Failed):
+                asked.append((conn, await conn.send("close_thread", {"chat_id": chat_id})))
+        self._opened_threads.clear()
+        with anyio.move_on_after(self.target.timeout):
+            for conn, rid in asked:
+                with contextlib.suppress(Failed):  # (already closed, e.g. by an agent)
+                    await conn.response(rid)
+
+    async def close_active_threads(self, conn: RtmConnection) -> None:
+        """Set-up for a scenario that needs its customer to have no active thread: close the
+        active thread of every chat ``get_chats_summary`` lists (a chat without one answers
+        with an error, which is fine)."""
+        chat_ids: list[str] = []
+        for offset in range(0, 101, 25):
+            page = await conn.ok("get_chats_summary", {"offset": offset, "limit": 25})
+            ids = [s.get("id") for s in page.get("chats_summary", []) if isinstance(s, dict)]
+            chat_ids += [i for i in ids if isinstance(i, str)]
+            total = page.get("total_chats")
+            if not ids or not isinstance(total, int) or offset + 25 >= total:
+                break
+        asked = [await conn.send("close_thread", {"chat_id": c}) for c in chat_ids]
+        for rid in asked:
+            await conn.response(rid, "close_thread")
 
     # -- RTM -----------------------------------------------------------------------------
 
