@@ -13,7 +13,8 @@ from the command line: ``customer-protocol conformance ws://127.0.0.1:8080 --lic
 
 from __future__ import annotations
 
-from .driver import DEMO_ACCOUNTS, AccountsCredentials, Context, Failed, Skipped, Target
+from .context import Context
+from .driver import DEMO_ACCOUNTS, AccountsCredentials, Failed, Skipped, Target
 from .model import Result, Scenario
 from .runner import (
     SCENARIOS,

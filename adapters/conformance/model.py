@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .driver import Context
+from .context import Context
 
 __all__ = ["Result", "Scenario", "Status"]
 

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 import anyio
 
 from .checks import frame_problems
-from .driver import DEMO_ACCOUNTS, AccountsCredentials, Context, Failed, Skipped, Target
+from .context import Context
+from .driver import DEMO_ACCOUNTS, AccountsCredentials, Failed, Skipped, Target
 from .model import Result, Scenario
 from .scenarios_http import SCENARIOS as HTTP
 from .scenarios_pushes import SCENARIOS as PUSHES

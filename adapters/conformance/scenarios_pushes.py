@@ -7,7 +7,8 @@ import contextlib
 from typing import Any
 
 from .checks import expect, expect_error, expect_keys, expect_thread, payload_of
-from .driver import Context, Failed, Skipped
+from .context import Context
+from .driver import Failed, Skipped
 from .model import Scenario
 from .scenarios_requests import custom_event
 

@@ -7,7 +7,8 @@ import time
 from typing import Any
 
 from .checks import expect, expect_error, expect_event, expect_keys, expect_seconds, expect_thread
-from .driver import Context, RtmConnection, Skipped
+from .context import Context
+from .driver import RtmConnection, Skipped
 from .model import Scenario
 
 __all__ = ["SCENARIOS", "custom_event", "send_custom"]
