@@ -75,40 +75,49 @@ class Context:
     # -- what a scenario leaves behind ---------------------------------------------------
 
     def note_push(self, conn: RtmConnection, message: Mapping[str, Any]) -> None:
-        """Track the threads the scenario opened: an ``incoming_chat_thread`` push names a
-        chat with a new active thread, a ``thread_closed`` push one that no longer has it."""
+        """Track the threads the scenario opened: an ``incoming_chat_thread`` (v3:
+        ``incoming_chat``) push names a chat with a new active thread, a ``thread_closed`` (v3:
+        ``chat_deactivated``) push one that no longer has it."""
         if message.get("type") != "push":
             return
         payload = message.get("payload")
         if not isinstance(payload, dict):
             return
-        if message.get("action") == "incoming_chat_thread":
+        if message.get("action") in ("incoming_chat_thread", "incoming_chat"):
             chat = payload.get("chat")
+            thread = chat.get("thread") if isinstance(chat, dict) else None
+            if isinstance(thread, dict) and thread.get("active") is False:
+                return  # (v3: a chat started or resumed inactive)
             if isinstance(chat, dict) and isinstance(chat.get("id"), str):
                 self._opened_threads.setdefault(chat["id"], []).append(conn)
-        elif message.get("action") == "thread_closed":
+        elif message.get("action") in ("thread_closed", "chat_deactivated"):
             self._opened_threads.pop(str(payload.get("chat_id")), None)
+
+    def _close_request(self, chat_id: str) -> tuple[str, dict[str, Any]]:
+        if self.target.is_v3:
+            return "deactivate_chat", {"id": chat_id}
+        return "close_thread", {"chat_id": chat_id}
 
     async def close_opened_threads(self) -> None:
         """Close the threads the scenario opened and left active (best effort, bounded), so
         that a fixed customer (``--token``) does not carry them into the next scenario."""
-        asked: list[tuple[RtmConnection, str]] = []
-        for chat_id, conns in list(self._opened_threads.items()):
-            conn = next((c for c in conns if c.ws.state is WebSocketState.OPEN), None)
-            if conn is None:
-                continue
-            with contextlib.suppress(Failed):
-                asked.append((conn, await conn.send("close_thread", {"chat_id": chat_id})))
+        opened = list(self._opened_threads.items())
         self._opened_threads.clear()
         with anyio.move_on_after(self.target.timeout):
-            for conn, rid in asked:
-                with contextlib.suppress(Failed):  # (already closed, e.g. by an agent)
-                    await conn.response(rid)
+            for chat_id, conns in opened:
+                conn = next((c for c in conns if c.ws.state is WebSocketState.OPEN), None)
+                if conn is not None:
+                    with contextlib.suppress(Failed):  # (already closed, e.g. by an agent)
+                        await conn.request(*self._close_request(chat_id))
 
     async def close_active_threads(self, conn: RtmConnection) -> None:
         """Set-up for a scenario that needs its customer to have no active thread: close the
         active thread of every chat ``get_chats_summary`` lists (a chat without one answers
-        with an error, which is fine)."""
+        with an error, which is fine). v3: deactivate every active chat ``list_chats`` pages
+        through."""
+        if self.target.is_v3:
+            await self._deactivate_active_chats(conn)
+            return
         chat_ids: list[str] = []
         for offset in range(0, 101, 25):
             page = await conn.ok("get_chats_summary", {"offset": offset, "limit": 25})
@@ -120,6 +129,20 @@ class Context:
         asked = [await conn.send("close_thread", {"chat_id": c}) for c in chat_ids]
         for rid in asked:
             await conn.response(rid, "close_thread")
+
+    async def _deactivate_active_chats(self, conn: RtmConnection) -> None:
+        active: list[str] = []
+        page: dict[str, Any] = {"limit": 25}
+        for _ in range(40):  # (at most 1,000 chats)
+            result = await conn.ok("list_chats", page)
+            summaries = [s for s in result.get("chats_summary", []) if isinstance(s, dict)]
+            active += [s["id"] for s in summaries if s.get("active") and isinstance(s["id"], str)]
+            next_page = result.get("next_page_id")
+            if not summaries or not isinstance(next_page, str) or not next_page:
+                break
+            page = {"page_id": next_page}
+        for chat_id in active:  # one at a time: at most 10 requests may be pending
+            await conn.request("deactivate_chat", {"id": chat_id})
 
     # -- RTM -----------------------------------------------------------------------------
 

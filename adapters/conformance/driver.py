@@ -240,6 +240,14 @@ class RtmConnection:
         self.ws.send_message(text.encode())
         await self._flush()
 
+    async def send_burst(self, texts: list[str]) -> None:
+        """Send several text frames in one write (so they reach the server together)."""
+        if self.ws.state is not WebSocketState.OPEN:
+            raise Failed("the connection to stay open", f"it was closed: {self.closed}")
+        for text in texts:
+            self.ws.send_message(text.encode())
+        await self._flush()
+
     async def send(
         self, action: str, payload: Mapping[str, Any] | None = None, *, request_id: str = ""
     ) -> str:
@@ -369,6 +377,16 @@ class RtmConnection:
         """Send a request and return its response message (success or not)."""
         rid = await self.send(action, payload)
         return await self.response(rid, action)
+
+    async def ok_response(self, request_id: str, action: str) -> dict[str, Any]:
+        """Wait for the response to ``request_id``, which must succeed; its payload."""
+        message = await self.response(request_id, action)
+        if message.get("success") is not True:
+            raise Failed(f"{action} to succeed", brief(message))
+        result = message.get("payload", {})
+        if not isinstance(result, dict):
+            raise Failed(f"{action}'s payload to be an object", brief(message))
+        return result
 
     async def ok(self, action: str, payload: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send a request that must succeed; return the response payload."""

@@ -148,7 +148,7 @@ def test_cli_table_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
 def test_report_json_shape() -> None:
     target = Target(url="ws://127.0.0.1:1", license_id=7)
     assert report_json([], target) == {
-        "target": {"url": "ws://127.0.0.1:1", "license_id": 7},
+        "target": {"url": "ws://127.0.0.1:1", "api": "0.3", "license_id": 7},
         "summary": {"total": 0, "passed": 0, "failed": 0, "skipped": 0},
         "results": [],
     }
