@@ -36,10 +36,12 @@ from customer_protocol.errors import LocalProtocolError, RemoteProtocolError
 from .accounts import Accounts, http_error
 from .agent import AgentSimulator
 from .config import ServerConfig
+from .dialect import ServerDialect
 from .faults import FaultKind, FaultRule, Faults
-from .logic import WEB_ACTIONS, ChatLogic, Outcome, PushOut, SneakPeek, Upload
+from .logic import ChatLogic, Outcome, PushOut, SneakPeek, Upload
 from .outputs import Close, ConnId, HttpReply, Output, Send, WebResult
 from .store import Store
+from .v03 import WEB_ACTIONS, V03Dialect
 from .validation import ApiError, check_customer_update
 
 __all__ = ["MALFORMED_FRAME", "ServerCore"]
@@ -60,9 +62,15 @@ class _Held:
 class _Conn:
     id: ConnId
     last_activity: float
+    dialect: ServerDialect
     customer_id: str | None = None
     received: int = 0
     held: list[_Held] = field(default_factory=list)
+    pushes: frozenset[str] | None = None
+    """The push names the connection asked for at login (``None``: every push)."""
+
+    def wants(self, action: str) -> bool:
+        return self.pushes is None or action in self.pushes
 
 
 def _error_bytes(request_id: str | None, action: str, error: ApiError) -> bytes:
@@ -95,6 +103,7 @@ class ServerCore:
         self.faults = faults if faults is not None else Faults()
         self.accounts = Accounts(self.store, self.config, id_source)
         self.logic = ChatLogic(self.store, self.config, self._present)
+        self.v03 = V03Dialect(self.logic)
         self.agent: AgentSimulator | None = None
         if self.config.agent is not None:
             self.agent = AgentSimulator(self.config.agent, self.logic)
@@ -147,7 +156,7 @@ class ServerCore:
         """A new RTM connection. Raises :class:`LocalProtocolError` if ``conn_id`` is in use."""
         if conn_id in self._conns:
             raise LocalProtocolError(f"connection {conn_id!r} is already open")
-        self._conns[conn_id] = _Conn(id=conn_id, last_activity=now)
+        self._conns[conn_id] = _Conn(id=conn_id, last_activity=now, dialect=self.v03)
         return []
 
     def note_activity(self, conn_id: ConnId, now: float) -> None:
@@ -240,11 +249,11 @@ class ServerCore:
         elif action == "get_chat_threads_summary" and self.faults.take(
             FaultKind.OLDEST_PAGE_FIRST, action
         ):
-            outcome = self.logic.get_chat_threads_summary(
+            outcome = self.v03.get_chat_threads_summary(
                 customer_id, payload, wall, oldest_first=True
             )
         else:
-            outcome = self.logic.run(customer_id, action, payload, wall)
+            outcome = conn.dialect.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
         pushes = bool(outcome.pushes)
         skip_echo = any(p.echo for p in outcome.pushes) and (
@@ -335,18 +344,32 @@ class ServerCore:
         *,
         to_all: bool = False,
     ) -> None:
-        plain: bytes | None = None
-        for conn_id in self._by_customer.get(push.customer_id, ()):
-            if requester is not None and conn_id == requester.id and push.echo:
-                if not skip_echo:
-                    data = encode_push(push.action, push.payload, request_id=request_id)
-                    out.append(Send(conn_id=conn_id, data=data))
-                continue
-            if plain is None:
-                plain = encode_push(
-                    push.action, push.payload, request_id=request_id if to_all else None
-                )
-            out.append(Send(conn_id=conn_id, data=plain))
+        """Render the push's fact once per dialect and send it to every connection of its
+        customer; the requester's copy of an echo carries ``request_id``."""
+        conns = [self._conns[c] for c in self._by_customer.get(push.customer_id, ())]
+        rendered: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for conn in conns:
+            if conn.dialect.api not in rendered:
+                rendered[conn.dialect.api] = conn.dialect.render(push.fact)
+        plain: dict[tuple[str, int], bytes] = {}
+        for index in range(max((len(r) for r in rendered.values()), default=0)):
+            for conn in conns:
+                dialect = conn.dialect
+                items = rendered[dialect.api]
+                if index >= len(items) or not conn.wants(items[index][0]):
+                    continue
+                action, payload = items[index]
+                if requester is not None and conn.id == requester.id and push.echo:
+                    if not skip_echo:
+                        echo = dialect.encode_push(action, payload, request_id)
+                        out.append(Send(conn_id=conn.id, data=echo))
+                    continue
+                key = (dialect.api, index)
+                cached = plain.get(key)
+                if cached is None:
+                    cached = dialect.encode_push(action, payload, request_id if to_all else None)
+                    plain[key] = cached
+                out.append(Send(conn_id=conn.id, data=cached))
 
     def _login(self, conn: _Conn, payload: dict[str, Any], wall: int, out: list[Output]) -> Outcome:
         if conn.customer_id is not None:
@@ -365,12 +388,7 @@ class ServerCore:
         conns.append(conn.id)
         while len(conns) > self.config.max_connections_per_customer:
             self._kick(self._conns[conns[0]], "too_many_connections", out)
-        return Outcome(
-            response={
-                "customer_id": customer.id,
-                "static_config_path": self.config.static_config_path,
-            }
-        )
+        return Outcome(response=self.v03.login_response(customer.id))
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -439,7 +457,7 @@ class ServerCore:
             rule = self.faults.take(FaultKind.ERROR, action)
             if rule is not None:
                 raise ApiError(rule.error_type, "injected fault")
-            outcome = self.logic.run(customer.id, action, body, wall, upload)
+            outcome = self.v03.run(customer.id, action, body, wall, upload)
         except ApiError as error:
             return WebResult(reply=http_error(error))
         out: list[Output] = []
