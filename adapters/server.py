@@ -56,6 +56,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -68,6 +69,7 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.streams.tls import TLSListener
 
 from customer_protocol.codec import encode_push
 from customer_protocol.server import (
@@ -97,6 +99,7 @@ from transports.webapi import API_PATH, Endpoint, endpoint_of, parse_web_api_req
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
 from ._store_sqlite import MemoryFiles, SQLitePersistence
+from .tls import ServerTLS
 
 __all__ = [
     "DEFAULT_CLOSE_TIMEOUT",
@@ -186,16 +189,22 @@ class ReferenceServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
         id_source: Callable[[], str] | None = None,
+        tls: bool = False,
+        ca_path: Path | None = None,
     ) -> None:
         if send_queue_limit <= 0 or close_timeout <= 0 or max_message_size <= 0:
             raise ValueError("send_queue_limit, close_timeout and max_message_size must be > 0")
         self.host = host
         self.port = port
+        self.tls = tls
+        """Whether the port speaks TLS (``wss://`` / ``https://``)."""
+        self.ca_path = ca_path
+        """The CA file clients must trust (a self-signed certificate), if any."""
         netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.url = f"ws://{netloc}"
-        """The API base URL for clients (``ws://HOST:PORT``)."""
-        self.http_url = f"http://{netloc}"
-        """The same base as ``http://`` (Web API, accounts, files)."""
+        self.url = f"{'wss' if tls else 'ws'}://{netloc}"
+        """The API base URL for clients (``ws://HOST:PORT``, ``wss://`` with TLS)."""
+        self.http_url = f"{'https' if tls else 'http'}://{netloc}"
+        """The same base as ``http(s)://`` (Web API, accounts, files)."""
         if config.files_base_url.startswith("/"):
             config = replace(config, files_base_url=self.http_url + config.files_base_url)
         self.config = config
@@ -584,16 +593,25 @@ async def serve(
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
     id_source: Callable[[], str] | None = None,
+    tls: ServerTLS | ssl.SSLContext | None = None,
 ) -> AsyncIterator[ReferenceServer]:
     """Run a reference server for the duration of an ``async with`` block (asyncio or trio).
 
     ``port=0`` picks a free port (read :attr:`ReferenceServer.url`). ``db_path`` keeps
     customers, chats, threads, events, tokens and files in an SQLite file (in memory when
     ``None``). A relative ``config.files_base_url`` is made absolute with the server's
-    ``http_url``. Leaving the block shuts the server down gracefully (close 1001).
+    ``http_url``. ``tls`` (a :class:`~adapters.tls.ServerTLS`, e.g.
+    ``ServerTLS.self_signed(tmp_dir)``, or a server-side :class:`ssl.SSLContext`) makes the
+    port speak TLS only (``wss://``, ``https://``). Leaving the block shuts the server down
+    gracefully (close 1001).
     """
-    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-    bound_port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    context = tls.server_context() if isinstance(tls, ServerTLS) else tls
+    tcp = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    bound_port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[Any] = tcp
+    if context is not None:
+        # Many clients end without close_notify: do not treat that as an error.
+        listener = TLSListener(tcp, context, standard_compatible=False)
     server = ReferenceServer(
         host=host,
         port=bound_port,
@@ -605,6 +623,8 @@ async def serve(
         max_message_size=max_message_size,
         oversize_frame_size=oversize_frame_size,
         id_source=id_source,
+        tls=context is not None,
+        ca_path=tls.ca_path if isinstance(tls, ServerTLS) else None,
     )
     logger.info("= serving on %s", server.http_url)
     error: Exception | None = None  # the block's own error, re-raised unwrapped below
@@ -644,6 +664,7 @@ class ThreadedServer:
         self.url = server.url
         self.http_url = server.http_url
         self.rtm_url = server.rtm_url
+        self.ca_path = server.ca_path
 
     @property
     def core(self) -> ServerCore:
