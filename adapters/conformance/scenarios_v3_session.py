@@ -124,8 +124,9 @@ async def pending_limit(ctx: Context) -> None:
     """At most 10 requests pending per connection: in a burst, each request is answered once,
     successes or ``pending_requests_limit_reached``, never more than 10 held at once (§2)."""
     conn, _, _ = await ctx.session()
-    started = time.monotonic()
-    await conn.ok("get_customer", {})
+    started = time.monotonic()  # (a ping: its answer is never held back)
+    await conn.send_raw(json.dumps({"action": "ping", "payload": {}}))
+    await conn.wait("a ping response", _ping_answer)
     round_trip = time.monotonic() - started
     ids = [ctx.request_id() for _ in range(_BURST)]
     texts = [json.dumps({"request_id": r, "action": "get_customer", "payload": {}}) for r in ids]

@@ -116,7 +116,7 @@ def _upload(ctx: Context, token: str, data: bytes) -> tuple[Any, MultipartBody]:
     head = ctx.web_api_request("upload_file", b"", token=token, content_type=body.content_type)
     size = str(body.bytes_total)
     headers = tuple((k, size if k == "Content-Length" else v) for k, v in head.headers)
-    return replace(head, headers=headers), body
+    return replace(head, headers=headers, body=None), body
 
 
 async def upload_file(ctx: Context) -> None:

@@ -50,7 +50,10 @@ class FaultKind(enum.StrEnum):
     REQUEST_ID_TO_ALL = "request_id_to_all"
     """Send the ``request_id`` on the push to the customer's *other* connections too."""
     OLDEST_PAGE_FIRST = "oldest_page_first"
-    """``get_chat_threads_summary``: serve ``offset`` 0 as the *oldest* page (breaks §4)."""
+    """``get_chat_threads_summary``: serve ``offset`` 0 as the *oldest* page (breaks §4); v3
+    ``list_threads`` without ``sort_order``: oldest first (breaks ``v3.md`` §11)."""
+    UNANSWERED_PING = "unanswered_ping"
+    """v3: do not answer the protocol ``ping`` (breaks ``v3.md`` §2)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

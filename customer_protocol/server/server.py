@@ -267,7 +267,11 @@ class ServerCore:
             out.append(Send(conn_id=conn.id, data=_error_bytes(request_id, "", error)))
             return
         if action == "ping":
-            if conn.v3 and conn.customer_id is not None:  # answered after login (v3.md §2)
+            if (  # answered after login (v3.md §2)
+                conn.v3
+                and conn.customer_id is not None
+                and self.faults.take(FaultKind.UNANSWERED_PING, action) is None
+            ):
                 out.append(Send(conn_id=conn.id, data=_response_bytes(request_id, "ping", {})))
             return
         payload = message.get("payload")
@@ -325,6 +329,13 @@ class ServerCore:
             outcome = self.v03.get_chat_threads_summary(
                 customer_id, payload, wall, oldest_first=True
             )
+        elif (
+            action == "list_threads"
+            and "sort_order" not in payload
+            and "page_id" not in payload
+            and self.faults.take(FaultKind.OLDEST_PAGE_FIRST, action)
+        ):
+            outcome = conn.dialect.run(customer_id, action, {**payload, "sort_order": "asc"}, wall)
         else:
             outcome = conn.dialect.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
