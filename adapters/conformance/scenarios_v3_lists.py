@@ -140,6 +140,25 @@ async def list_threads_paging(ctx: Context) -> None:
     expect(seen == threads[::-1], f"pages covering {threads[::-1]} once", seen)
 
 
+async def list_threads_min_events(ctx: Context) -> None:
+    """``list_threads {chat_id, min_events_count}`` (the history cursor's request, §6): the
+    newest threads, as few as hold that many events; ``limit`` with it is a ``validation``
+    error."""
+    conn, _, _ = await ctx.session()
+    chat_id, threads = await _three_threads(conn)
+    result = await conn.ok("list_threads", {"chat_id": chat_id, "min_events_count": 2})
+    got = [t for t in result.get("threads", []) if isinstance(t, dict)]
+    ids = [t.get("id") for t in got]
+    expect(ids == threads[::-1][: len(ids)], "a newest-first run of the chat's threads", ids)
+    counts = [len(t.get("events", [])) for t in got]
+    expect(
+        sum(counts) >= 2 or len(ids) == len(threads), "at least 2 events (or every thread)", counts
+    )
+    expect(sum(counts[:-1]) < 2, "no more threads than needed for 2 events", counts)
+    both = {"chat_id": chat_id, "min_events_count": 2, "limit": 2}
+    expect_error(await conn.request("list_threads", both), "validation")
+
+
 async def list_threads_validation(ctx: Context) -> None:
     """``list_threads`` without ``chat_id`` is a ``validation`` error naming ``chat_id``;
     ``limit`` over 100 one naming ``limit``."""
@@ -223,6 +242,12 @@ SCENARIOS = (
         "v3.md §5, §6 list_threads",
         "pages of 1 cover every thread once",
         list_threads_paging,
+    ),
+    scenario(
+        "v3.list_threads.min_events_count",
+        "v3.md §6 History",
+        "newest threads holding N events; not with limit",
+        list_threads_min_events,
     ),
     scenario(
         "v3.list_threads.validation",
