@@ -76,28 +76,23 @@ from customer_protocol.server import (
     Close,
     ConnId,
     Faults,
-    HttpReply,
     Output,
     Send,
     ServerConfig,
     ServerCore,
     Store,
     StoreFile,
-    Upload,
 )
 from transports.base import Closed, Message, Opened
 from transports.http import (
-    HTTPRequestError,
     HTTPServerConnection,
-    NotFound,
     RequestReceived,
     UpgradeRequested,
-    parse_form,
-    require_method,
 )
-from transports.webapi import API_PATH, Endpoint, endpoint_of, parse_web_api_request
+from transports.webapi import API_PATH
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
+from ._server_http import answer_http
 from ._store_sqlite import MemoryFiles, SQLitePersistence
 from .tls import ServerTLS
 
@@ -396,7 +391,7 @@ class ReferenceServer:
             upgrade: UpgradeRequested | None = None
             for event in http.events():
                 if isinstance(event, RequestReceived):
-                    self._answer(http, event)
+                    answer_http(self, http, event)
                 elif isinstance(event, UpgradeRequested):
                     upgrade = event
                     break
@@ -426,7 +421,10 @@ class ReferenceServer:
                 await stream.send(ws.data_to_send())
             return
         conn = _Conn(next(self._ids), stream, ws)
-        license_ok = request.query.get("license_id") == str(self.config.license_id)
+        address = ws.address
+        assert address is not None  # set on an accepted upgrade
+        # v0.3 checks the license here; a v3 organization_id is the core's to check (login).
+        license_ok = address.is_v3 or address.license_id == self.config.license_id
         try:
             with conn.scope:
                 async with anyio.create_task_group() as tg:
@@ -434,7 +432,12 @@ class ReferenceServer:
                     self._push(conn, ws.data_to_send())
                     logger.debug("= connection %d: open", conn.id)
                     if license_ok:
-                        self.core.open_connection(conn.id, time.monotonic())
+                        self.core.open_connection(
+                            conn.id,
+                            time.monotonic(),
+                            api=address.api,
+                            organization_id=address.organization_id,
+                        )
                         conn.in_core = True
                         self._on_ws_events(conn, events)
                         self._push(conn, ws.data_to_send())
@@ -505,66 +508,6 @@ class ReferenceServer:
         with anyio.move_on_after(self.close_timeout + 1.0):
             while self._conns:
                 await anyio.sleep(0.01)
-
-    # -- HTTP --------------------------------------------------------------------------------
-
-    def _answer(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        endpoint = endpoint_of(request.path)
-        try:
-            if endpoint is Endpoint.WEB_API:
-                reply = self._web_api(request)
-            elif endpoint is Endpoint.CUSTOMER_CODE:
-                require_method(request, "POST")
-                form = parse_form(request)
-                auth = request.header("authorization")
-                reply = self.core.accounts_authorize(auth, form, time.monotonic())
-            elif endpoint is Endpoint.CUSTOMER_TOKEN:
-                require_method(request, "POST")
-                reply = self.core.accounts_token(parse_form(request), time.monotonic())
-            elif endpoint is Endpoint.RTM:
-                headers = (("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"))
-                raise HTTPRequestError(
-                    "the RTM endpoint speaks WebSocket only", status_code=426, headers=headers
-                )
-            else:
-                self._serve_file(http, request)
-                return
-        except HTTPRequestError as error:
-            logger.debug("< %s %s -> %d", request.method, request.path, error.status_code)
-            http.send_error(error)
-            return
-        self._after_input()
-        logger.debug("< %s %s -> %d", request.method, request.path, reply.status)
-        http.send_json(reply.status, reply.body)
-
-    def _web_api(self, request: RequestReceived) -> HttpReply:
-        call = parse_web_api_request(request, max_file_size=self.config.max_file_size)
-        if call.license_id != self.config.license_id:
-            error = {"type": "validation", "message": "license_id: license not found"}
-            return HttpReply(status=404, body={"error": error})
-        upload = None
-        if call.file is not None:
-            upload = Upload(
-                name=call.file.filename, content_type=call.file.content_type, data=call.file.data
-            )
-        result = self.core.web_api(
-            f"Bearer {call.access_token}",
-            call.action,
-            call.payload,
-            time.monotonic(),
-            upload=upload,
-        )
-        self._dispatch(result.outputs)
-        return result.reply
-
-    def _serve_file(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        blob = self._files.get_file(request.path)
-        if blob is None:
-            raise NotFound("no such endpoint or file")
-        require_method(request, "GET")
-        content_type, data = blob
-        logger.debug("< GET %s -> 200 (%d bytes)", request.path, len(data))
-        http.send_response(200, (("Content-Type", content_type),), data)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -316,7 +316,8 @@ def parse_web_api_request(
     """Decode a Web API request, or raise the :class:`HTTPRequestError` to answer with.
 
     Checks, in order: the path (404 unless ``{prefix}/customer/v0.3/action/<known action>``
-    or ``{prefix}/v3.{4,5,6}/customer/action/<action name>``), the method (405 unless POST),
+    or ``{prefix}/v3.{4,5,6}/customer/action/<action name>``), the method (405 unless POST;
+    v3 also takes GET, whose query parameters but ``organization_id`` are the payload),
     ``license_id`` / ``organization_id`` (400), the bearer token (401), then the body: JSON
     object (400 if malformed; an empty body is ``{}``), or for v0.3 ``send_file`` / v3
     ``upload_file`` ``multipart/form-data`` (415 otherwise; 400 if malformed or without
@@ -329,7 +330,8 @@ def parse_web_api_request(
     assert action is not None and api is not None  # a WEB_API route has both
     if api == LEGACY_API and action not in WEB_API_ACTIONS:
         raise NotFound("no such Web API action")
-    require_method(request, "POST")
+    if api == LEGACY_API or request.method != "GET":
+        require_method(request, "POST")
     query = request.target.partition("?")[2]
     try:
         address = parse_address(api, query)
@@ -337,6 +339,15 @@ def parse_web_api_request(
         raise BadRequest(str(exc)) from None
     license_id, organization_id = address.license_id, address.organization_id
     token = bearer_token(request)
+    if request.method == "GET":  # v3 only: LiveChat's JS SDK reads some actions with GET
+        fields = {k: v for k, v in request.query.items() if k != "organization_id"}
+        return WebAPICall(
+            action=action,
+            access_token=token,
+            payload=fields,
+            api=api,
+            organization_id=organization_id,
+        )
     content_type = request.header("content-type") or ""
     if action == "send_file" and api == LEGACY_API:
         return _parse_send_file(request, content_type, license_id, token, max_file_size)

@@ -204,7 +204,7 @@ def test_v3_server_accepts_any_action_name_and_pretty_json() -> None:
         (raw(V3.replace("v3.6", "v3.7"), **JSON_AUTH), NotFound, 404),
         (raw("/v3.6/customer/action/?organization_id=o", **JSON_AUTH), NotFound, 404),
         (raw("/v3.6/customer/action/Bad?organization_id=o", **JSON_AUTH), NotFound, 404),
-        (raw(V3, b"", method="GET", **JSON_AUTH), MethodNotAllowed, 405),
+        (raw(V3, b"", method="PUT", **JSON_AUTH), MethodNotAllowed, 405),
         (raw(V3, Content_Type="application/json"), Unauthorized, 401),
         (raw(V3, b"[1]", **JSON_AUTH), BadRequest, 400),
         (raw(V3, b"{", **JSON_AUTH), BadRequest, 400),
@@ -220,6 +220,17 @@ def test_v3_server_rejects(data: bytes, error: type[HTTPRequestError], status: i
     with pytest.raises(error) as info:
         parse_web_api_request(feed_server(data, bytewise=False))
     assert info.value.status_code == status and TOKEN not in str(info.value)
+
+
+def test_v3_get_takes_the_query_as_payload() -> None:
+    target = f"/v3.4/customer/action/list_license_properties?namespace=ns&organization_id={ORG}"
+    data = raw(target, b"", method="GET", Authorization=f"Bearer {TOKEN}")
+    call = parse_web_api_request(feed_server(data, bytewise=True))
+    assert (call.action, call.api, call.organization_id) == ("list_license_properties", "3.4", ORG)
+    assert call.payload == {"namespace": "ns"}
+    legacy = raw("/customer/v0.3/action/close_thread?license_id=1", b"", method="GET")
+    with pytest.raises(MethodNotAllowed):
+        parse_web_api_request(feed_server(legacy, bytewise=False))
 
 
 def test_v3_upload_errors() -> None:
