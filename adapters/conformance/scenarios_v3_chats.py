@@ -171,6 +171,18 @@ async def resume_with_events(ctx: Context) -> None:
     expect(any(e.get("id") in ids for e in events), "the event in the new thread", events)
 
 
+async def resume_others(ctx: Context) -> None:
+    """The other connection's ``incoming_chat`` for ``resume_chat`` comes without the
+    request_id (§2)."""
+    first, second, _ = await two_connections(ctx)
+    chat_id, _, _ = await start(first)
+    await push_for(second, "incoming_chat", chat_id)
+    await deactivate(first, chat_id)
+    rid = await first.send("resume_chat", {"chat": {"id": chat_id}})
+    await first.ok_response(rid, "resume_chat")
+    expect_no_request_id(await push_for(second, "incoming_chat", chat_id), "incoming_chat")
+
+
 async def deactivate_chat(ctx: Context) -> None:
     """``deactivate_chat {id}`` answers ``{}``; the requester's ``chat_deactivated {chat_id,
     thread_id, user_id}`` carries the request_id."""
@@ -287,6 +299,12 @@ SCENARIOS = (
         "v3.md §5 resume_chat",
         "resume with events: event_ids",
         resume_with_events,
+    ),
+    _s(
+        "v3.resume_chat.others_no_request_id",
+        "v3.md §2",
+        "other connection: incoming_chat without request_id",
+        resume_others,
     ),
     _s(
         "v3.deactivate_chat.push",

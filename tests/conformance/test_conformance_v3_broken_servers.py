@@ -48,6 +48,11 @@ MODES = {
         "v3.deactivate_chat.others_no_request_id",
         "without request_id",
     ),
+    "other connection's incoming_chat for resume_chat with request_id": Broken(
+        rule(FaultKind.REQUEST_ID_TO_ALL, "resume_chat"),
+        "v3.resume_chat.others_no_request_id",
+        "without request_id",
+    ),
     "no incoming_chat for start_chat": Broken(
         rule(FaultKind.SKIP_PUSH, "start_chat"), "v3.start_chat.requester_push", "incoming_chat"
     ),
