@@ -53,6 +53,14 @@ MODES = {
         "v3.resume_chat.others_no_request_id",
         "without request_id",
     ),
+    "deactivate_chat's system message with request_id": Broken(
+        rule(FaultKind.REQUEST_ID_ON_SIDE_EFFECTS, "deactivate_chat"),
+        "v3.deactivate_chat.side_effects",
+        "no other push with request_id",
+    ),
+    "pushes without version": Broken(
+        rule(FaultKind.PUSH_WITHOUT_VERSION, "start_chat"), "v3.rtm.push_version", "version"
+    ),
     "no incoming_chat for start_chat": Broken(
         rule(FaultKind.SKIP_PUSH, "start_chat"), "v3.start_chat.requester_push", "incoming_chat"
     ),
