@@ -26,6 +26,7 @@ when none could be read); ``ping`` messages get nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -52,6 +53,7 @@ __all__ = ["MALFORMED_FRAME", "ServerCore"]
 
 MALFORMED_FRAME: Final = b'{"action": "incoming_event", "type": "push", "payload": {'
 """What a ``malformed_json`` fault sends."""
+_VERSION: Final = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){0,2}")
 _MAX_SNEAK_PEEKS: Final = 1000
 
 
@@ -94,10 +96,9 @@ def _response_bytes(
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
-    parts = version.split(".")
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+    if not _VERSION.fullmatch(version):
         return None
-    return tuple(int(p) for p in parts)
+    return tuple(int(p) for p in version.split("."))
 
 
 def _error_bytes(request_id: str | None, action: str, error: ApiError) -> bytes:

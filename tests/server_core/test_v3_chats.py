@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -296,3 +298,29 @@ def test_a_page_id_of_another_chat_is_refused() -> None:
     other = h.start3("c")["chat_id"]
     error = h.error("c", "list_threads", {"chat_id": other, "page_id": page["next_page_id"]})
     assert error["message"].startswith("page_id:")
+
+
+def _forged(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"k": "chats", "o": 0, "l": "x", "s": "desc"},
+        {"k": "chats", "o": 0, "l": 10, "s": "up"},
+        {"k": "chats", "o": -1, "l": 10, "s": "desc"},
+        {"k": "chats", "o": True, "l": 10, "s": "desc"},
+        {"k": "chats", "o": 0, "s": "desc"},
+        {"k": "chats", "o": 0, "l": 10, "m": 3, "s": "desc"},
+        {"k": "chats", "o": 0, "l": 1000, "s": "desc"},
+        [1],
+    ],
+)
+def test_forged_page_ids_are_validation_errors(state: Any) -> None:
+    h = V3Harness()
+    h.customer3("c")
+    error = h.error("c", "list_chats", {"page_id": _forged(state)})
+    assert error["message"].startswith("page_id:")
+    good = h.ok("c", "list_chats", {"page_id": _forged({"k": "chats", "o": 0, "l": 5, "s": "asc"})})
+    assert good["total_chats"] == 0
