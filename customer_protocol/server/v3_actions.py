@@ -106,8 +106,10 @@ class V3Actions(V3Other):
         self.views = V3Views(logic)
         self.uploads: dict[str, dict[str, Any]] = {}
         """``upload_file`` URLs → the file's ``name``, ``content_type`` and ``size``."""
-        self.greetings: dict[str, tuple[str, int]] = {}
-        """Greetings sent: ``unique_id`` → ``(customer_id, greeting id)``."""
+        self.greetings: dict[str, dict[str, Any]] = {}
+        """Greetings not canceled: ``unique_id`` → the push payload, ``accepted`` and the
+        ``customer_id`` (not persisted)."""
+        self.greeted = 0
 
     def run(  # noqa: PLR0917 - the ServerDialect.run arguments plus the version
         self,

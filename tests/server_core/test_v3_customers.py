@@ -228,3 +228,22 @@ def test_odd_digit_strings_are_not_group_ids(value: str) -> None:
     h.customer3("c")
     error = h.error("c", "list_group_properties", {"id": value})
     assert error["message"].startswith("id:")
+
+
+def test_greeting_ids_are_never_reused_and_login_shows_the_newest() -> None:
+    h = V3Harness(ServerConfig(idle_timeout=None))
+    customer_id, token = h.customer3("c")
+    first = h.pushes(h.core.send_greeting(customer_id, "one", h.now), "c")[0]["payload"]
+    second = h.pushes(h.core.send_greeting(customer_id, "two", h.now), "c")[0]["payload"]
+    h.ok("c", "cancel_greeting", {"unique_id": first["unique_id"]})
+    third = h.pushes(h.core.send_greeting(customer_id, "three", h.now), "c")[0]["payload"]
+    assert len({first["unique_id"], second["unique_id"], third["unique_id"]}) == 3
+    h.ok("c", "accept_greeting", {"greeting_id": third["id"], "unique_id": third["unique_id"]})
+    payload, _ = h.login3("d", token)
+    greeting = payload["greeting"]
+    assert greeting["unique_id"] == third["unique_id"]
+    assert greeting["accepted"] is True
+    assert greeting["displayed_first_time"] is False
+    assert "customer_id" not in greeting
+    other, _ = h.login3("e", h.customer()[1])
+    assert "greeting" not in other
