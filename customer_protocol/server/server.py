@@ -721,6 +721,25 @@ class ServerCore:
         self._deliver(Outcome(pushes=[push]), now, out)
         return out
 
+    def churn_thread(self, chat_id: str, now: float, text: str = "Hello again") -> list[Output]:
+        """Thread churn, as an agent or the router causes it: close the chat's active thread
+        (if it has one) and open a new one with a ``system_message``. The customer's
+        connections get ``thread_closed`` and ``incoming_chat_thread`` (v3:
+        ``chat_deactivated`` and ``incoming_chat``), without ``request_id``."""
+        chat = self.store.chats.get(chat_id)
+        if chat is None:
+            raise LocalProtocolError(f"unknown chat {chat_id!r}")
+        pushes = []
+        if self.store.active_thread(chat) is not None:
+            pushes.append(self.logic.end_thread(chat, None))
+        event = {"type": "system_message", "text": text, "system_message_type": "routing"}
+        thread, stored, opened = self.logic.add_event(chat, None, event, self.wall(now))
+        fact = self.logic.event_fact(chat, thread, stored, opened, None)
+        pushes.append(PushOut(customer_id=chat.customer_id, fact=fact, echo=False))
+        out: list[Output] = []
+        self._deliver(Outcome(pushes=pushes), now, out)
+        return out
+
     def disconnect_customer(self, customer_id: str, reason: str, now: float) -> list[Output]:
         """Push ``customer_disconnected {reason}`` to every connection of the customer and
         close them."""
