@@ -428,6 +428,7 @@ class ReferenceServer:
             request.headers,
             request.trailing_data,
             max_message_size=self.max_message_size,
+            other_v3=True,  # the core answers another 3.<n> with unsupported_version
         )
         events = list(ws.events())
         if not any(isinstance(event, Opened) for event in events):
@@ -447,13 +448,14 @@ class ReferenceServer:
                     self._push(conn, ws.data_to_send())
                     logger.debug("= connection %d: open", conn.id)
                     if license_ok:
-                        self.core.open_connection(
+                        opened = self.core.open_connection(
                             conn.id,
                             time.monotonic(),
                             api=address.api,
                             organization_id=address.organization_id,
                         )
-                        conn.in_core = True
+                        conn.in_core = self.core.api_of(conn.id) is not None
+                        self._dispatch(opened)
                         self._on_ws_events(conn, events)
                         self._push(conn, ws.data_to_send())
                     else:

@@ -19,6 +19,7 @@ from customer_protocol.endpoints import (
     api_base,
     check_api,
     is_action_name,
+    is_v3_version,
     parse_address,
     route,
     rtm_path,
@@ -128,3 +129,15 @@ def test_parse_address() -> None:
 def test_parse_address_errors(api: str, query: str, message: str) -> None:
     with pytest.raises(AddressError, match=message):
         parse_address(api, query)
+
+
+def test_other_v3_versions_route_only_when_asked() -> None:
+    assert route("/v3.7/customer/rtm/ws") is None
+    assert route("/v3.7/customer/rtm/ws", other_v3=True) == Route(Endpoint.RTM, "3.7")
+    assert route("/v3.10/customer/action/x", other_v3=True) == Route(Endpoint.WEB_API, "3.10", "x")
+    assert route("/v2.1/customer/rtm/ws", other_v3=True) is None
+    assert route("/v3.6/customer/rtm/ws", other_v3=True) == Route(Endpoint.RTM, "3.6")
+    assert is_v3_version("3.7") and not is_v3_version("0.3") and not is_v3_version(3.7)
+    assert parse_address("3.7", "organization_id=o") == Address(api="3.7", organization_id="o")
+    with pytest.raises(ValueError, match="api must be one of"):
+        parse_address("2.0", "organization_id=o")

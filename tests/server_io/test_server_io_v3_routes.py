@@ -12,6 +12,7 @@ import pytest
 from adapters.server import serve
 from customer_protocol.server import ServerConfig
 from tests.server_io.server_io_helpers import ClosedError, RawWS, ahttp
+from transports.websocket import WebSocketClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(30)]
 
@@ -100,7 +101,7 @@ async def test_v3_upload_file_is_served_back() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [
-        ("POST", "/v3.7/customer/action/list_chats?organization_id=o", 404),
+        ("POST", "/v2.9/customer/action/list_chats?organization_id=o", 404),
         ("POST", "/v3.6/customer/action/list_chats", 400),
         ("POST", "/v3.6/customer/action/no_such_action?organization_id=o", 404),
         ("GET", "/v3.6/customer/rtm/ws?organization_id=o", 426),
@@ -172,3 +173,41 @@ async def test_cookie_grant_with_a_form_body_and_origin() -> None:
         status, _, raw = await anyio.to_thread.run_sync(_post_form, server.http_url, form, jar)
         assert status == 200, raw
         assert json.loads(raw)["entity_id"] == first["entity_id"]
+
+
+async def test_another_v3_version_is_told_unsupported_version() -> None:
+    async with serve(config=CONFIG) as server:
+        newer = await _connect_raw(server.url, "3.7")
+        push = await newer.recv()
+        assert push == {
+            "version": "3.7",
+            "action": "customer_disconnected",
+            "type": "push",
+            "payload": {"reason": "unsupported_version"},
+        }
+        closed = await newer.wait_closed()
+        assert closed.code == 1008
+        await newer.aclose()
+        token = (await _v3_token(server.http_url))["access_token"]
+        status, _, raw = await ahttp(
+            server.http_url,
+            "POST",
+            f"/v3.7/customer/action/list_chats?organization_id={ORG}",
+            b"{}",
+            {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        assert status >= 400 and json.loads(raw)["error"]["type"] == "unsupported_version"
+
+
+async def _connect_raw(url: str, version: str) -> RawWS:
+    """A v3 client of an API version our client does not build (its handshake rewritten)."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    stream = await anyio.connect_tcp(parts.hostname, parts.port)
+    ws = WebSocketClient(host=parts.netloc, api="3.6", organization_id=ORG)
+    handshake = ws.data_to_send().replace(b"/v3.6/", f"/v{version}/".encode(), 1)
+    client = RawWS(stream, ws)
+    await stream.send(handshake)
+    while not client.opened:
+        await client._read()
+    return client
