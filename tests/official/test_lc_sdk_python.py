@@ -555,3 +555,37 @@ def test_the_v35_client_gets_v35_pushes(official_server: OfficialServer) -> None
         rtm.push("incoming_chat", lambda p: p["chat"]["id"] == started["chat_id"])  # version 3.5
     finally:
         rtm.close()
+
+
+def _greet(official: OfficialServer, customer_id: str, text: str) -> None:
+    server = official.server.server
+
+    def greet() -> None:
+        server.apply(server.core.send_greeting(customer_id, text, time.monotonic()))
+
+    official.server.call(greet)
+
+
+def test_greetings_accepted_and_canceled(rtm: SdkRtm) -> None:
+    customer_id = rtm.login()["customer"]["id"]
+    _greet(rtm.official, customer_id, "Can I help you?")
+    greeting = rtm.push("incoming_greeting")
+    shapes.fields(
+        greeting,
+        "incoming_greeting",
+        {"id": int, "unique_id": str, "event": dict, "agent": dict},
+        {"displayed_first_time": bool, "addon": str, "subtype": str, "is_exit_intent": bool},
+    )
+    assert greeting["event"]["text"] == "Can I help you?"
+    shapes.fields(greeting["agent"], "incoming_greeting.agent", {"id": str, "name": str})
+    shapes.empty(
+        rtm.call("accept_greeting", greeting_id=greeting["id"], unique_id=greeting["unique_id"]),
+        "accept_greeting",
+    )
+    accepted = rtm.push("greeting_accepted")
+    assert accepted["unique_id"] == greeting["unique_id"]
+    _greet(rtm.official, customer_id, "Still there?")
+    second = rtm.push("incoming_greeting", lambda p: p["unique_id"] != greeting["unique_id"])
+    shapes.empty(rtm.call("cancel_greeting", unique_id=second["unique_id"]), "cancel_greeting")
+    assert rtm.push("greeting_canceled")["unique_id"] == second["unique_id"]
+    rtm.fail("cancel_greeting", "greeting_not_found", unique_id=second["unique_id"])
