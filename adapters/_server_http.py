@@ -82,9 +82,7 @@ def answer_http(
 
 
 def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
-    call = parse_web_api_request(
-        request, max_file_size=server.config.max_file_size, other_v3=True
-    )
+    call = parse_web_api_request(request, max_file_size=server.config.max_file_size, other_v3=True)
     if call.api == LEGACY_API and call.license_id != server.config.license_id:
         error = {"type": "validation", "message": "license_id: license not found"}
         return HttpReply(status=404, body={"error": error})
