@@ -19,7 +19,7 @@ from adapters._http import exchange_steps
 from transports.accounts import build_customer_code_request, build_customer_token_request
 from transports.http import HTTPRequest, ResponseReceived
 from transports.multipart import MultipartBody
-from transports.websocket import WebSocketState
+from transports.websocket import WebSocketClient, WebSocketState
 
 from .driver import (
     IO_ERRORS,
@@ -157,6 +157,9 @@ class Context:
             organization_id=target.organization_id if organization_id is None else organization_id,
         )
 
+    def _license(self, license_id: int | None) -> int:
+        return self.target.license_id if license_id is None else license_id
+
     async def open(
         self, license_id: int | None = None, *, organization_id: str | None = None
     ) -> RtmConnection:
@@ -166,9 +169,21 @@ class Context:
             stream = await connect(base, self.target.ssl_context)
         except OSError as exc:
             raise Failed("the server to accept a TCP connection", str(exc)) from None
-        ws = TargetedWebSocketClient(
-            host=base.host_header, target=self.rtm_target(license_id, organization_id)
-        )
+        target = self.target
+        org = target.organization_id if organization_id is None else organization_id
+        ws: WebSocketClient
+        if target.is_v3 and not org:  # a target no client sends: build it raw
+            ws = TargetedWebSocketClient(
+                host=base.host_header, target=self.rtm_target(license_id, organization_id)
+            )
+        else:
+            ws = WebSocketClient(
+                host=base.host_header,
+                license_id=None if target.is_v3 else self._license(license_id),
+                path_prefix=base.prefix,
+                api=target.api,
+                organization_id=org if target.is_v3 else None,
+            )
         conn = RtmConnection(self, stream, ws)
         self.connections.append(conn)
         await conn._flush()

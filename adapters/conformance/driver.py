@@ -192,8 +192,9 @@ class Frame:
 
 class TargetedWebSocketClient(WebSocketClient):
     """The transport's WebSocket client, opening the exact request target the runner built
-    (:mod:`.paths`): the runner must also send targets a client would not (no
-    ``organization_id``, another version). Only the opening request differs."""
+    (:mod:`.paths`), for the targets a client must not send (a v3 one without
+    ``organization_id``), which the transport's own builder refuses. Only the opening request
+    differs."""
 
     __slots__ = ()
 

@@ -1,33 +1,35 @@
-"""The request targets the runner sends, for both dialects: the one place that spells them.
-
-``wire.md`` section 1 (v0.3) and ``v3.md`` section 1 (LiveChat v3.x)::
+"""The request targets the runner sends, for both dialects, from
+:mod:`customer_protocol.endpoints` (the project's one spelling of every path)::
 
     RTM      {prefix}/customer/v0.3/rtm/ws?license_id=<int>
              {prefix}/v<ver>/customer/rtm/ws?organization_id=<str>
     Web API  {prefix}/customer/v0.3/action/<action>?license_id=<int>
              {prefix}/v<ver>/customer/action/<action>?organization_id=<str>
-    token    {accounts prefix}/v2/customer/token        (v3 grants, section 7)
+    token    {accounts prefix}/v2/customer/token        (v3 grants, ``v3.md`` section 7)
+
+Unlike a client's, these builders also make targets a client must not send (a v3 RTM target
+without ``organization_id``), so the runner can check that a server refuses them.
 """
 
 from __future__ import annotations
 
-from typing import Final
-from urllib.parse import urlencode
+from customer_protocol.endpoints import (
+    LEGACY_API,
+    TOKEN_V2_PATH,
+    V3_APIS,
+    action_path,
+    address_query,
+    rtm_path,
+)
 
 __all__ = [
     "LEGACY_API",
     "V3_APIS",
     "action_target",
-    "address_query",
     "is_v3",
     "rtm_target",
     "token_v2_target",
 ]
-
-LEGACY_API: Final = "0.3"
-"""chat.io Customer API v0.3 (``wire.md``)."""
-V3_APIS: Final = ("3.4", "3.5", "3.6")
-"""The LiveChat Customer Chat API versions the runner knows (``v3.md`` section 1)."""
 
 
 def is_v3(api: str) -> bool:
@@ -35,24 +37,18 @@ def is_v3(api: str) -> bool:
     return api != LEGACY_API
 
 
-def address_query(api: str, *, license_id: int, organization_id: str | None) -> str:
-    """``license_id=<int>`` (v0.3) or ``organization_id=<str>`` (v3), encoded; an empty
-    ``organization_id`` leaves the parameter out (to test a server's refusal)."""
-    if not is_v3(api):
-        return urlencode({"license_id": license_id})
-    return urlencode({"organization_id": organization_id}) if organization_id else ""
-
-
-def _base(api: str) -> str:
-    return f"/v{api}/customer" if is_v3(api) else "/customer/v0.3"
+def _query(api: str, license_id: int, organization_id: str | None) -> str:
+    if is_v3(api) and not organization_id:
+        return ""  # (deliberately without: to test a server's refusal)
+    lid = None if is_v3(api) else license_id
+    return "?" + address_query(api, license_id=lid, organization_id=organization_id or None)
 
 
 def rtm_target(
     api: str, *, prefix: str = "", license_id: int = 0, organization_id: str | None = None
 ) -> str:
     """The RTM WebSocket request target."""
-    query = address_query(api, license_id=license_id, organization_id=organization_id)
-    return f"{prefix}{_base(api)}/rtm/ws" + (f"?{query}" if query else "")
+    return f"{prefix}{rtm_path(api)}{_query(api, license_id, organization_id)}"
 
 
 def action_target(
@@ -64,10 +60,9 @@ def action_target(
     organization_id: str | None = None,
 ) -> str:
     """The Web API request target of ``action``."""
-    query = address_query(api, license_id=license_id, organization_id=organization_id)
-    return f"{prefix}{_base(api)}/action/{action}" + (f"?{query}" if query else "")
+    return f"{prefix}{action_path(action, api)}{_query(api, license_id, organization_id)}"
 
 
 def token_v2_target(prefix: str = "") -> str:
     """The v3 customer-token target (agent-token and cookie grants)."""
-    return f"{prefix}/v2/customer/token"
+    return f"{prefix}{TOKEN_V2_PATH}"
