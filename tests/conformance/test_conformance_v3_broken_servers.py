@@ -21,6 +21,7 @@ class Broken:
     says: str  # a piece of the failure's expected/seen text
     config: dict[str, Any] = field(default_factory=dict)
     healthy: str = "pass"
+    timeout: float = 1.0
 
 
 def rule(kind: FaultKind, action: str | None, **kwargs: Any) -> tuple[FaultRule, ...]:
@@ -94,10 +95,11 @@ MODES = {
         "newest first",
     ),
     "no pending-request limit": Broken(
-        rule(FaultKind.DELAY, "get_customer", delay=0.5),
+        rule(FaultKind.DELAY, "get_customer", delay=1.5),
         "v3.rtm.pending_limit",
         "pending_requests_limit_reached past 10",
         config={"max_pending_requests": 1000},
+        timeout=4.0,  # (longer than the held answers take)
         healthy="skip",  # (a fast healthy server never has 10 pending)
     ),
 }
@@ -118,7 +120,7 @@ async def test_the_runner_flags_a_broken_v3_server(mode: str) -> None:
                 url=server.url,
                 api="3.6",
                 organization_id=config.organization_id,
-                timeout=1,
+                timeout=broken.timeout,
                 quiet=0.2,
             )
             [result] = await run_suite(target, chosen)
