@@ -47,6 +47,7 @@ from .validation import (
 __all__ = ["RTM_ACTIONS", "V3_APIS", "WEB_ACTIONS", "V3Actions", "V3Dialect"]
 
 V3_APIS: Final = ("3.4", "3.5", "3.6")
+"""The LiveChat Customer Chat API versions the server serves beside v0.3."""
 RTM_ACTIONS: Final = frozenset(
     {
         "list_chats",
