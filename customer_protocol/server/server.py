@@ -143,8 +143,12 @@ class ServerCore:
     # -- small helpers -----------------------------------------------------------------------
 
     def wall(self, now: float) -> int:
-        """Wall-clock seconds at ``now`` (event timestamps)."""
-        return int(self.epoch + now)
+        """Wall-clock seconds at ``now`` (event timestamps); the logic also learns the
+        milliseconds (v3 ``created_at``)."""
+        moment = self.epoch + now
+        seconds = int(moment)
+        self.logic.clock_ms = min(max(int(moment * 1000), seconds * 1000), seconds * 1000 + 999)
+        return seconds
 
     def _present(self, customer_id: str) -> bool:
         return bool(self._by_customer.get(customer_id))

@@ -277,7 +277,7 @@ class V3Other:
         agent = self._agent_view()
         event = {
             "id": f"{unique_id}_1",
-            "created_at": format_ms(wall * 1000),
+            "created_at": format_ms(self.logic.ms(wall)),
             "type": "message",
             "text": text,
             "author_id": agent["id"],
@@ -349,7 +349,7 @@ class V3Other:
         check_group_id(payload.get("group_id"), "group_id", required=False)
         agent = self._agent_view()
         event = {
-            "created_at": format_ms(wall * 1000),
+            "created_at": format_ms(self.logic.ms(wall)),
             "type": "message",
             "text": "Welcome! How can I help you?",
             "author_id": agent["id"],
