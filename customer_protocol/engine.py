@@ -141,7 +141,6 @@ class ClientEngine:
             write=self._write,
             active=lambda: self._phase is Phase.READY,
             done=self._resend,
-            threads=self.config.reconcile_threads,
         )
         self._holding = False
         self._cursors: dict[int, _Cursor] = {}
@@ -403,6 +402,8 @@ class ClientEngine:
         wire_id = str(next(self._wire_ids))
         request.wire_id = wire_id
         request.response = None
+        if request.reconcilable:  # where the exactly-once lookup starts (reconcile.py)
+            request.since = self._tracker.newest(request.chat or "")
         self._inflight[wire_id] = request
         self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
         self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
@@ -495,6 +496,8 @@ class ClientEngine:
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
+        if self._reconciler.claims:  # our own held send, pushed without our request_id
+            events = self._reconciler.claim(events)
         for event in events:
             self._emit_event(event)
 

@@ -48,6 +48,7 @@ __all__ = [
     "parse_thread_summary",
     "parse_threads_summary",
     "parse_user",
+    "timestamp_ms",
     "to_ms",
 ]
 
@@ -80,12 +81,18 @@ class Agent(User):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Customer(User):
-    """A customer: ``{id, type, fields, name?, email?}``."""
+    """A customer: ``{id, type, fields, name?, email?}``.
+
+    In the v3 dialect ``fields`` come from ``session_fields``, and ``avatar`` and
+    ``statistics`` (counters such as ``chats_count``; ``None`` when not sent) may be set.
+    """
 
     type: str = field(default="customer", init=False)
     name: str | None = None
     email: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    avatar: str | None = None
+    statistics: Mapping[str, int] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +184,10 @@ class UnknownEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Thread:
-    """A thread: ``{id, chat, active, order, users, events (sorted by order), properties}``."""
+    """A thread: ``{id, chat, active, order, users, events (sorted by order), properties}``.
+
+    ``extra`` keeps what else the server sent (v3: ``access``, ``queue``, ``created_at``, ...).
+    """
 
     id: str
     chat: str
@@ -186,6 +196,7 @@ class Thread:
     users: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,18 +219,26 @@ class ThreadsSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chat:
-    """The result of ``start_chat``: ``{id, users: [ids], threads: [thread id], properties}``."""
+    """The result of ``start_chat``: ``{id, users: [ids], threads: [thread id], properties}``.
+
+    ``extra`` keeps what else the server sent (v3: ``access``, ``transferred_from``, ...).
+    """
 
     id: str
     users: tuple[str, ...] = ()
     threads: tuple[str, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
     scopes: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """One chat of ``get_chats_summary``."""
+    """One chat of ``get_chats_summary``; ``order`` is in milliseconds (server seconds x 1000).
+
+    ``active`` is known in v3 only (``None`` in v0.3); ``extra`` keeps what else the server sent
+    (v3: ``last_thread_id``, ``access``, ...).
+    """
 
     id: str
     order: int | None
@@ -228,6 +247,8 @@ class ChatSummary:
     last_seen_timestamps: Mapping[str, int | None]
     last_event: Event | None = None
     last_events_per_type: Mapping[str, Event] = field(default_factory=dict)
+    active: bool | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -341,6 +362,20 @@ def to_ms(seconds: Any) -> int | None:
     return round(millis)
 
 
+def timestamp_ms(obj: Mapping[str, Any], key: str, what: str) -> int | None:
+    """The timestamp ``obj[key]`` (server seconds) in milliseconds (``spec/sdk.md`` section 5).
+
+    ``None`` only when it is absent or null; any other non-number (a string, a bool, an object,
+    an array) is malformed data: :class:`RemoteProtocolError`, never a silent ``None``.
+    """
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(f"{what}.{key} must be a number of seconds")
+    return to_ms(value)
+
+
 def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     if len(obj) <= len(known) and known.issuperset(obj):
         return _EMPTY
@@ -410,6 +445,7 @@ def parse_user(value: Any) -> User:
     """Parse a server user (agent or customer)."""
     obj = _obj(value, "user")
     user_id = _str(obj, "id", "user")
+    timestamp_ms(obj, "last_seen_timestamp", "user")  # dropped, but checked (sdk.md section 5)
     kind = obj.get("type")
     extra = _extra(obj, _USER_KEYS)
     if kind == "agent":
@@ -483,7 +519,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
             event_id,
             "message",
             author,
-            to_ms(obj.get("timestamp")),
+            timestamp_ms(obj, "timestamp", "event"),
             thread,
             custom_id,
             properties,
@@ -494,7 +530,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
     common: dict[str, Any] = {
         "id": event_id,
         "author": author,
-        "timestamp": to_ms(obj.get("timestamp")),
+        "timestamp": timestamp_ms(obj, "timestamp", "event"),
         "thread": thread,
         "custom_id": custom_id,
         "properties": properties,
@@ -666,10 +702,11 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     per_type, last = _last_events(obj.get("last_event_per_type"), chat_id)
     seen = {}
     for raw_user in obj.get("users") or ():
-        seen[raw_user["id"]] = to_ms(raw_user.get("last_seen_timestamp"))
+        seen[raw_user["id"]] = timestamp_ms(raw_user, "last_seen_timestamp", "user")
+    order = _opt_int(obj, "order", "chat_summary")
     summary = ChatSummary(
         id=chat_id,
-        order=_opt_int(obj, "order", "chat_summary"),
+        order=None if order is None else order * 1000,  # like a timestamp (sdk.md section 5)
         users=tuple(user.id for user in users),
         properties=_mapping(obj, "properties", "chat_summary"),
         last_seen_timestamps=seen,
@@ -679,16 +716,18 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     return summary, users
 
 
-def _recency(summary: ChatSummary) -> tuple[int, int]:
+def _recency(summary: ChatSummary) -> int:
+    """The one sort key of a chat summary: its last event's timestamp, else its order (ms)."""
     if summary.last_event is not None and summary.last_event.timestamp is not None:
-        return (1, summary.last_event.timestamp)
-    return (0, summary.order or 0)
+        return summary.last_event.timestamp
+    return summary.order or 0
 
 
 def parse_chats_summary(payload: Mapping[str, Any]) -> tuple[ChatsSummary, tuple[User, ...]]:
     """Parse the ``get_chats_summary`` payload; also returns every user, in order.
 
-    Summaries are sorted by ``last_event.timestamp`` (else ``order``), most recent first.
+    Summaries are sorted by one key, most recent first: ``last_event.timestamp`` when the chat
+    has a last event, else its ``order`` (both in milliseconds); ties keep the server's order.
     """
     items = _list(payload, "chats_summary", "payload")
     summaries = []

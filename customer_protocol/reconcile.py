@@ -1,28 +1,55 @@
 """Exactly-once ``send_event`` across reconnects (``spec/sdk.md`` section 2, **(beyond)**).
 
 A ``send_event`` in flight when the link drops is not failed: it is *held*. After the next
-login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in the newest threads
-of its chat (``get_chat_threads_summary`` then ``get_chat_threads``). A found event resolves its
-request; the others are handed back, in their original order, to be sent again before anything
-queued later. While that runs the client holds its outbox, so nothing overtakes them.
+login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in every thread of its
+chat that can hold it: from the thread that was the chat's newest known one when the send was
+written (its ``since``) up to the newest, however many started meanwhile. The lookup reads
+``get_chat_threads_summary`` pages newest first and loads each page's threads with
+``get_chat_threads``, and stops as soon as every held send of the chat is found, the page
+reaches the ``since`` thread, or the chat has no older thread. (When the client never saw a
+thread of the chat, every thread can hold the send and the lookup may read them all, one page at
+a time.) A found event resolves its request; the others are handed back, in their original order,
+to be sent again before anything queued later. While that runs the client holds its outbox, so
+nothing overtakes them.
+
+A push whose event carries the ``custom_id`` of a held send resolves that send the same way
+(:meth:`Reconciler.claim`) and is not emitted as a ``new_event``: the server may deliver our
+own stored event to the new connection without our ``request_id``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Final
 
 from .errors import CustomerSDKError
-from .models import Thread, ThreadsSummary
+from .events import NewEvent, SDKEvent
+from .models import Event, Thread, ThreadsSummary
 from .requests import PendingRequest
 
-__all__ = ["Reconciler"]
+__all__ = ["LOOKUP_PAGE", "RECONCILED_MEMORY", "Reconciler"]
+
+LOOKUP_PAGE: Final = 25
+"""The ``limit`` of the ``get_chat_threads_summary`` pages a lookup reads (the SDK's page)."""
+RECONCILED_MEMORY: Final = 256
+"""How many reconciled sends are remembered, so that a late push of one is not a new_event."""
+
+
+class _Lookup:
+    """The lookup of one chat: the next page and the threads already read."""
+
+    __slots__ = ("offset", "seen", "since")
+
+    def __init__(self, since: tuple[int, str] | None) -> None:
+        self.since = since
+        self.offset = 0
+        self.seen: set[str] = set()
 
 
 class Reconciler:
     """The held sends and the lookups in progress. Pure: it only writes through ``write``."""
 
-    __slots__ = ("_active", "_chats", "_done", "_threads", "_write", "held")
+    __slots__ = ("_active", "_done", "_lookups", "_reconciled", "_round", "_write", "held")
 
     def __init__(
         self,
@@ -30,15 +57,15 @@ class Reconciler:
         write: Callable[[PendingRequest], None],
         active: Callable[[], bool],
         done: Callable[[list[PendingRequest]], None],
-        threads: int,
     ) -> None:
         self._write = write
         self._active = active
         self._done = done
-        self._threads = threads
-        self._chats: set[str] = set()
+        self._lookups: dict[str, _Lookup] = {}
+        self._round = 0
         self.held: list[PendingRequest] = []
         """Sends waiting to be found or sent again, in their original order."""
+        self._reconciled: dict[tuple[str, str], None] = {}  # (chat, custom_id), oldest first
 
     def hold(self, request: PendingRequest) -> None:
         """Keep ``request`` (written, unanswered) for the next connection."""
@@ -46,55 +73,99 @@ class Reconciler:
 
     def start(self) -> None:
         """Logged in again: look every held send up, one chat at a time in parallel."""
+        self._round += 1
         chats = list(dict.fromkeys(request.chat or "" for request in self.held))
-        self._chats = set(chats)
+        self._lookups = {chat: _Lookup(self._since(chat)) for chat in chats}
         for chat in chats:
-            self._look_up(chat)
+            self._read_page(chat, self._round, self._lookups[chat])
 
     def abort(self) -> None:
         """The link dropped during the lookups: keep everything held for the next login."""
-        self._chats.clear()
+        self._round += 1
+        self._lookups.clear()
 
     def take_all(self) -> list[PendingRequest]:
         """Remove and return every held send (the client stops; they will be failed)."""
         held, self.held = self.held, []
-        self._chats.clear()
+        self._reconciled.clear()
+        self.abort()
         return held
 
-    def _look_up(self, chat: str) -> None:
-        def on_error(error: CustomerSDKError) -> None:
-            if chat in self._chats and self._active():
-                self._settle(chat, {}, error)
+    @property
+    def claims(self) -> bool:
+        """Whether :meth:`claim` can take anything (a send is held or was just reconciled)."""
+        return bool(self.held or self._reconciled)
 
-        def on_threads(threads: tuple[Thread, ...]) -> None:
-            found = {
-                event.custom_id: event
-                for thread in threads
-                for event in thread.events
-                if event.custom_id is not None
-            }
-            self._settle(chat, found, None)
+    def claim(self, events: list[SDKEvent]) -> list[SDKEvent]:
+        """Resolve the held sends whose event a push carries; the events left to emit.
+
+        A ``new_event`` whose event has the ``custom_id`` of a held send of the same chat ends
+        that send with the event (as the lookup would) and is not emitted. Nor is one of a send
+        the lookup already resolved (the server's push can come after the lookup's answer).
+        """
+        kept: list[SDKEvent] = []
+        for event in events:
+            if isinstance(event, NewEvent) and (
+                (event.chat, event.event.custom_id) in self._reconciled
+                or self._resolve(event.chat, (event.event,))
+            ):
+                continue
+            kept.append(event)
+        return kept
+
+    # ----------------------------------------------------------------------------------------
+
+    def _since(self, chat: str) -> tuple[int, str] | None:
+        """The oldest ``since`` of the chat's held sends (``None``: any thread can hold one)."""
+        marks = [request.since for request in self.held if request.chat == chat]
+        if not marks or any(mark is None for mark in marks):
+            return None
+        return min(mark for mark in marks if mark is not None)
+
+    def _resolve(self, chat: str, events: Iterable[Event]) -> bool:
+        """End the held sends of ``chat`` whose ``custom_id`` one of ``events`` carries."""
+        found = {event.custom_id: event for event in events if event.custom_id is not None}
+        if not found:
+            return False
+        keep: list[PendingRequest] = []
+        resolved = False
+        for request in self.held:
+            key = request.custom_id if request.chat == chat else None
+            event = found.get(key) if key is not None else None
+            if event is None:
+                keep.append(request)
+            else:
+                resolved = True
+                request.succeed(event)
+                self._reconciled[chat, event.custom_id or ""] = None
+                if len(self._reconciled) > RECONCILED_MEMORY:
+                    del self._reconciled[next(iter(self._reconciled))]
+        self.held = keep
+        return resolved
+
+    def _waiting(self, chat: str) -> bool:
+        return any(request.chat == chat for request in self.held)
+
+    def _current(self, chat: str, round_: int) -> _Lookup | None:
+        if round_ != self._round:
+            return None
+        return self._lookups.get(chat)
+
+    def _read_page(self, chat: str, round_: int, lookup: _Lookup) -> None:
+        def on_error(error: CustomerSDKError) -> None:
+            if self._current(chat, round_) is not None and self._active():
+                self._settle(chat, error)
 
         def on_summary(summary: ThreadsSummary) -> None:
-            ids = [item.id for item in summary.threads_summary]
-            if not ids:
-                self._settle(chat, {}, None)
-                return
-            self._write(
-                PendingRequest(
-                    "get_chat_threads",
-                    {"chat_id": chat, "thread_ids": ids},
-                    indirect=False,
-                    on_ok=on_threads,
-                    on_err=on_error,
-                    quiet=True,
-                )
-            )
+            # (A dropped link fails the lookup's requests, it never answers them late; the
+            # round check is a guard, not a path.)
+            if self._current(chat, round_) is lookup:  # pragma: no branch
+                self._on_summary(chat, round_, lookup, summary, on_error)
 
         self._write(
             PendingRequest(
                 "get_chat_threads_summary",
-                {"chat_id": chat, "offset": 0, "limit": self._threads},
+                {"chat_id": chat, "offset": lookup.offset, "limit": LOOKUP_PAGE},
                 indirect=False,
                 on_ok=on_summary,
                 on_err=on_error,
@@ -102,22 +173,66 @@ class Reconciler:
             )
         )
 
-    def _settle(self, chat: str, found: Mapping[str, Any], error: CustomerSDKError | None) -> None:
-        """The lookup of ``chat`` ended: resolve what was found; fail all on a server error."""
-        if chat not in self._chats:
+    def _on_summary(
+        self,
+        chat: str,
+        round_: int,
+        lookup: _Lookup,
+        summary: ThreadsSummary,
+        on_error: Callable[[CustomerSDKError], None],
+    ) -> None:
+        if not self._waiting(chat):  # every send of the chat was claimed meanwhile
+            self._settle(chat, None)
             return
-        self._chats.discard(chat)
-        keep = []
-        for request in self.held:
-            if request.chat != chat:
-                keep.append(request)
-            elif error is not None:
-                request.fail(error)
-            elif request.custom_id is not None and request.custom_id in found:
-                request.succeed(found[request.custom_id])
+        page = sorted(summary.threads_summary, key=lambda s: s.order, reverse=True)
+        since = lookup.since
+        wanted = [s.id for s in page if since is None or s.order >= since[0] or s.id == since[1]]
+        new = [thread_id for thread_id in wanted if thread_id not in lookup.seen]
+        lookup.seen.update(s.id for s in page)
+        lookup.offset += len(page)
+        reached = since is not None and any(s.order <= since[0] or s.id == since[1] for s in page)
+        # The last page: the since thread, no older thread, or a page with nothing new in it
+        # (a server repeating itself must not keep the lookup going).
+        last = reached or not page or lookup.offset >= summary.total_threads or not new
+        if not new:  # (then this is the last page)
+            self._settle(chat, None)
+            return
+
+        def on_threads(threads: tuple[Thread, ...]) -> None:
+            if self._current(chat, round_) is not lookup:  # pragma: no cover - a guard
+                return
+            self._resolve(chat, (event for thread in threads for event in thread.events))
+            if last or not self._waiting(chat):
+                self._settle(chat, None)
             else:
-                keep.append(request)
-        self.held = keep
-        if not self._chats:
+                self._read_page(chat, round_, lookup)
+
+        self._write(
+            PendingRequest(
+                "get_chat_threads",
+                {"chat_id": chat, "thread_ids": new},
+                indirect=False,
+                on_ok=on_threads,
+                on_err=on_error,
+                quiet=True,
+            )
+        )
+
+    def _settle(self, chat: str, error: CustomerSDKError | None) -> None:
+        """The lookup of ``chat`` ended; a server error fails the chat's held sends."""
+        if self._lookups.pop(chat, None) is None:
+            return  # pragma: no cover - a guard: one request per lookup is in flight
+        if error is not None:
+            keep = []
+            for request in self.held:
+                if request.chat == chat:
+                    request.fail(error)
+                else:
+                    keep.append(request)
+            self.held = keep
+        if not self._lookups:
             resend, self.held = self.held, []
             self._done(resend)
+
+    def __repr__(self) -> str:
+        return f"Reconciler(held={len(self.held)}, lookups={sorted(self._lookups)})"

@@ -47,6 +47,7 @@ from .validation import (
 __all__ = ["RTM_ACTIONS", "V3_APIS", "WEB_ACTIONS", "V3Actions", "V3Dialect"]
 
 V3_APIS: Final = ("3.4", "3.5", "3.6")
+"""The LiveChat Customer Chat API versions the server serves beside v0.3."""
 RTM_ACTIONS: Final = frozenset(
     {
         "list_chats",
@@ -106,8 +107,10 @@ class V3Actions(V3Other):
         self.views = V3Views(logic)
         self.uploads: dict[str, dict[str, Any]] = {}
         """``upload_file`` URLs → the file's ``name``, ``content_type`` and ``size``."""
-        self.greetings: dict[str, tuple[str, int]] = {}
-        """Greetings sent: ``unique_id`` → ``(customer_id, greeting id)``."""
+        self.greetings: dict[str, dict[str, Any]] = {}
+        """Greetings not canceled: ``unique_id`` → the push payload, ``accepted`` and the
+        ``customer_id`` (not persisted)."""
+        self.greeted = 0
 
     def run(  # noqa: PLR0917 - the ServerDialect.run arguments plus the version
         self,
@@ -208,7 +211,7 @@ class V3Actions(V3Other):
     ) -> tuple[Outcome, ThreadRecord]:
         """Open a thread (inactive if ``active`` is false) with its first events."""
         active = check_bool(payload, "active", True)
-        thread = self.logic.new_thread(chat, t_props, active=active, wall_ms=wall * 1000)
+        thread = self.logic.new_thread(chat, t_props, active=active, wall_ms=self.logic.ms(wall))
         outcome = Outcome()
         if active:
             outcome.notes.append(ChatStarted(chat_id=chat.id, thread_id=thread.id))
@@ -217,7 +220,7 @@ class V3Actions(V3Other):
             _, stored, _ = self.logic.add_event(chat, customer_id, event, wall, reopen=False)
             ids.append(stored["id"])
             self.logic.note_message(outcome, chat, thread, stored)
-        self.logic.set_seen(chat, customer_id, wall * 1000)
+        self.logic.set_seen(chat, customer_id, self.logic.ms(wall))
         outcome.response = {"thread_id": thread.id}
         if ids:
             outcome.response["event_ids"] = ids
@@ -233,7 +236,7 @@ class V3Actions(V3Other):
             if payload.get("limit") is not None or payload.get("sort_order") is not None:
                 raise ApiError("validation", "page_id: cannot be combined with limit/sort_order")
             state = decode_page(payload["page_id"], "chats")
-            offset, limit, order = state["o"], int(state.get("l", 10)), state.get("s", "desc")
+            offset, limit, order = state["o"], int(state.get("l") or 10), state["s"]
         else:
             offset = 0
             limit = get_int(payload, "limit", default=10, minimum=1, maximum=25) or 10
@@ -274,7 +277,7 @@ class V3Actions(V3Other):
                     "validation", "page_id: cannot be combined with limit/sort_order/min_events"
                 )
             state = decode_page(payload["page_id"], "threads:" + chat.id)
-            offset, order = state["o"], state.get("s", "desc")
+            offset, order = state["o"], state["s"]
             limit, min_events = state.get("l"), state.get("m")
         else:
             offset, order = 0, self._sort_order(payload)
@@ -392,7 +395,7 @@ class V3Actions(V3Other):
         if self.store.active_thread(chat) is None and not (attach and chat.thread_ids):
             raise ApiError("chat_inactive", "chat_id: the chat is not active")
         thread, stored, _ = self.logic.add_event(chat, customer_id, event, wall, reopen=False)
-        self.logic.set_seen(chat, customer_id, wall * 1000)
+        self.logic.set_seen(chat, customer_id, self.logic.ms(wall))
         fact = EventAdded(chat_id=chat.id, thread_id=thread.id, event=stored)
         outcome = Outcome(response={"event_id": stored["id"]}, pushes=[self._push(chat, fact)])
         if thread.active:
@@ -407,6 +410,7 @@ class V3Actions(V3Other):
         if event.get("author_id") != customer_id:
             raise ApiError("authorization", "event_id: the event is not the customer's")
         thread.events.remove(event)
+        thread.event_ms.pop(event["id"], None)
         self.store.touch("thread", thread.id)
         fact = EventDeleted(chat_id=chat.id, thread_id=thread.id, event_id=event["id"])
         return Outcome(pushes=[self._push(chat, fact)])
