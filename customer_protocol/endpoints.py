@@ -33,6 +33,7 @@ __all__ = [
     "AddressError",
     "Endpoint",
     "Route",
+    "action_base",
     "action_path",
     "address_query",
     "api_base",
@@ -61,6 +62,8 @@ TOKEN_V2_PATH: Final = "/v2/customer/token"
 _ACTION_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _LEGACY_BASE: Final = "/customer/v0.3"
 _V3_BASE: Final = re.compile(r"/v(\d+\.\d+)/customer")
+_RTM_TAIL: Final = "/rtm/ws"
+_ACTION_TAIL: Final = "/action/"
 _V3_VERSION: Final = re.compile(r"3\.\d{1,3}")
 
 
@@ -115,7 +118,7 @@ def api_base(api: str = LEGACY_API) -> str:
 
 def rtm_path(api: str = LEGACY_API) -> str:
     """The RTM WebSocket path of ``api`` (without query)."""
-    return f"{api_base(api)}/rtm/ws"
+    return api_base(api) + _RTM_TAIL
 
 
 def is_action_name(action: object) -> bool:
@@ -123,11 +126,16 @@ def is_action_name(action: object) -> bool:
     return isinstance(action, str) and _ACTION_NAME.fullmatch(action) is not None
 
 
+def action_base(api: str = LEGACY_API) -> str:
+    """``{api_base}/action/``: the Web API actions of ``api`` are below it."""
+    return api_base(api) + _ACTION_TAIL
+
+
 def action_path(action: str, api: str = LEGACY_API) -> str:
     """The Web API path of ``action`` in ``api`` (without query)."""
     if not is_action_name(action):
         raise ValueError(f"invalid action name {action!r}")
-    return f"{api_base(api)}/action/{action}"
+    return action_base(api) + action
 
 
 def address_query(
@@ -183,10 +191,10 @@ def route(path: str, *, prefix: str = "", other_v3: bool = False) -> Route | Non
         if not (known or (other_v3 and is_v3_version(match.group(1)))):
             return None
         api, tail = match.group(1), rest[match.end() :]
-    if tail == "/rtm/ws":
+    if tail == _RTM_TAIL:
         return Route(Endpoint.RTM, api)
-    if tail.startswith("/action/"):
-        action = tail[len("/action/") :]
+    if tail.startswith(_ACTION_TAIL):
+        action = tail[len(_ACTION_TAIL) :]
         if is_action_name(action):
             return Route(Endpoint.WEB_API, api, action)
     return None

@@ -16,6 +16,7 @@ from customer_protocol.endpoints import (
     AddressError,
     Endpoint,
     Route,
+    action_base,
     action_path,
     address_query,
     api_base,
@@ -36,6 +37,7 @@ def test_paths_of_each_dialect() -> None:
         assert api_base(api) == f"/v{api}/customer"
         assert rtm_path(api) == f"/v{api}/customer/rtm/ws"
         assert action_path("upload_file", api) == f"/v{api}/customer/action/upload_file"
+        assert action_base(api) == f"/v{api}/customer/action/"
     assert (CODE_PATH, TOKEN_PATH, TOKEN_V2_PATH) == (
         "/customer/",
         "/customer/token",
