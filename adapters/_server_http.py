@@ -23,8 +23,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from customer_protocol.endpoints import LEGACY_API, Endpoint, route
-from customer_protocol.server import HttpReply, Upload
+from customer_protocol.endpoints import LEGACY_API, Address, Endpoint, route
+from customer_protocol.server import HttpReply, ServerConfig, Upload
 from transports.accounts import parse_customer_token_v2_request
 from transports.http import (
     HTTPRequestError,
@@ -39,7 +39,7 @@ from transports.webapi import parse_web_api_request
 if TYPE_CHECKING:
     from .server import ReferenceServer
 
-__all__ = ["answer_http"]
+__all__ = ["answer_http", "v3_organization"]
 
 logger = logging.getLogger("adapters.server")
 
@@ -81,11 +81,27 @@ def answer_http(
     http.send_json(reply.status, reply.body, reply.headers)
 
 
+def v3_organization(config: ServerConfig, address: Address) -> str | None:
+    """The ``organization_id`` to give the core for a v3 request.
+
+    A v3 client that named the license (``license_id``) instead gets this server's
+    organization when the license is ours, else ``""`` (never an organization of ours: the
+    core answers ``license_not_found`` in the v3 way).
+    """
+    if address.organization_id is not None or address.license_id is None:
+        return address.organization_id
+    return config.organization_id if address.license_id == config.license_id else ""
+
+
 def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
     call = parse_web_api_request(request, max_file_size=server.config.max_file_size, other_v3=True)
     if call.api == LEGACY_API and call.license_id != server.config.license_id:
         error = {"type": "validation", "message": "license_id: license not found"}
         return HttpReply(status=404, body={"error": error})
+    address = Address(
+        api=call.api, license_id=call.license_id, organization_id=call.organization_id
+    )
+    organization_id = v3_organization(server.config, address)
     upload = None
     if call.file is not None:
         upload = Upload(
@@ -98,7 +114,7 @@ def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
         time.monotonic(),
         upload=upload,
         api=call.api,
-        organization_id=call.organization_id,
+        organization_id=organization_id,
     )
     server._dispatch(result.outputs)
     return result.reply

@@ -92,7 +92,7 @@ from transports.http import (
 )
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
-from ._server_http import answer_http
+from ._server_http import answer_http, v3_organization
 from ._store_sqlite import MemoryFiles, SQLitePersistence
 from .tls import ServerTLS
 
@@ -441,6 +441,7 @@ class ReferenceServer:
         assert address is not None  # set on an accepted upgrade
         # v0.3 checks the license here; a v3 organization_id is the core's to check (login).
         license_ok = address.is_v3 or address.license_id == self.config.license_id
+        organization_id = v3_organization(self.config, address)
         try:
             with conn.scope:
                 async with anyio.create_task_group() as tg:
@@ -452,7 +453,7 @@ class ReferenceServer:
                             conn.id,
                             time.monotonic(),
                             api=address.api,
-                            organization_id=address.organization_id,
+                            organization_id=organization_id,
                         )
                         conn.in_core = self.core.api_of(conn.id) is not None
                         self._dispatch(opened)
