@@ -257,3 +257,40 @@ async def _connect_target(url: str, query: str) -> RawWS:
     while not client.opened:
         await client._read()
     return client
+
+
+async def test_cors_for_browser_clients() -> None:
+    async with serve(config=CONFIG) as server:
+        origin = "https://shop.example"
+        status, headers, raw = await ahttp(
+            server.http_url,
+            "OPTIONS",
+            f"/v3.6/customer/action/list_chats?organization_id={ORG}",
+            b"",
+            {
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type, x-region",
+            },
+        )
+        assert (status, raw) == (200, b"")
+        assert headers["Access-Control-Allow-Origin"] == origin
+        assert headers["Access-Control-Allow-Credentials"] == "true"
+        assert "POST" in headers["Access-Control-Allow-Methods"]
+        assert headers["Access-Control-Allow-Headers"] == "authorization, content-type, x-region"
+        token = (await _v3_token(server.http_url))["access_token"]
+        for path, expected in (
+            (f"/v3.6/customer/action/list_chats?organization_id={ORG}", 200),
+            ("/v3.6/customer/action/list_chats", 400),
+        ):
+            status, headers, _ = await ahttp(
+                server.http_url,
+                "POST",
+                path,
+                b"{}",
+                {"Origin": origin, "Authorization": f"Bearer {token}"},
+            )
+            assert status == expected
+            assert headers["Access-Control-Allow-Origin"] == origin
+        status, headers, _ = await ahttp(server.http_url, "OPTIONS", "/nowhere", b"")
+        assert status == 404 and "Access-Control-Allow-Origin" not in headers
