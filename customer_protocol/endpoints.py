@@ -92,7 +92,11 @@ class AddressError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Address:
-    """Which dialect and which license (v0.3) or organization (v3) a request addressed."""
+    """Which dialect and which license (v0.3) or organization (v3) a request addressed.
+
+    A v3 request that named a ``license_id`` instead of an ``organization_id`` has
+    :attr:`license_id` set and :attr:`organization_id` ``None``.
+    """
 
     api: str
     license_id: int | None = None
@@ -206,23 +210,19 @@ def parse_address(api: str, query: str) -> Address:
     ``api`` is one of :data:`APIS` or any other ``3.<n>`` (see :func:`route`).
 
     v0.3 needs ``license_id`` once, a positive integer; v3 needs ``organization_id`` once, a
-    non-empty string. Other parameters (``bh``, ...) are ignored. Raises
-    :class:`AddressError` with a message naming the parameter.
+    non-empty string, or (liberal: older clients and one sample of the docs still send it)
+    ``license_id`` instead, read as in v0.3 into :attr:`Address.license_id`. Other parameters
+    (``bh``, ``group_id``, ...) are ignored. Raises :class:`AddressError` with a message
+    naming the parameter.
     """
     params = parse_qs(query, keep_blank_values=True)
     if not is_v3_version(api):
         check_api(api)
     if api == LEGACY_API:
-        values = params.get("license_id", [])
-        if not values:
-            raise AddressError("missing license_id query parameter")
-        if len(values) > 1:
-            raise AddressError("license_id must be given once, as a positive integer")
-        raw = values[0]
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) <= 0:
-            raise AddressError("license_id must be a positive integer")
-        return Address(api=api, license_id=int(raw))
+        return Address(api=api, license_id=_license_id(params.get("license_id", [])))
     values = params.get("organization_id", [])
+    if not values and "license_id" in params:
+        return Address(api=api, license_id=_license_id(params["license_id"]))
     if not values:
         raise AddressError("missing organization_id query parameter")
     if len(values) > 1:
@@ -230,3 +230,14 @@ def parse_address(api: str, query: str) -> Address:
     if not values[0].strip():
         raise AddressError("organization_id must not be empty")
     return Address(api=api, organization_id=values[0])
+
+
+def _license_id(values: list[str]) -> int:
+    if not values:
+        raise AddressError("missing license_id query parameter")
+    if len(values) > 1:
+        raise AddressError("license_id must be given once, as a positive integer")
+    raw = values[0]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) <= 0:
+        raise AddressError("license_id must be a positive integer")
+    return int(raw)
