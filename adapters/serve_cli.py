@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import anyio
 
+from customer_protocol.endpoints import LEGACY_API, TOKEN_V2_PATH, V3_APIS, action_base
 from customer_protocol.server import AgentConfig, FaultKind, FaultRule, Faults, ServerConfig
-from transports.webapi import API_PATH
 
 from .server import DEFAULT_SEND_QUEUE_LIMIT, ReferenceServer, serve
+from .tls import ServerTLS
 
 __all__ = ["add_serve_arguments", "run_serve"]
 
@@ -24,6 +28,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--port", type=int, default=8080, help="port, 0 for any free one (default %(default)s)")
     add("--db", metavar="FILE", help="SQLite file to persist to (default: in memory)")
     add("--license-id", type=int, default=defaults.license_id, help="default %(default)s")
+    add("--organization-id", default=defaults.organization_id, help="the v3 organization_id")
+    add(
+        "--agent-token",
+        default=defaults.agent_token,
+        help="the agent access token of the v3 agent_token grant",
+    )
+    add(
+        "--login-timeout",
+        type=float,
+        default=defaults.login_timeout,
+        metavar="SECONDS",
+        help="close a v3 connection that has not logged in by then (0: never)",
+    )
     add("--client-id", default=defaults.client_id, help="accounts client_id")
     add("--client-secret", default=defaults.client_secret, help="accounts client_secret")
     add("--app-token", default=defaults.app_access_token, help="accounts app access token")
@@ -38,6 +55,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
     add("--send-queue-limit", type=int, default=DEFAULT_SEND_QUEUE_LIMIT, metavar="BYTES")
+    tls = parser.add_argument_group("TLS (wss:// and https:// on the same port)")
+    add = tls.add_argument
+    add("--tls-cert", metavar="PEM", help="certificate chain file (with --tls-key)")
+    add("--tls-key", metavar="PEM", help="private key file (with --tls-cert)")
+    add(
+        "--tls-self-signed",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="a throwaway CA and certificate for 127.0.0.1/localhost, written to DIR (default:"
+        " a temporary folder removed on exit); the CA path is printed for clients to trust;"
+        " needs the [tls] extra",
+    )
     faults = parser.add_argument_group("fault injection")
     add = faults.add_argument
     add("--drop-after", type=int, metavar="N", help="drop each connection after N messages")
@@ -68,6 +98,9 @@ def _config_from_args(args: argparse.Namespace) -> ServerConfig:
         app_access_token=args.app_token,
         redirect_uri=args.redirect_uri,
         idle_timeout=args.idle_timeout if args.idle_timeout and args.idle_timeout > 0 else None,
+        organization_id=args.organization_id,
+        agent_token=args.agent_token,
+        login_timeout=args.login_timeout if args.login_timeout and args.login_timeout > 0 else None,
         agent=agent,
     )
 
@@ -87,21 +120,59 @@ def _faults_from_args(args: argparse.Namespace) -> Faults:
     return faults
 
 
+def _tls_from_args(args: argparse.Namespace) -> tuple[ServerTLS | None, Path | None]:
+    """The TLS settings, and a temporary folder to remove on exit (or ``None``)."""
+    if args.tls_self_signed is not None:
+        if args.tls_cert or args.tls_key:
+            raise ValueError("--tls-self-signed excludes --tls-cert/--tls-key")
+        folder = Path(args.tls_self_signed) if args.tls_self_signed else None
+        scratch = None
+        if folder is None:
+            scratch = folder = Path(tempfile.mkdtemp(prefix="customer-protocol-tls-"))
+        try:
+            return ServerTLS.self_signed(folder), scratch
+        except (RuntimeError, OSError) as exc:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise ValueError(str(exc)) from None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return ServerTLS.from_files(args.tls_cert, args.tls_key), None
+    return None, None
+
+
+def _web_api_pattern(server: ReferenceServer, api: str) -> str:
+    return f"{server.http_url}{action_base(api)}<action>?{server.query_for(api)}"
+
+
 def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:
     config = server.config
+    newest = V3_APIS[-1]
     lines = [
         f"customer-protocol reference server on {server.http_url}",
-        f"  API base URL  {server.url}  (license_id={config.license_id})",
-        f"  RTM           {server.rtm_url}",
-        f"  Web API       {server.http_url}{API_PATH}/action/<action>"
-        f"?license_id={config.license_id}",
-        f"  accounts      {server.http_url}/customer/  and  {server.http_url}/customer/token",
-        f"  client_id={config.client_id}  client_secret={config.client_secret}",
-        f"  app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
+        f"  API base URL  {server.url}",
+        "  chat.io v0.3",
+        f"    license_id    {config.license_id}",
+        f"    RTM           {server.rtm_url}",
+        f"    Web API       {_web_api_pattern(server, LEGACY_API)}",
+        f"    accounts      {server.http_url}/customer/  and  {server.http_url}/customer/token",
+        f"    client_id={config.client_id}  client_secret={config.client_secret}",
+        f"    app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
+        f"  LiveChat v{', v'.join(V3_APIS)} (v{newest} shown)",
+        f"    organization_id  {config.organization_id}",
+        f"    client_id        {config.client_id}",
+        f"    agent token      {config.agent_token}  (for the agent_token grant)",
+        f"    RTM              {server.rtm_url_for(newest)}",
+        f"    Web API          {_web_api_pattern(server, newest)}",
+        f"    customer token   POST {server.http_url}{TOKEN_V2_PATH}",
         f"  database      {args.db or '(in memory)'}",
         f"  agent         {'off' if config.agent is None else config.agent.name}",
-        "Ctrl-C to stop.",
     ]
+    if server.tls:
+        ca = server.ca_path or "(a public or your own CA)"
+        lines.append(f"  TLS           on; CA file: {ca}")
+    lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
 
 
@@ -113,6 +184,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         config = _config_from_args(args)
         faults = _faults_from_args(args)
+        tls, scratch = _tls_from_args(args)
     except ValueError as exc:
         print(f"customer-protocol serve: {exc}", file=sys.stderr)
         return 2
@@ -125,13 +197,17 @@ def run_serve(args: argparse.Namespace) -> int:
             config,
             faults,
             send_queue_limit=args.send_queue_limit,
+            tls=tls,
         ) as server:
-            print(_describe(server, args), flush=True)
             try:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    # Printed once the signals are caught: a SIGTERM sent on reading the
+                    # banner still shuts down cleanly (and removes a temporary CA).
+                    print(_describe(server, args), flush=True)
                     async for _ in signals:
                         break
             except NotImplementedError:  # pragma: no cover - Windows
+                print(_describe(server, args), flush=True)
                 await anyio.sleep_forever()
 
     try:
@@ -141,4 +217,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"customer-protocol serve: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return 0

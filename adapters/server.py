@@ -18,11 +18,13 @@ or from the command line (``customer-protocol serve``, see :func:`add_serve_argu
 
 How it works
 ------------
-* Every TCP connection runs :class:`transports.http.HTTPServerConnection`. A WebSocket upgrade
-  to the RTM path hands the socket to :class:`transports.websocket.WebSocketServer` and the
-  connection is registered with the core; other requests are routed with
-  :func:`transports.webapi.endpoint_of` (Web API, accounts) or serve an uploaded file (``GET``
-  on its URL).
+* Every TCP connection runs :class:`transports.http.HTTPServerConnection` (over TLS when
+  ``serve(tls=...)``). A WebSocket upgrade to an RTM path of either dialect
+  (``/customer/v0.3/rtm/ws``, ``/v3.x/customer/rtm/ws``) hands the socket to
+  :class:`transports.websocket.WebSocketServer` and the connection is registered with the
+  core in that dialect; other requests are routed by path in :mod:`adapters._server_http`
+  (Web API of both dialects, accounts, ``/v2/customer/token``) or serve an uploaded file
+  (``GET`` on its URL).
 * Calls into the core are plain synchronous calls made from the event loop's only thread, never
   across an ``await``: they are serialised without a lock. One timer task sleeps until
   ``core.next_deadline()`` (at most 0.25 s, to notice fault switches) and calls
@@ -35,9 +37,10 @@ How it works
 * Graceful shutdown (leaving :func:`serve`): stop accepting, close every RTM connection with
   **1001** (going away), wait for the closing handshakes (at most ``close_timeout``), drop the
   remaining HTTP connections, write the last changes to the database.
-* The license: RTM and Web API requests for another ``license_id`` than
+* The license: v0.3 RTM and Web API requests for another ``license_id`` than
   ``ServerConfig.license_id`` get ``customer_disconnected {"reason": "license_not_found"}``
-  (RTM, then close 1000) or ``404`` with a ``validation`` error (Web API).
+  (RTM, then close 1000) or ``404`` with a ``validation`` error (Web API). A v3
+  ``organization_id`` goes to the core, which answers another one ``license_not_found``.
 * Persistence: see :mod:`adapters._store_sqlite` (records after every input, files on upload).
 * Fault switches (``server.core.faults``): the core's rules (:class:`FaultRule`) and
   ``drop_after_messages``, plus the flags implemented here: ``binary_frames`` (every message
@@ -56,6 +59,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -68,35 +72,32 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.streams.tls import TLSListener
 
 from customer_protocol.codec import encode_push
+from customer_protocol.endpoints import LEGACY_API, action_path, address_query, rtm_path
 from customer_protocol.server import (
     Close,
     ConnId,
     Faults,
-    HttpReply,
     Output,
     Send,
     ServerConfig,
     ServerCore,
     Store,
     StoreFile,
-    Upload,
 )
 from transports.base import Closed, Message, Opened
 from transports.http import (
-    HTTPRequestError,
     HTTPServerConnection,
-    NotFound,
     RequestReceived,
     UpgradeRequested,
-    parse_form,
-    require_method,
 )
-from transports.webapi import API_PATH, Endpoint, endpoint_of, parse_web_api_request
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
+from ._server_http import answer_http, v3_organization
 from ._store_sqlite import MemoryFiles, SQLitePersistence
+from .tls import ServerTLS
 
 __all__ = [
     "DEFAULT_CLOSE_TIMEOUT",
@@ -186,16 +187,22 @@ class ReferenceServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
         id_source: Callable[[], str] | None = None,
+        tls: bool = False,
+        ca_path: Path | None = None,
     ) -> None:
         if send_queue_limit <= 0 or close_timeout <= 0 or max_message_size <= 0:
             raise ValueError("send_queue_limit, close_timeout and max_message_size must be > 0")
         self.host = host
         self.port = port
+        self.tls = tls
+        """Whether the port speaks TLS (``wss://`` / ``https://``)."""
+        self.ca_path = ca_path
+        """The CA file clients must trust (a self-signed certificate), if any."""
         netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.url = f"ws://{netloc}"
-        """The API base URL for clients (``ws://HOST:PORT``)."""
-        self.http_url = f"http://{netloc}"
-        """The same base as ``http://`` (Web API, accounts, files)."""
+        self.url = f"{'wss' if tls else 'ws'}://{netloc}"
+        """The API base URL for clients (``ws://HOST:PORT``, ``wss://`` with TLS)."""
+        self.http_url = f"{'https' if tls else 'http'}://{netloc}"
+        """The same base as ``http(s)://`` (Web API, accounts, files)."""
         if config.files_base_url.startswith("/"):
             config = replace(config, files_base_url=self.http_url + config.files_base_url)
         self.config = config
@@ -222,8 +229,23 @@ class ReferenceServer:
 
     @property
     def rtm_url(self) -> str:
-        """The full RTM URL: ``ws://HOST:PORT/customer/v0.3/rtm/ws?license_id=N``."""
-        return f"{self.url}{API_PATH}/rtm/ws?license_id={self.config.license_id}"
+        """The full v0.3 RTM URL: ``ws://HOST:PORT/customer/v0.3/rtm/ws?license_id=N``."""
+        return self.rtm_url_for(LEGACY_API)
+
+    def query_for(self, api: str) -> str:
+        """``license_id=<N>`` (v0.3) or ``organization_id=<id>`` (v3): this server's address."""
+        if api == LEGACY_API:
+            return address_query(api, license_id=self.config.license_id)
+        return address_query(api, organization_id=self.config.organization_id)
+
+    def rtm_url_for(self, api: str) -> str:
+        """The full RTM URL of ``api`` (``"0.3"``, ``"3.4"``, ``"3.5"``, ``"3.6"``), e.g.
+        ``wss://HOST:PORT/v3.6/customer/rtm/ws?organization_id=<ServerConfig's>``."""
+        return f"{self.url}{rtm_path(api)}?{self.query_for(api)}"
+
+    def web_api_url(self, action: str, api: str = LEGACY_API) -> str:
+        """The full Web API URL of ``action`` in ``api`` (with the license / organization)."""
+        return f"{self.http_url}{action_path(action, api)}?{self.query_for(api)}"
 
     @property
     def connection_count(self) -> int:
@@ -387,7 +409,7 @@ class ReferenceServer:
             upgrade: UpgradeRequested | None = None
             for event in http.events():
                 if isinstance(event, RequestReceived):
-                    self._answer(http, event)
+                    answer_http(self, http, event)
                 elif isinstance(event, UpgradeRequested):
                     upgrade = event
                     break
@@ -409,6 +431,7 @@ class ReferenceServer:
             request.headers,
             request.trailing_data,
             max_message_size=self.max_message_size,
+            other_v3=True,  # the core answers another 3.<n> with unsupported_version
         )
         events = list(ws.events())
         if not any(isinstance(event, Opened) for event in events):
@@ -417,7 +440,11 @@ class ReferenceServer:
                 await stream.send(ws.data_to_send())
             return
         conn = _Conn(next(self._ids), stream, ws)
-        license_ok = request.query.get("license_id") == str(self.config.license_id)
+        address = ws.address
+        assert address is not None  # set on an accepted upgrade
+        # v0.3 checks the license here; a v3 organization_id is the core's to check (login).
+        license_ok = address.is_v3 or address.license_id == self.config.license_id
+        organization_id = v3_organization(self.config, address)
         try:
             with conn.scope:
                 async with anyio.create_task_group() as tg:
@@ -425,8 +452,14 @@ class ReferenceServer:
                     self._push(conn, ws.data_to_send())
                     logger.debug("= connection %d: open", conn.id)
                     if license_ok:
-                        self.core.open_connection(conn.id, time.monotonic())
-                        conn.in_core = True
+                        opened = self.core.open_connection(
+                            conn.id,
+                            time.monotonic(),
+                            api=address.api,
+                            organization_id=organization_id,
+                        )
+                        conn.in_core = self.core.api_of(conn.id) is not None
+                        self._dispatch(opened)
                         self._on_ws_events(conn, events)
                         self._push(conn, ws.data_to_send())
                     else:
@@ -497,66 +530,6 @@ class ReferenceServer:
             while self._conns:
                 await anyio.sleep(0.01)
 
-    # -- HTTP --------------------------------------------------------------------------------
-
-    def _answer(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        endpoint = endpoint_of(request.path)
-        try:
-            if endpoint is Endpoint.WEB_API:
-                reply = self._web_api(request)
-            elif endpoint is Endpoint.CUSTOMER_CODE:
-                require_method(request, "POST")
-                form = parse_form(request)
-                auth = request.header("authorization")
-                reply = self.core.accounts_authorize(auth, form, time.monotonic())
-            elif endpoint is Endpoint.CUSTOMER_TOKEN:
-                require_method(request, "POST")
-                reply = self.core.accounts_token(parse_form(request), time.monotonic())
-            elif endpoint is Endpoint.RTM:
-                headers = (("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"))
-                raise HTTPRequestError(
-                    "the RTM endpoint speaks WebSocket only", status_code=426, headers=headers
-                )
-            else:
-                self._serve_file(http, request)
-                return
-        except HTTPRequestError as error:
-            logger.debug("< %s %s -> %d", request.method, request.path, error.status_code)
-            http.send_error(error)
-            return
-        self._after_input()
-        logger.debug("< %s %s -> %d", request.method, request.path, reply.status)
-        http.send_json(reply.status, reply.body)
-
-    def _web_api(self, request: RequestReceived) -> HttpReply:
-        call = parse_web_api_request(request, max_file_size=self.config.max_file_size)
-        if call.license_id != self.config.license_id:
-            error = {"type": "validation", "message": "license_id: license not found"}
-            return HttpReply(status=404, body={"error": error})
-        upload = None
-        if call.file is not None:
-            upload = Upload(
-                name=call.file.filename, content_type=call.file.content_type, data=call.file.data
-            )
-        result = self.core.web_api(
-            f"Bearer {call.access_token}",
-            call.action,
-            call.payload,
-            time.monotonic(),
-            upload=upload,
-        )
-        self._dispatch(result.outputs)
-        return result.reply
-
-    def _serve_file(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        blob = self._files.get_file(request.path)
-        if blob is None:
-            raise NotFound("no such endpoint or file")
-        require_method(request, "GET")
-        content_type, data = blob
-        logger.debug("< GET %s -> 200 (%d bytes)", request.path, len(data))
-        http.send_response(200, (("Content-Type", content_type),), data)
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
@@ -584,16 +557,25 @@ async def serve(
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
     id_source: Callable[[], str] | None = None,
+    tls: ServerTLS | ssl.SSLContext | None = None,
 ) -> AsyncIterator[ReferenceServer]:
     """Run a reference server for the duration of an ``async with`` block (asyncio or trio).
 
     ``port=0`` picks a free port (read :attr:`ReferenceServer.url`). ``db_path`` keeps
     customers, chats, threads, events, tokens and files in an SQLite file (in memory when
     ``None``). A relative ``config.files_base_url`` is made absolute with the server's
-    ``http_url``. Leaving the block shuts the server down gracefully (close 1001).
+    ``http_url``. ``tls`` (a :class:`~adapters.tls.ServerTLS`, e.g.
+    ``ServerTLS.self_signed(tmp_dir)``, or a server-side :class:`ssl.SSLContext`) makes the
+    port speak TLS only (``wss://``, ``https://``). Leaving the block shuts the server down
+    gracefully (close 1001).
     """
-    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-    bound_port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    context = tls.server_context() if isinstance(tls, ServerTLS) else tls
+    tcp = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    bound_port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[Any] = tcp
+    if context is not None:
+        # Many clients end without close_notify: do not treat that as an error.
+        listener = TLSListener(tcp, context, standard_compatible=False)
     server = ReferenceServer(
         host=host,
         port=bound_port,
@@ -605,6 +587,8 @@ async def serve(
         max_message_size=max_message_size,
         oversize_frame_size=oversize_frame_size,
         id_source=id_source,
+        tls=context is not None,
+        ca_path=tls.ca_path if isinstance(tls, ServerTLS) else None,
     )
     logger.info("= serving on %s", server.http_url)
     error: Exception | None = None  # the block's own error, re-raised unwrapped below
@@ -644,6 +628,7 @@ class ThreadedServer:
         self.url = server.url
         self.http_url = server.http_url
         self.rtm_url = server.rtm_url
+        self.ca_path = server.ca_path
 
     @property
     def core(self) -> ServerCore:

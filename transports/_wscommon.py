@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import Enum
 
+from customer_protocol.endpoints import LEGACY_API, address_query, rtm_path
+
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "RTM_PATH",
@@ -21,8 +23,9 @@ __all__ = [
     "rtm_target",
 ]
 
-#: The path of the RTM endpoint (``spec/wire.md`` section 1).
-RTM_PATH = "/customer/v0.3/rtm/ws"
+#: The path of the v0.3 RTM endpoint (``spec/wire.md`` section 1); v3 paths come from
+#: :func:`customer_protocol.endpoints.rtm_path`.
+RTM_PATH = rtm_path(LEGACY_API)
 
 #: Default limit on one complete inbound message, in bytes.
 DEFAULT_MAX_MESSAGE_SIZE = 1 << 20
@@ -71,22 +74,32 @@ def make_bh(rng: Callable[[], float]) -> str:
     return "".join(reversed(digits))
 
 
-def rtm_target(*, license_id: int, bh: str = "", path_prefix: str = "") -> str:
+def rtm_target(
+    *,
+    license_id: int | None = None,
+    bh: str = "",
+    path_prefix: str = "",
+    api: str = LEGACY_API,
+    organization_id: str | None = None,
+) -> str:
     """Return the request target of the RTM opening handshake.
 
-    ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>``; an empty ``bh`` is left
-    out. Raises :class:`ValueError` for a non-positive ``license_id``, a ``bh`` that is not
-    lower-case base 36, or a ``path_prefix`` that does not start with ``/``.
+    v0.3 (the default): ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>`` (an
+    empty ``bh`` is left out). v3 (``api="3.4"``, ``"3.5"`` or ``"3.6"``):
+    ``{path_prefix}/v<api>/customer/rtm/ws?organization_id=<id>``; ``bh`` is a v0.3 parameter
+    and is left out. Raises :class:`ValueError` for an unknown ``api``, a missing or invalid
+    id (a positive int ``license_id`` for v0.3, a non-empty ``organization_id`` for v3, never
+    both), a ``bh`` that is not lower-case base 36, or a ``path_prefix`` that does not start
+    with ``/``.
     """
-    if isinstance(license_id, bool) or not isinstance(license_id, int) or license_id <= 0:
-        raise ValueError(f"license_id must be a positive int, got {license_id!r}")
+    query = address_query(api, license_id=license_id, organization_id=organization_id)
     if bh and not all(char in _BASE36 for char in bh):
         raise ValueError(f"bh must be lower-case base 36, got {bh!r}")
     prefix = path_prefix.rstrip("/")
     if prefix and (not prefix.startswith("/") or "?" in prefix or "#" in prefix):
         raise ValueError(f"path_prefix must be a path starting with '/', got {path_prefix!r}")
-    target = f"{prefix}{RTM_PATH}?license_id={license_id}"
-    return f"{target}&bh={bh}" if bh else target
+    target = f"{prefix}{rtm_path(api)}?{query}"
+    return f"{target}&bh={bh}" if bh and api == LEGACY_API else target
 
 
 def check_close_code(code: int) -> None:

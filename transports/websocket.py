@@ -45,7 +45,7 @@ import binascii
 from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import h11
 from wsproto import ConnectionType, WSConnection
@@ -62,6 +62,14 @@ from wsproto.events import (
 from wsproto.events import Pong as WsPong
 from wsproto.utilities import RemoteProtocolError
 
+from customer_protocol.endpoints import (
+    LEGACY_API,
+    Address,
+    AddressError,
+    Endpoint,
+    parse_address,
+    route,
+)
 from transports._wscommon import (
     DEFAULT_MAX_MESSAGE_SIZE,
     RTM_PATH,
@@ -100,6 +108,8 @@ __all__ = [
 ]
 
 _ABNORMAL = CloseCode.ABNORMAL
+
+
 _CONNECTING = WebSocketState.CONNECTING
 _OPEN = WebSocketState.OPEN
 _CLOSING = WebSocketState.CLOSING
@@ -358,7 +368,11 @@ class _WebSocketEndpoint:
 
 
 class WebSocketClient(_WebSocketEndpoint):
-    """The client role: opens ``{path_prefix}/customer/v0.3/rtm/ws?license_id=..&bh=..``.
+    """The client role: opens the RTM endpoint of :func:`rtm_target`.
+
+    ``{path_prefix}/customer/v0.3/rtm/ws?license_id=..&bh=..`` by default; with ``api="3.6"``
+    (or ``"3.4"``, ``"3.5"``) and ``organization_id``,
+    ``{path_prefix}/v3.6/customer/rtm/ws?organization_id=..``.
 
     The opening handshake is queued by the constructor: call :meth:`data_to_send` right away
     and write it, then feed the response to :meth:`receive_data`. An accepted handshake yields
@@ -376,15 +390,23 @@ class WebSocketClient(_WebSocketEndpoint):
         self,
         *,
         host: str,
-        license_id: int,
-        bh: str,
+        license_id: int | None = None,
+        bh: str = "",
         origin: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         path_prefix: str = "",
+        api: str = LEGACY_API,
+        organization_id: str | None = None,
     ) -> None:
         super().__init__(max_message_size)
-        self.target = rtm_target(license_id=license_id, bh=bh, path_prefix=path_prefix)
+        self.target = rtm_target(
+            license_id=license_id,
+            bh=bh,
+            path_prefix=path_prefix,
+            api=api,
+            organization_id=organization_id,
+        )
         headers = [("Origin", origin)] if origin is not None else []
         headers.extend(extra_headers)
         self._ws = WSConnection(ConnectionType.CLIENT)
@@ -426,7 +448,13 @@ class WebSocketClient(_WebSocketEndpoint):
 
 
 class WebSocketServer(_WebSocketEndpoint):
-    """The server role: accepts ``GET /customer/v0.3/rtm/ws?license_id=<positive int>``.
+    """The server role: accepts the RTM upgrade of either dialect.
+
+    ``GET /customer/v0.3/rtm/ws?license_id=<positive int>`` or
+    ``GET /v3.{4,5,6}/customer/rtm/ws?organization_id=<non-empty string>``; once accepted,
+    :attr:`address` says which dialect and which license / organization were addressed.
+    With ``other_v3=True`` any other ``/v3.<n>/`` is accepted too (its :attr:`address` names
+    that version), for a server that answers it with ``unsupported_version``.
 
     Feed the client's bytes to :meth:`receive_data` (the HTTP request is parsed here), or
     build the server with :meth:`from_upgrade_request` when the request was parsed elsewhere.
@@ -434,17 +462,25 @@ class WebSocketServer(_WebSocketEndpoint):
     ``Opened(target=<request target>, headers=<request headers, lower-case names>)``.
     Otherwise an HTTP error response is queued and
     ``Closed(code=1006, error=HandshakeRejected(status_code=...))`` is reported: 404 for
-    another path, 400 for a missing or invalid ``license_id`` or a malformed upgrade, 405 for
+    another path (or an unknown v3 version), 400 for a missing or invalid ``license_id`` /
+    ``organization_id`` or a malformed upgrade, 405 for
     another method, 426 for a request that is not a WebSocket upgrade or has another
     ``Sec-WebSocket-Version``. In both cases, write :meth:`data_to_send`.
     """
 
-    __slots__ = ("_h11", "_request")
+    __slots__ = ("_h11", "_other_v3", "_request", "address")
 
-    def __init__(self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+    def __init__(
+        self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE, other_v3: bool = False
+    ) -> None:
         super().__init__(max_message_size)
+        self._other_v3 = other_v3
         self._h11 = h11.Connection(h11.SERVER)
         self._request: list[tuple[bytes, bytes]] | None = None
+        #: The dialect and license / organization the accepted request addressed (set
+        #: before :class:`~transports.base.Opened` is reported; ``None`` until then and for
+        #: a rejected request).
+        self.address: Address | None = None
 
     @classmethod
     def from_upgrade_request(
@@ -455,6 +491,7 @@ class WebSocketServer(_WebSocketEndpoint):
         *,
         method: str | bytes = "GET",
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        other_v3: bool = False,
     ) -> WebSocketServer:
         """Start the server role from a request an HTTP parser (e.g. h11) already read.
 
@@ -463,7 +500,7 @@ class WebSocketServer(_WebSocketEndpoint):
         already accepted or rejected the request: drain :meth:`events`, write
         :meth:`data_to_send`, then go on feeding :meth:`receive_data` with the socket's bytes.
         """
-        server = cls(max_message_size=max_message_size)
+        server = cls(max_message_size=max_message_size, other_v3=other_v3)
         raw_target = target.encode("ascii") if isinstance(target, str) else target
         raw_method = method.encode("ascii") if isinstance(method, str) else method
         raw_headers = [
@@ -517,15 +554,17 @@ class WebSocketServer(_WebSocketEndpoint):
         except (UnicodeDecodeError, ValueError):
             self._reject(400, "the request target is not a valid URL")
             return True
-        if parts.path != RTM_PATH:
-            self._reject(404, f"no such endpoint; RTM is at {RTM_PATH}")
+        found = route(parts.path, other_v3=self._other_v3)
+        if found is None or found.endpoint is not Endpoint.RTM or found.api is None:
+            self._reject(
+                404,
+                f"no such endpoint; RTM is at {RTM_PATH} or /v3.{{4,5,6}}/customer/rtm/ws",
+            )
             return True
-        values = parse_qs(parts.query, keep_blank_values=True).get("license_id", [])
-        if len(values) != 1 or not values[0].isascii() or not values[0].isdigit():
-            self._reject(400, "license_id must be given once, as a positive integer")
-            return True
-        if int(values[0]) <= 0:
-            self._reject(400, "license_id must be a positive integer")
+        try:
+            address = parse_address(found.api, parts.query)
+        except AddressError as exc:
+            self._reject(400, str(exc))
             return True
         if method != b"GET":
             self._reject(405, "the RTM endpoint only accepts GET", [(b"Allow", b"GET")])
@@ -564,6 +603,7 @@ class WebSocketServer(_WebSocketEndpoint):
         if not fields.get(b"host"):
             self._reject(400, "missing Host header")
             return True
+        self.address = address
         return False
 
     def _accept(self, target: bytes, headers: list[tuple[bytes, bytes]], trailing: bytes) -> None:
@@ -591,6 +631,7 @@ class WebSocketServer(_WebSocketEndpoint):
 
     def _reject(self, status: int, message: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
         """Queue an HTTP error response and report the handshake as rejected."""
+        self.address = None
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:

@@ -40,6 +40,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.uri import parse_uri
 
+from customer_protocol.endpoints import LEGACY_API
 from customer_protocol.models import slot_builder
 from transports._wscommon import (
     DEFAULT_MAX_MESSAGE_SIZE,
@@ -124,10 +125,12 @@ def _close_frame(code: int, reason: str) -> bytes:
 class FastWebSocketClient:
     """The client role on websockets' protocol; the same interface as ``WebSocketClient``.
 
-    The opening handshake is queued by the constructor: write :meth:`data_to_send`, then feed
-    the response to :meth:`receive_data`. An accepted handshake yields ``Opened(target=...,
-    headers=<response headers but the handshake's own>)``; any other response
-    ``Closed(code=1006, error=HandshakeRejected(status_code=<HTTP status, 0 if none>))``.
+    It opens the RTM endpoint of :func:`~transports.websocket.rtm_target` (v0.3 by default;
+    ``api="3.6"`` with ``organization_id`` for v3). The opening handshake is queued by the
+    constructor: write :meth:`data_to_send`, then feed the response to :meth:`receive_data`.
+    An accepted handshake yields ``Opened(target=..., headers=<response headers but the
+    handshake's own>)``; any other response ``Closed(code=1006,
+    error=HandshakeRejected(status_code=<HTTP status, 0 if none>))``.
     Arguments as for ``WebSocketClient``; invalid ones raise :class:`ValueError`.
     """
 
@@ -149,12 +152,14 @@ class FastWebSocketClient:
         self,
         *,
         host: str,
-        license_id: int,
-        bh: str,
+        license_id: int | None = None,
+        bh: str = "",
         origin: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         path_prefix: str = "",
+        api: str = LEGACY_API,
+        organization_id: str | None = None,
     ) -> None:
         if isinstance(max_message_size, bool) or max_message_size < 1:
             raise ValueError(f"max_message_size must be >= 1, got {max_message_size!r}")
@@ -162,7 +167,13 @@ class FastWebSocketClient:
         # websockets buffers whatever it is fed: never more than this at once.
         self._chunk = max(max_message_size, 1 << 16)
         #: The request target of the opening handshake.
-        self.target = rtm_target(license_id=license_id, bh=bh, path_prefix=path_prefix)
+        self.target = rtm_target(
+            license_id=license_id,
+            bh=bh,
+            path_prefix=path_prefix,
+            api=api,
+            organization_id=organization_id,
+        )
         wanted = [("Host", host)]
         if origin is not None:
             wanted.append(("Origin", origin))

@@ -921,3 +921,13 @@ def test_an_oversized_header_names_the_problem(
     assert len(events) == 1 and isinstance(events[0], Closed)
     assert events[0].code == code
     assert sent == [(CLOSE, close_payload(code, events[0].reason.encode()))]
+
+
+def test_both_clients_open_the_v3_endpoint(client_cls: type[Client]) -> None:
+    client = client_cls(host="example.com", api="3.6", organization_id="org-1", bh="abc")
+    assert client.target == "/v3.6/customer/rtm/ws?organization_id=org-1"  # no bh in v3
+    assert client.data_to_send().startswith(
+        b"GET /v3.6/customer/rtm/ws?organization_id=org-1 HTTP/1.1\r\nHost: example.com\r\n"
+    )
+    with pytest.raises(ValueError):
+        client_cls(host="example.com", api="3.6")  # v3 needs an organization_id
