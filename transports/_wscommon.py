@@ -10,6 +10,8 @@ from collections.abc import Callable
 from enum import Enum
 
 from customer_protocol.endpoints import LEGACY_API, address_query, rtm_path
+from customer_protocol.models import slot_builder
+from transports.base import Message
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
@@ -19,6 +21,7 @@ __all__ = [
     "check_close_code",
     "check_ping_payload",
     "make_bh",
+    "new_message",
     "rejected_message",
     "rtm_target",
 ]
@@ -26,6 +29,10 @@ __all__ = [
 #: The path of the v0.3 RTM endpoint (``spec/wire.md`` section 1); v3 paths come from
 #: :func:`customer_protocol.endpoints.rtm_path`.
 RTM_PATH = rtm_path(LEGACY_API)
+
+#: ``Message(data=...)`` for the hot path: fills the slot without the keyword binding of the
+#: frozen dataclass's ``__init__`` (the instances are identical).
+new_message = slot_builder(Message, ("data",))
 
 #: Default limit on one complete inbound message, in bytes.
 DEFAULT_MAX_MESSAGE_SIZE = 1 << 20

@@ -78,6 +78,7 @@ from transports._wscommon import (
     check_close_code,
     check_ping_payload,
     make_bh,
+    new_message,
     rejected_message,
     rtm_target,
 )
@@ -282,7 +283,7 @@ class _WebSocketEndpoint:
                     if len(data) > limit:
                         self._fail(MessageTooBig(f"message over {limit} bytes"))
                         return
-                    append(Message(data=data))
+                    append(new_message(data))
                     continue
                 size = self._size + len(data)
                 if size > limit:

@@ -41,13 +41,13 @@ from websockets.protocol import State
 from websockets.uri import parse_uri
 
 from customer_protocol.endpoints import LEGACY_API
-from customer_protocol.models import slot_builder
 from transports._wscommon import (
     DEFAULT_MAX_MESSAGE_SIZE,
     NotOpenError,
     WebSocketState,
     check_close_code,
     check_ping_payload,
+    new_message,
     rejected_message,
     rtm_target,
 )
@@ -79,7 +79,6 @@ _PONG = Opcode.PONG
 _CLOSE = Opcode.CLOSE
 _BINARY = Opcode.BINARY
 _WS_OPEN = State.OPEN
-_message = slot_builder(Message, ("data",))  # Message(data=...) without the keyword binding
 
 # The request target and Host header are ours; the URI only satisfies the constructor.
 _URI = parse_uri("ws://localhost/")
@@ -330,7 +329,7 @@ class FastWebSocketClient:
                     except UnicodeDecodeError as exc:
                         self._fail(InvalidPayload(f"invalid UTF-8: {exc.reason}"))
                         return
-                append(_message(data))
+                append(new_message(data))
             elif opcode is _TEXT or opcode is _CONT:
                 size = self._size + len(frame.data)
                 if size > limit:  # websockets checks it too; kept for max sizes under 125
