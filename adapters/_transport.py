@@ -40,7 +40,7 @@ def websocket_client_class(choice: str) -> type[WebSocketTransport]:
     if choice == "wsproto":
         return WebSocketClient
     if choice == "websockets":
-        if FAST is None:  # pragma: no cover - an install without the speedups extra
+        if FAST is None:  # an install without the speedups extra
             raise InvalidArgumentsError(
                 "Config.websocket='websockets' needs the websockets package "
                 "(pip install 'customer-protocol[speedups]')."

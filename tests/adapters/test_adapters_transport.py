@@ -10,7 +10,7 @@ from adapters_helpers import FAST, make_client
 
 from adapters import _transport
 from adapters.server import ReferenceServer
-from customer_protocol import AuthenticationError, Config
+from customer_protocol import AuthenticationError, Config, InvalidArgumentsError
 from transports.websocket import WebSocketClient
 from transports.websocket_fast import FastWebSocketClient
 
@@ -50,3 +50,12 @@ async def test_a_token_given_as_an_unusable_value_fails_entering(
         async with client:
             pytest.fail("entered without a usable token")
     assert [e.reason for e in client.recorder.named("disconnected")] == ["authentication"]
+
+
+def test_forcing_websockets_without_the_package_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_transport, "FAST", None)  # as in the plain install
+    with pytest.raises(InvalidArgumentsError, match="speedups"):
+        _transport.websocket_client_class("websockets")
+    assert _transport.websocket_client_class("wsproto") is WebSocketClient
