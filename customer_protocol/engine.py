@@ -7,6 +7,7 @@ what every method shares. See :mod:`customer_protocol.client` for how to drive i
 from __future__ import annotations
 
 import itertools
+import sys
 from collections import deque
 from collections.abc import Callable, Mapping
 from functools import partial
@@ -18,7 +19,9 @@ from .backoff import SeededRandom, backoff_delay
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
 from .config import Config
-from .dispatch import INDIRECT, RESPONSE, ChatTracker, map_push, resolve
+from .dialects import dialect_for
+from .dialects.base import REDIRECT, TERMINAL, HistoryCursor
+from .dispatch import RESPONSE, ChatTracker
 from .errors import (
     AuthenticationError,
     ConnectionLostError,
@@ -38,7 +41,6 @@ from .events import (
     ProtocolErrorReport,
     SDKEvent,
 )
-from .history import HistoryPlanner
 from .models import ChatsSummary, slot_builder
 from .outputs import (
     CallFailed,
@@ -50,6 +52,7 @@ from .outputs import (
     Output,
     Send,
     SendPing,
+    SwitchHost,
 )
 from .reconcile import Reconciler
 from .requests import PendingRequest
@@ -58,23 +61,7 @@ from .throttle import SneakPeekThrottle
 from .timers import Timers
 from .tokens import Token, TokenCache
 
-__all__ = ["TERMINAL_LOGIN_ERRORS", "TERMINAL_REASONS", "ClientEngine"]
-
-TERMINAL_LOGIN_ERRORS: Final = frozenset(
-    {"customer_banned", "license_expired", "unsupported_version"}
-)
-"""Login error types after which the client does not reconnect."""
-
-TERMINAL_REASONS: Final = frozenset(
-    {
-        "customer_banned",
-        "too_many_connections",
-        "license_not_found",
-        "unsupported_version",
-        "license_expired",
-    }
-)
-"""``customer_disconnected`` reasons after which the client does not reconnect."""
+__all__ = ["ClientEngine"]
 
 _build_send: Final = slot_builder(Send, ("data",))
 _PHASE: Final = ("phase",)
@@ -85,7 +72,7 @@ _PONG: Final = ("pong",)
 class _Cursor:
     __slots__ = ("busy", "planner", "queue")
 
-    def __init__(self, planner: HistoryPlanner) -> None:
+    def __init__(self, planner: HistoryCursor) -> None:
         self.planner = planner
         self.queue: deque[int] = deque()
         self.busy = False
@@ -109,14 +96,20 @@ class ClientEngine:
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
+        host: str | None = None,
         config: Config | None = None,
         customer: Mapping[str, Any] | None = None,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        if not isinstance(license_id, int) or isinstance(license_id, bool) or license_id <= 0:
-            raise InvalidArgumentsError("'license_id' must be a positive integer.")
+        self.dialect = dialect_for(api)
+        self.dialect.check_address(license_id, organization_id)
+        self.api = self.dialect.api
         self.license_id = license_id
+        self.organization_id = organization_id
+        self.host = host
         self.config = config if config is not None else Config()
         self._rng = rng if rng is not None else SeededRandom(0)
         self._customer: dict[str, Any] = self._check_customer(customer or {})
@@ -137,8 +130,11 @@ class ClientEngine:
         self._inflight: dict[str, PendingRequest] = {}
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
+        self._priority: deque[PendingRequest] = deque()
+        self._cap = self.dialect.max_inflight or sys.maxsize
         self._reconciler = Reconciler(
-            write=self._write,
+            write=self._write_internal,
+            lookup=self.dialect.reconcile_lookup,
             active=lambda: self._phase is Phase.READY,
             done=self._resend,
             threads=self.config.reconcile_threads,
@@ -148,6 +144,7 @@ class ClientEngine:
         self._uploads: set[int] = set()
         self._attempt = 0
         self._link_was_open = False
+        self._fresh_token = False
         self._auth_failures = 0
         self._has_connected = False
         self._up = False
@@ -364,40 +361,21 @@ class ClientEngine:
     def _failer(self, call: int) -> Callable[[CustomerSDKError], None]:
         return partial(self._fail, call)
 
-    def _call(
-        self,
-        action: str,
-        payload: Mapping[str, Any],
-        now: float,
-        *,
-        reconcilable: bool = False,
-        chat: str | None = None,
-        custom_id: str | None = None,
-    ) -> int:
-        self._ensure_usable()
-        self._now = now
-        call = self._new_call()
-        self._submit(
-            PendingRequest(
-                action,
-                payload,
-                indirect=action in INDIRECT,
-                on_ok=partial(self._succeed, call),
-                on_err=self._failer(call),
-                reconcilable=reconcilable,
-                chat=chat,
-                custom_id=custom_id,
-            ),
-            now,
-        )
-        return call
-
-    def _submit(self, request: PendingRequest, now: float) -> None:
-        self._now = now
-        if self._phase is Phase.READY and not self._holding:
+    def submit(self, request: PendingRequest) -> None:
+        """Write ``request`` now, or queue it in the outbox (in call order)."""
+        if (
+            self._phase is Phase.READY
+            and not self._holding
+            and not self._outbox
+            and len(self._inflight) < self._cap
+        ):
             self._write(request)
         else:
             self._outbox.append(request)
+
+    def _submit(self, request: PendingRequest, now: float) -> None:
+        self._now = now
+        self.submit(request)
 
     def _write(self, request: PendingRequest) -> None:
         wire_id = str(next(self._wire_ids))
@@ -407,8 +385,22 @@ class ClientEngine:
         self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
         self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
 
+    def _write_internal(self, request: PendingRequest) -> None:
+        """Write a request of the client's own (lookups): at once unless the cap is reached."""
+        if len(self._inflight) < self._cap:
+            self._write(request)
+        else:
+            self._priority.append(request)
+
     def _flush(self) -> None:
-        while self._outbox and self._phase is Phase.READY and not self._holding:
+        while self._priority and len(self._inflight) < self._cap:
+            self._write(self._priority.popleft())
+        while (
+            self._outbox
+            and self._phase is Phase.READY
+            and not self._holding
+            and len(self._inflight) < self._cap
+        ):
             self._write(self._outbox.popleft())
 
     def _take(self, wire_id: str) -> PendingRequest | None:
@@ -416,11 +408,13 @@ class ClientEngine:
         if request is not None:
             self._timers.cancel(("timeout", wire_id))
             self._timers.cancel(("grace", wire_id))
+            if self._outbox and len(self._inflight) < self._cap:
+                self._flush()
         return request
 
     def _resolve(self, request: PendingRequest, source: str, payload: Mapping[str, Any]) -> None:
         try:
-            value, events = resolve(
+            value, events = self.dialect.resolve(
                 request.action, source, payload, request.payload or {}, self._tracker
             )
         except RemoteProtocolError as exc:
@@ -467,19 +461,23 @@ class ClientEngine:
             return
         wire_id = push.request_id
         if wire_id is not None:
+            dialect = self.dialect
             request = self._inflight.get(wire_id)
             if request is None:
-                self._emit(
-                    MessageDropped(action=action, request_id=wire_id, reason="unknown request_id")
-                )
-                return
-            if request.indirect and action in INDIRECT[request.action]:
+                if dialect.drop_unknown_push_ids:
+                    self._emit(
+                        MessageDropped(
+                            action=action, request_id=wire_id, reason="unknown request_id"
+                        )
+                    )
+                    return
+            elif request.indirect and action in dialect.indirect[request.action]:
                 self._take(wire_id)
                 if request.response is None:
                     self._settled.add(wire_id)
                 self._resolve(request, action, push.payload)
                 return
-            if action == "customer_updated":
+            elif action in dialect.ignored_own_pushes:
                 return
         self._on_plain_push(action, push.payload)
 
@@ -491,7 +489,7 @@ class ClientEngine:
             self._on_kicked(payload)
             return
         try:
-            events = map_push(action, payload, self._tracker)
+            events = self.dialect.map_push(action, payload, self._tracker)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
@@ -519,7 +517,7 @@ class ClientEngine:
             if text is not None:
                 self._send_sneak_peek(name[1], text)
         elif name == _KEEPALIVE:
-            self._out.append(SendPing())
+            self._ping()
             if _PONG not in self._timers:
                 self._timers.schedule(_PONG, self._now + self.config.pong_timeout)
             self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
@@ -530,6 +528,14 @@ class ClientEngine:
             self._begin_attempt()
         else:
             self._link_failed(f"{self._phase.value} timed out", code=1011)
+
+    def _ping(self) -> None:
+        if not self.dialect.protocol_ping:
+            self._out.append(SendPing())
+        elif len(self._inflight) < self._cap:
+            # Answered by the server: any inbound message cancels the pong deadline.
+            self._write(PendingRequest("ping", {}, indirect=False))
+        # else: the cap is reached; the requests in flight are answered (or time out) instead.
 
     # ----------------------------------------------------------------------------------------
     # Connection lifecycle
@@ -542,7 +548,8 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.TOKEN_RECEIVED)
             self._open_transport()
             return
-        self._out.append(FetchToken(fresh=False))
+        self._out.append(FetchToken(fresh=self._fresh_token))
+        self._fresh_token = False
         self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
 
     def _open_transport(self) -> None:
@@ -553,12 +560,11 @@ class ClientEngine:
         token = self._login_token
         if token is None:  # pragma: no cover - every path to LOGIN sets it
             raise RuntimeError("no token for login")
-        customer = dict(self._customer) if self._customer else {"fields": {}}
         self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
         self._write(
             PendingRequest(
                 "login",
-                {"token": token.authorization, "customer": customer},
+                self.dialect.login_payload(token, self._customer),
                 indirect=False,
                 on_ok=self._login_ok,
                 on_err=self._login_failed,
@@ -573,8 +579,8 @@ class ClientEngine:
         self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
         self._write(
             PendingRequest(
-                "get_chats_summary",
-                None,
+                self.dialect.summary_action,
+                self.dialect.summary_payload(),
                 indirect=False,
                 on_ok=self._summary_ok,
                 on_err=self._summary_failed,
@@ -594,7 +600,7 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.LOGIN_REJECTED)
             self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
             self._out.append(FetchToken(fresh=True))
-        elif kind in TERMINAL_LOGIN_ERRORS:
+        elif kind in self.dialect.terminal_login_errors:
             self._terminal(kind or "internal")
         else:
             self._link_failed(f"login failed: {kind}")
@@ -625,11 +631,19 @@ class ClientEngine:
     def _on_kicked(self, payload: Mapping[str, Any]) -> None:
         reason = payload.get("reason")
         reason = reason if isinstance(reason, str) and reason else "unknown"
-        if reason in TERMINAL_REASONS:
+        verdict = self.dialect.disconnect_verdict(reason, payload.get("data"), self.host)
+        if verdict.kind == TERMINAL:
             self._terminal(reason)
             return
         self._emit_event(Disconnected(reason=reason))
-        self._link_failed(f"customer_disconnected: {reason}", delay=self.config.kicked_retry_delay)
+        if verdict.fresh_token:
+            self._tokens.invalidate()
+            self._fresh_token = True
+        if verdict.kind == REDIRECT and verdict.host is not None:
+            self.host = verdict.host
+            self._emit(SwitchHost(host=verdict.host))
+        delay = self.config.kicked_retry_delay if verdict.delay is None else verdict.delay
+        self._link_failed(f"customer_disconnected: {reason}", delay=delay)
 
     def _link_failed(self, reason: str, *, code: int = 1000, delay: float | None = None) -> None:
         """The core gives up on the current link: close it and reconnect with backoff."""
@@ -674,6 +688,8 @@ class ClientEngine:
             self._timers.cancel(name)
         self._holding = False
         self._reconciler.abort()
+        priority = list(self._priority)
+        self._priority.clear()
         if self._up:
             self._up = False
             self._emit_event(ConnectionLost())
@@ -691,6 +707,8 @@ class ClientEngine:
                 self._reconciler.hold(request)
             else:
                 request.fail(lost)
+        for request in priority:
+            request.fail(lost)
 
     def _stop_everything(self, error: CustomerSDKError) -> None:
         """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""
@@ -730,6 +748,12 @@ class ClientEngine:
     def _send_sneak_peek(self, chat: str, text: str) -> None:
         if self._phase is not Phase.READY or self._tracker.is_inactive(chat):
             return
+        action, payload = self.dialect.sneak_peek(chat, text)
+        if len(self._inflight) >= self._cap:
+            self._out.append(
+                MessageDropped(action=action, request_id=None, reason="too many requests in flight")
+            )
+            return
         self._throttle.sent(chat, self._now)
 
         def report(error: CustomerSDKError) -> None:
@@ -739,8 +763,8 @@ class ClientEngine:
 
         self._write(
             PendingRequest(
-                "send_sneak_peek",
-                {"chat_id": chat, "sneak_peek_text": text},
+                action,
+                payload,
                 indirect=False,
                 on_err=report,
             )

@@ -2,7 +2,8 @@
 
 A ``send_event`` in flight when the link drops is not failed: it is *held*. After the next
 login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in the newest threads
-of its chat (``get_chat_threads_summary`` then ``get_chat_threads``). A found event resolves its
+of its chat (the dialect's lookup: ``get_chat_threads_summary`` then ``get_chat_threads`` in
+v0.3). A found event resolves its
 request; the others are handed back, in their original order, to be sent again before anything
 queued later. While that runs the client holds its outbox, so nothing overtakes them.
 """
@@ -13,26 +14,40 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import CustomerSDKError
-from .models import Thread, ThreadsSummary
 from .requests import PendingRequest
 
-__all__ = ["Reconciler"]
+__all__ = ["Lookup", "Reconciler"]
+
+Lookup = Callable[
+    [
+        str,
+        Callable[[PendingRequest], None],
+        Callable[[Mapping[str, Any]], None],
+        Callable[[CustomerSDKError], None],
+        int,
+    ],
+    None,
+]
+"""A dialect's lookup: ``(chat, write, found, failed, threads)``; see
+:meth:`customer_protocol.dialects.base.Dialect.reconcile_lookup`."""
 
 
 class Reconciler:
     """The held sends and the lookups in progress. Pure: it only writes through ``write``."""
 
-    __slots__ = ("_active", "_chats", "_done", "_threads", "_write", "held")
+    __slots__ = ("_active", "_chats", "_done", "_lookup", "_threads", "_write", "held")
 
     def __init__(
         self,
         *,
         write: Callable[[PendingRequest], None],
+        lookup: Lookup,
         active: Callable[[], bool],
         done: Callable[[list[PendingRequest]], None],
         threads: int,
     ) -> None:
         self._write = write
+        self._lookup = lookup
         self._active = active
         self._done = done
         self._threads = threads
@@ -66,41 +81,10 @@ class Reconciler:
             if chat in self._chats and self._active():
                 self._settle(chat, {}, error)
 
-        def on_threads(threads: tuple[Thread, ...]) -> None:
-            found = {
-                event.custom_id: event
-                for thread in threads
-                for event in thread.events
-                if event.custom_id is not None
-            }
+        def on_found(found: Mapping[str, Any]) -> None:
             self._settle(chat, found, None)
 
-        def on_summary(summary: ThreadsSummary) -> None:
-            ids = [item.id for item in summary.threads_summary]
-            if not ids:
-                self._settle(chat, {}, None)
-                return
-            self._write(
-                PendingRequest(
-                    "get_chat_threads",
-                    {"chat_id": chat, "thread_ids": ids},
-                    indirect=False,
-                    on_ok=on_threads,
-                    on_err=on_error,
-                    quiet=True,
-                )
-            )
-
-        self._write(
-            PendingRequest(
-                "get_chat_threads_summary",
-                {"chat_id": chat, "offset": 0, "limit": self._threads},
-                indirect=False,
-                on_ok=on_summary,
-                on_err=on_error,
-                quiet=True,
-            )
-        )
+        self._lookup(chat, self._write, on_found, on_error, self._threads)
 
     def _settle(self, chat: str, found: Mapping[str, Any], error: CustomerSDKError | None) -> None:
         """The lookup of ``chat`` ended: resolve what was found; fail all on a server error."""

@@ -1,0 +1,21 @@
+"""The protocol dialects the client speaks; :func:`dialect_for` picks one by API version."""
+
+from __future__ import annotations
+
+from .base import Dialect
+
+__all__ = ["API_VERSIONS", "Dialect", "dialect_for"]
+
+API_VERSIONS = ("0.3",)
+"""Every ``api`` value :func:`dialect_for` accepts."""
+
+
+def dialect_for(api: str) -> Dialect:
+    """A new dialect instance for ``api`` (``INVALID_ARGS`` for an unknown version)."""
+    from customer_protocol.errors import InvalidArgumentsError  # noqa: PLC0415 - keeps this module tiny
+
+    from .v03 import V03  # noqa: PLC0415 - dialect modules load on demand
+
+    if api == "0.3":
+        return V03()
+    raise InvalidArgumentsError(f"Unknown API version {api!r} (one of {', '.join(API_VERSIONS)}).")
