@@ -80,12 +80,18 @@ class Agent(User):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Customer(User):
-    """A customer: ``{id, type, fields, name?, email?}``."""
+    """A customer: ``{id, type, fields, name?, email?}``.
+
+    In the v3 dialect ``fields`` come from ``session_fields``, and ``avatar`` and
+    ``statistics`` (counters such as ``chats_count``; ``None`` when not sent) may be set.
+    """
 
     type: str = field(default="customer", init=False)
     name: str | None = None
     email: str | None = None
     fields: Mapping[str, str] = field(default_factory=dict)
+    avatar: str | None = None
+    statistics: Mapping[str, int] | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,7 +183,10 @@ class UnknownEvent(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Thread:
-    """A thread: ``{id, chat, active, order, users, events (sorted by order), properties}``."""
+    """A thread: ``{id, chat, active, order, users, events (sorted by order), properties}``.
+
+    ``extra`` keeps what else the server sent (v3: ``access``, ``queue``, ``created_at``, ...).
+    """
 
     id: str
     chat: str
@@ -186,6 +195,7 @@ class Thread:
     users: tuple[str, ...] = ()
     events: tuple[Event, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -208,18 +218,26 @@ class ThreadsSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Chat:
-    """The result of ``start_chat``: ``{id, users: [ids], threads: [thread id], properties}``."""
+    """The result of ``start_chat``: ``{id, users: [ids], threads: [thread id], properties}``.
+
+    ``extra`` keeps what else the server sent (v3: ``access``, ``transferred_from``, ...).
+    """
 
     id: str
     users: tuple[str, ...] = ()
     threads: tuple[str, ...] = ()
     properties: Mapping[str, Any] = field(default_factory=dict)
     scopes: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """One chat of ``get_chats_summary``."""
+    """One chat of ``get_chats_summary``.
+
+    ``active`` is known in v3 only (``None`` in v0.3); ``extra`` keeps what else the server sent
+    (v3: ``last_thread_id``, ``access``, ...).
+    """
 
     id: str
     order: int | None
@@ -228,6 +246,8 @@ class ChatSummary:
     last_seen_timestamps: Mapping[str, int | None]
     last_event: Event | None = None
     last_events_per_type: Mapping[str, Event] = field(default_factory=dict)
+    active: bool | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,8 @@
-"""The protocol dialects the client speaks; :func:`dialect_for` picks one by API version."""
+"""The dialects of the customer protocol: each one data and small functions beside the engine.
+
+:func:`dialect_for` picks one by API version: ``v0.3`` (chat.io) is :mod:`.v03`; LiveChat v3.x
+(``spec/v3.md``) is :mod:`.v3` with its data layer in the ``v3_*`` modules of this package.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ API_VERSIONS = ("0.3",)
 
 def dialect_for(api: str) -> Dialect:
     """A new dialect instance for ``api`` (``INVALID_ARGS`` for an unknown version)."""
-    from customer_protocol.errors import InvalidArgumentsError  # noqa: PLC0415 - keeps this module tiny
+    from customer_protocol.errors import InvalidArgumentsError  # noqa: PLC0415
 
     from .v03 import V03  # noqa: PLC0415 - dialect modules load on demand
 

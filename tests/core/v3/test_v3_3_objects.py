@@ -1,0 +1,496 @@
+"""v3.md section 3: v3 server objects parsed into the client's models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from customer_protocol import (
+    Agent,
+    Customer,
+    CustomEvent,
+    FileEvent,
+    FilledFormEvent,
+    MessageEvent,
+    RemoteProtocolError,
+    SystemMessageEvent,
+    UnknownEvent,
+    User,
+)
+from customer_protocol.dialects import v3_objects as v3
+from customer_protocol.dialects.v3_objects import FormEvent, RichMessageEvent, SystemEvent
+
+from . import samples as s
+
+# --------------------------------------------------------------------------------------------
+# Timestamps
+
+
+def test_timestamp_is_rfc3339_in_ms_floored() -> None:
+    assert v3.parse_timestamp({"t": s.T1}, "t", "x") == s.T1_MS
+    assert v3.parse_timestamp({"t": s.T3}, "t", "x") == s.T3_MS
+    assert v3.parse_timestamp({}, "t", "x") is None
+    assert v3.parse_timestamp({"t": None}, "t", "x") is None
+
+
+@pytest.mark.parametrize("bad", [1709287200, 1709287200.5, "yesterday", "2024-03-01", True, {}])
+def test_wrong_typed_timestamp_is_a_protocol_error(bad: Any) -> None:
+    with pytest.raises(RemoteProtocolError, match=r"x\.t must be an RFC 3339 timestamp"):
+        v3.parse_timestamp({"t": bad}, "t", "x")
+
+
+# --------------------------------------------------------------------------------------------
+# Events
+
+
+def test_message_event_common_fields_and_extra() -> None:
+    event = v3.parse_event(s.message(), thread="TH1")
+    assert isinstance(event, MessageEvent)
+    assert (event.id, event.type, event.author, event.timestamp, event.thread) == (
+        "TH1_1",
+        "message",
+        s.CUSTOMER_ID,
+        s.T1_MS,
+        "TH1",
+    )
+    assert event.custom_id == "cp-1" and event.text == "hello"
+    assert event.properties == {"ns": {"flag": True}}
+    assert event.extra == {"recipients": "all"}
+    assert not hasattr(event, "order")
+
+
+def test_new_fields_recipients_deleted_postback_are_kept_in_extra() -> None:
+    postback = {"id": "yes", "thread_id": "TH1", "event_id": "rm-1"}
+    event = v3.parse_event(s.message(deleted=True, postback=postback))
+    assert event.extra == {"recipients": "all", "deleted": True, "postback": postback}
+
+
+def test_event_thread_from_its_own_thread_id_when_not_given() -> None:
+    assert v3.parse_event(s.message(thread_id="THX")).thread == "THX"
+    assert v3.parse_event(s.message()).thread is None
+
+
+def test_event_without_created_at_has_no_timestamp() -> None:
+    raw = s.message()
+    del raw["created_at"]
+    assert v3.parse_event(raw).timestamp is None
+
+
+def test_opaque_ids_are_never_parsed() -> None:
+    for event_id in ("TH1_1", "0affb00a-82d6-4e07-ae61-56ba5c36f743", "Q2"):
+        assert v3.parse_event(s.message(event_id)).id == event_id
+
+
+def test_system_message_has_no_author() -> None:
+    raw = s.system_message()
+    raw["author_id"] = "someone"
+    event = v3.parse_event(raw)
+    assert isinstance(event, SystemMessageEvent)
+    assert event.author is None and event.text == "Chat closed"
+    assert event.system_message_type == "routing.archived_inactive"
+    assert event.extra == {"text_vars": {"agent": "Ann"}}
+
+
+def test_system_message_without_text_is_empty_text() -> None:
+    raw = s.system_message()
+    del raw["text"]
+    assert v3.parse_event(raw).text == ""  # type: ignore[attr-defined]
+
+
+def test_file_event() -> None:
+    event = v3.parse_event(s.file_event())
+    assert isinstance(event, FileEvent)
+    assert (event.url, event.name, event.content_type, event.size) == (
+        "https://cdn.example.test/cat.png",
+        "cat.png",
+        "image/png",
+        2048,
+    )
+    assert (event.width, event.height) == (64, 48)
+    assert event.extra == {
+        "thumbnail_url": "https://cdn.example.test/cat-t.png",
+        "alternative_text": "a cat",
+    }
+
+
+def test_file_event_width_and_height_only_together() -> None:
+    raw = s.file_event()
+    del raw["height"]
+    event = v3.parse_event(raw)
+    assert isinstance(event, FileEvent)
+    assert (event.width, event.height) == (None, None)
+
+
+def test_filled_form_event_keeps_form_id_in_extra() -> None:
+    event = v3.parse_event(s.filled_form())
+    assert isinstance(event, FilledFormEvent)
+    assert [f["id"] for f in event.fields] == ["q1", "q2"]
+    assert event.extra == {"form_id": "form-9", "form_type": "prechat"}
+
+
+def test_custom_event() -> None:
+    event = v3.parse_event(s.custom_event())
+    assert isinstance(event, CustomEvent)
+    assert event.content == {"any": ["json", 1]}
+
+
+def test_form_event_is_new_in_v3() -> None:
+    event = v3.parse_event(s.form())
+    assert isinstance(event, FormEvent)
+    assert (event.type, event.form_id, event.form_type) == ("form", "form-9", "postchat")
+    assert event.fields == ({"type": "email", "id": "q1", "label": "Mail", "required": False},)
+    assert event.author is None  # a form generated by the system has no author
+
+
+def test_rich_message_event_is_new_in_v3() -> None:
+    event = v3.parse_event(s.rich_message())
+    assert isinstance(event, RichMessageEvent)
+    assert (event.type, event.template_id, event.author) == (
+        "rich_message",
+        "quick_replies",
+        s.AGENT_ID,
+    )
+    assert event.elements[0]["title"] == "Pick one"
+
+
+def test_system_event_is_new_in_v3_6() -> None:
+    event = v3.parse_event(s.system_event())
+    assert isinstance(event, SystemEvent)
+    assert (event.type, event.subtype, event.source, event.version) == (
+        "system",
+        "order_created",
+        "cdp",
+        1,
+    )
+    assert event.details == '{"order": 1}' and event.author is None
+    assert event.custom_id == "shop_1" and event.timestamp == s.T2_MS
+
+
+def test_unknown_event_type_keeps_its_fields() -> None:
+    event = v3.parse_event({"id": "e", "type": "poll", "created_at": s.T0, "question": "?"})
+    assert isinstance(event, UnknownEvent)
+    assert event.type == "poll" and event.extra == {"question": "?"}
+
+
+def test_event_id_optional_only_when_asked() -> None:
+    raw = s.message()
+    del raw["id"]
+    assert v3.parse_event(raw, require_id=False).id == ""
+    with pytest.raises(RemoteProtocolError, match=r"event\.id"):
+        v3.parse_event(raw)
+    with pytest.raises(RemoteProtocolError, match=r"event\.id"):
+        v3.parse_event(s.message(id=5), require_id=False)
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ([], r"event must be an object"),
+        ({"id": "e", "created_at": s.T0}, r"event\.type"),
+        (s.message(text=None), r"event\.text"),
+        (s.message(author_id=3), r"event\.author_id"),
+        (s.message(custom_id=[]), r"event\.custom_id"),
+        (s.message(properties=[]), r"event\.properties"),
+        (s.message(created_at=1709287200), r"event\.created_at must be an RFC 3339"),
+        (s.message(thread_id=1), r"event\.thread_id"),
+        ({**s.file_event(), "url": None}, r"event\.url"),
+        ({**s.file_event(), "size": "big"}, r"event\.size"),
+        ({**s.filled_form(), "fields": {}}, r"event\.fields must be an array"),
+        ({**s.filled_form(), "fields": [1]}, r"event\.fields\[\] must be an object"),
+        ({**s.form(), "form_id": None}, r"event\.form_id"),
+        ({**s.form(), "form_type": 2}, r"event\.form_type"),
+        ({**s.rich_message(), "template_id": 1}, r"event\.template_id"),
+        ({**s.rich_message(), "elements": "x"}, r"event\.elements"),
+        ({**s.system_event(), "subtype": None}, r"event\.subtype"),
+        ({**s.system_event(), "version": "1"}, r"event\.version"),
+        ({**s.system_event(), "source": 1}, r"event\.source"),
+        ({**s.system_message(), "system_message_type": 1}, r"event\.system_message_type"),
+    ],
+)
+def test_malformed_event_is_a_protocol_error(raw: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_event(raw)
+
+
+def test_events_keep_array_order_never_timestamps() -> None:
+    events = v3.parse_events(
+        [s.message("b", s.T2), s.message("a", s.T1), s.message("c", s.T1)], thread="TH1"
+    )
+    assert [e.id for e in events] == ["b", "a", "c"]
+    assert {e.thread for e in events} == {"TH1"}
+    with pytest.raises(RemoteProtocolError, match="events must be an array"):
+        v3.parse_events({"a": 1})
+
+
+# --------------------------------------------------------------------------------------------
+# Users
+
+
+def test_customer_session_fields_become_fields() -> None:
+    user = v3.parse_user(s.customer(statistics={"chats_count": 2, "visits_count": 15}))
+    assert isinstance(user, Customer)
+    assert (user.id, user.name, user.email, user.avatar) == (
+        s.CUSTOMER_ID,
+        "Ann",
+        "ann@example.test",
+        "https://example.test/ann.png",
+    )
+    assert user.fields == {"plan": "pro", "seat": "3"}
+    assert list(user.fields) == ["plan", "seat"]
+    assert user.statistics == {"chats_count": 2, "visits_count": 15}
+    assert user.extra == {"email_verified": False}  # present, events_seen_up_to dropped
+
+
+def test_customer_without_optional_fields() -> None:
+    user = v3.parse_user({"id": "c", "type": "customer"})
+    assert isinstance(user, Customer)
+    assert user.fields == {} and user.statistics is None and user.name is None
+    assert user.avatar is None
+
+
+def test_session_fields_round_trip() -> None:
+    fields = v3.session_fields_to_fields([{"a": "1"}, {"b": "2", "c": "3"}, {"a": "4"}])
+    assert fields == {"a": "4", "b": "2", "c": "3"}
+    assert v3.fields_to_session_fields({"x": "1", "y": "2"}) == [{"x": "1"}, {"y": "2"}]
+    assert v3.session_fields_to_fields(None) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ({"a": "1"}, r"session_fields must be an array"),
+        (["a"], r"session_fields\[\] must be an object"),
+        ([{"a": 1}], r"session_fields values must be strings"),
+    ],
+)
+def test_malformed_session_fields(value: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_user(s.customer(session_fields=value))
+
+
+@pytest.mark.parametrize("stats", [[1], {"chats_count": "2"}, {"chats_count": True}])
+def test_malformed_statistics(stats: Any) -> None:
+    with pytest.raises(RemoteProtocolError, match="statistics"):
+        v3.parse_user(s.customer(statistics=stats))
+
+
+def test_agent_keeps_job_title_in_extra() -> None:
+    user = v3.parse_user(s.agent(is_bot=False))
+    assert isinstance(user, Agent)
+    assert (user.id, user.name, user.avatar, user.email) == (
+        s.AGENT_ID,
+        "Bob",
+        "https://example.test/bob.png",
+        None,
+    )
+    assert user.extra == {"job_title": "Support", "is_bot": False}
+
+
+def test_agent_without_type_for_greetings() -> None:
+    agent = v3.parse_agent({"id": "a1", "name": "Bob", "is_bot": True})
+    assert agent.type == "agent" and agent.extra == {"is_bot": True}
+
+
+def test_user_of_another_type() -> None:
+    user = v3.parse_user({"id": "b", "type": "bot", "present": True, "name": "R2"})
+    assert type(user) is User
+    assert user.type == "bot" and user.extra == {"name": "R2"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ("x", r"user must be an object"),
+        ({"type": "agent"}, r"user\.id"),
+        ({"id": "u"}, r"user\.type"),
+        ({"id": "u", "type": "agent", "name": 1}, r"user\.name"),
+        ({"id": "u", "type": "customer", "avatar": 1}, r"user\.avatar"),
+    ],
+)
+def test_malformed_user(raw: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_user(raw)
+
+
+def test_users_list() -> None:
+    assert v3.parse_users(None) == ()
+    assert [u.id for u in v3.parse_users([s.customer(), s.agent()])] == [s.CUSTOMER_ID, s.AGENT_ID]
+    with pytest.raises(RemoteProtocolError, match=r"chat\.users must be an array"):
+        v3.parse_users({})
+
+
+# --------------------------------------------------------------------------------------------
+# Threads
+
+
+def test_thread_order_is_created_at_ms() -> None:
+    thread = v3.parse_thread(s.thread(), chat="CH1")
+    assert (thread.id, thread.chat, thread.active, thread.order) == ("TH1", "CH1", True, s.T0_MS)
+    assert thread.users == (s.CUSTOMER_ID, s.AGENT_ID)
+    assert [e.id for e in thread.events] == ["TH1_1", "TH1_2"]
+    assert {e.thread for e in thread.events} == {"TH1"}
+    assert thread.properties == {"routing": {"idle": False}}
+    assert thread.extra == {
+        "access": {"group_ids": [0]},
+        "queue": {"position": 2, "wait_time": 30, "queued_at": s.T0},
+        "previous_thread_id": "TH0",
+    }
+
+
+def test_thread_without_events_and_properties() -> None:
+    raw = s.thread()
+    del raw["events"], raw["properties"], raw["user_ids"]
+    thread = v3.parse_thread(raw, chat="CH1")
+    assert thread.events == () and thread.properties == {} and thread.users == ()
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        (s.thread(id=None), r"thread\.id"),
+        (s.thread(active="yes"), r"thread\.active"),
+        ({k: v for k, v in s.thread().items() if k != "created_at"}, r"thread\.created_at"),
+        (s.thread(created_at=1709287200), r"thread\.created_at must be an RFC 3339"),
+        (s.thread(user_ids=[1]), r"thread\.user_ids"),
+        (s.thread(events={}), r"events must be an array"),
+        (s.thread(properties=[]), r"thread\.properties"),
+    ],
+)
+def test_malformed_thread(raw: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_thread(raw, chat="CH1")
+
+
+# --------------------------------------------------------------------------------------------
+# Chats
+
+
+def test_chat_with_its_thread_users_and_extra() -> None:
+    chat, users, thread = v3.parse_chat(s.chat(transferred_from={"group_ids": [1]}))
+    assert thread is not None
+    assert (chat.id, chat.users, chat.threads) == ("CH1", (s.CUSTOMER_ID, s.AGENT_ID), ("TH1",))
+    assert chat.properties == {"source": {"client_id": "x"}}
+    assert chat.extra == {"access": {"group_ids": [0]}, "transferred_from": {"group_ids": [1]}}
+    assert [type(u) for u in users] == [Customer, Agent]
+    assert thread.chat == "CH1" and thread.order == s.T0_MS
+
+
+def test_chat_thread_optional_only_when_asked() -> None:
+    raw = s.chat()
+    del raw["thread"]
+    chat, users, thread = v3.parse_chat(raw, thread_required=False)
+    assert thread is None and chat.threads == () and len(users) == 2
+    with pytest.raises(RemoteProtocolError, match=r"chat\.thread must be an object"):
+        v3.parse_chat(raw)
+
+
+def test_a_misspelt_key_is_kept_not_taken_for_properties() -> None:
+    raw = s.chat()
+    raw["properites"] = raw.pop("properties")  # as one of the docs' samples spells it
+    chat, _, _ = v3.parse_chat(raw)
+    assert chat.properties == {} and "properites" in chat.extra
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        (None, r"chat must be an object"),
+        (s.chat(id=7), r"chat\.id"),
+        (s.chat(users="x"), r"chat\.users"),
+        (s.chat(properties=1), r"chat\.properties"),
+        (s.chat(thread=[]), r"chat\.thread must be an object"),
+    ],
+)
+def test_malformed_chat(raw: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_chat(raw)
+
+
+# --------------------------------------------------------------------------------------------
+# Chat summaries
+
+
+def test_chat_summary_from_list_chats_shape() -> None:
+    summary, users = v3.parse_chat_summary(s.chat_summary())
+    assert summary.id == "CH1" and summary.order == s.T0_MS
+    assert summary.users == (s.CUSTOMER_ID, s.AGENT_ID)
+    assert [u.id for u in users] == [s.CUSTOMER_ID, s.AGENT_ID]
+    assert summary.last_seen_timestamps == {s.CUSTOMER_ID: s.T1_MS, s.AGENT_ID: None}
+    assert summary.properties == {"ns": {"k": "v"}}
+    assert summary.active is True
+    assert summary.extra == {
+        "last_thread_id": "TH1",
+        "last_thread_created_at": s.T0,
+        "access": {"group_ids": [0]},
+    }
+    assert set(summary.last_events_per_type) == {"message", "system_message"}
+    assert summary.last_event is not None
+    assert summary.last_event.id == "TH1_2"  # newest by created_at
+    assert summary.last_event.thread == "TH1"
+
+
+def test_last_event_is_newest_by_created_at_not_by_map_order() -> None:
+    raw = s.chat_summary()
+    entries = raw["last_event_per_type"]
+    entries["message"]["event"]["created_at"] = s.T3
+    summary, _ = v3.parse_chat_summary(raw)
+    assert summary.last_event is not None and summary.last_event.id == "TH1_1"
+
+
+def test_last_event_ties_broken_by_thread_created_at() -> None:
+    raw = s.chat_summary()
+    entries = raw["last_event_per_type"]
+    entries["message"]["event"]["created_at"] = s.T2
+    entries["message"]["thread_created_at"] = s.T1
+    summary, _ = v3.parse_chat_summary(raw)
+    assert summary.last_event is not None and summary.last_event.id == "TH1_1"
+
+
+def test_last_event_without_timestamps_still_chosen() -> None:
+    raw = s.chat_summary()
+    raw["last_event_per_type"] = {"custom": {"event": {"id": "x", "type": "custom"}}}
+    summary, _ = v3.parse_chat_summary(raw)
+    assert summary.last_event is not None and summary.last_event.id == "x"
+    assert summary.last_event.thread is None
+
+
+def test_chat_summary_of_a_chat_without_threads() -> None:
+    summary, users = v3.parse_chat_summary({"id": "CH2"})
+    assert summary.order is None and summary.last_event is None and users == ()
+    assert summary.last_events_per_type == {} and summary.last_seen_timestamps == {}
+    assert summary.active is None and summary.properties == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ([], r"chat_summary must be an object"),
+        (s.chat_summary(id=None), r"chat_summary\.id"),
+        (s.chat_summary(users={}), r"chat_summary\.users must be an array"),
+        (
+            s.chat_summary(users=[s.customer(events_seen_up_to=5)]),
+            r"chat_summary\.users\[\]\.events_seen_up_to",
+        ),
+        (s.chat_summary(last_thread_created_at="x"), r"last_thread_created_at"),
+        (s.chat_summary(last_thread_id=1), r"last_thread_id"),
+        (s.chat_summary(active="no"), r"chat_summary\.active must be a boolean"),
+        (s.chat_summary(last_event_per_type=[]), r"last_event_per_type must be an object"),
+        (s.chat_summary(last_event_per_type={"m": 1}), r"last_event_per_type\[\] must be"),
+        (
+            s.chat_summary(last_event_per_type={"m": {"thread_id": 1, "event": s.message()}}),
+            r"thread_id",
+        ),
+        (
+            s.chat_summary(
+                last_event_per_type={"m": {"thread_created_at": 1, "event": s.message()}}
+            ),
+            r"thread_created_at",
+        ),
+        (s.chat_summary(last_event_per_type={"m": {}}), r"\[\]\.event must be an object"),
+        (s.chat_summary(properties=[]), r"chat_summary\.properties"),
+    ],
+)
+def test_malformed_chat_summary(raw: Any, match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        v3.parse_chat_summary(raw)
