@@ -121,16 +121,19 @@ class ClientProtocol(ClientEngine):
         chat: str | None = None,
         custom_id: str | None = None,
         before_ok: Callable[[Any], None] | None = None,
+        map_value: Callable[[Any], Any] | None = None,
     ) -> int:
-        """A call that is one request: its result is the request's result."""
+        """A call that is one request: its result is the request's result (through
+        ``map_value`` when given; ``before_ok`` sees it first)."""
         call = self.open_call(now)
         on_ok: Callable[[Any], None] = partial(self._succeed, call)
-        if before_ok is not None:
-            hook, done = before_ok, on_ok
+        if before_ok is not None or map_value is not None:
+            hook, mapper, done = before_ok, map_value, on_ok
 
             def on_ok(value: Any) -> None:
-                hook(value)
-                done(value)
+                if hook is not None:
+                    hook(value)
+                done(value if mapper is None else mapper(value))
 
         self.submit(
             self.request(
@@ -152,7 +155,12 @@ class ClientProtocol(ClientEngine):
     def start_upload(self, call: int, output: UploadFile) -> None:
         """Ask the driver for a Web API upload that ends ``call``."""
         self._uploads.add(call)
+        self._upload_outputs[call] = output
         self._emit(output)
+
+    def upload_output(self, call: int) -> UploadFile | None:
+        """The :class:`UploadFile` of a finished upload ``call`` (forgotten after this)."""
+        return self._upload_outputs.pop(call, None)
 
     def cached_token(self, now: float) -> Token | None:
         """The cached token, if still valid."""
@@ -305,6 +313,7 @@ class ClientProtocol(ClientEngine):
         self._uploads.discard(call)
         url = payload.get("url")
         if not isinstance(url, str):
+            self._upload_outputs.pop(call, None)
             self._fail(call, RequestFailedError("The upload response has no url.", type="internal"))
         else:
             self.dialect.uploaded(self, call, url)
@@ -314,7 +323,211 @@ class ClientProtocol(ClientEngine):
         self._now = now
         if call in self._uploads:
             self._uploads.discard(call)
+            self._upload_outputs.pop(call, None)
             self._fail(call, error)
+
+    # ----------------------------------------------------------------------------------------
+    # Methods new in LiveChat v3 (v3.md section 5; NOT_SUPPORTED in v0.3)
+
+    def list_chats(
+        self,
+        now: float,
+        *,
+        limit: int | None = None,
+        sort_order: str | None = None,
+        page_id: str | None = None,
+    ) -> int:
+        """One ``list_chats`` page (a ``ChatsPage`` with ``next_page_id``)."""
+        return self._method("list_chats")(
+            self, now, limit=limit, sort_order=sort_order, page_id=page_id
+        )
+
+    def list_threads(
+        self,
+        chat: str,
+        now: float,
+        *,
+        sort_order: str | None = None,
+        limit: int | None = None,
+        min_events_count: int | None = None,
+        page_id: str | None = None,
+    ) -> int:
+        """One ``list_threads`` page of ``chat`` (a ``ThreadsPage``; newest first by default)."""
+        return self._method("list_threads")(
+            self,
+            now,
+            chat,
+            sort_order=sort_order,
+            limit=limit,
+            min_events_count=min_events_count,
+            page_id=page_id,
+        )
+
+    def get_chat(self, chat: str, now: float, *, thread: str | None = None) -> int:
+        """The chat with one thread (the newest unless ``thread``): a ``GetChatResult``."""
+        return self._method("get_chat")(self, now, chat, thread)
+
+    def resume_chat(
+        self,
+        chat: str,
+        now: float,
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        properties: Mapping[str, Any] | None = None,
+        thread_properties: Mapping[str, Any] | None = None,
+        access: Mapping[str, Any] | None = None,
+        active: bool | None = None,
+        continuous: bool | None = None,
+    ) -> int:
+        """Open a new thread in ``chat``; the result is a :class:`~.models.Chat`."""
+        return self._method("resume_chat")(
+            self,
+            now,
+            chat,
+            events=events,
+            properties=properties,
+            thread_properties=thread_properties,
+            access=access,
+            active=active,
+            continuous=continuous,
+        )
+
+    def deactivate_chat(self, chat: str, now: float) -> int:
+        """Close the chat's active thread; ``True``."""
+        return self._method("deactivate_chat")(self, now, chat)
+
+    def delete_event(self, chat: str, thread: str, event: str, now: float) -> int:
+        """Delete one of the customer's events (v3.6); ``True``."""
+        return self._method("delete_event")(self, now, chat, thread, event)
+
+    def send_rich_message_postback(
+        self,
+        chat: str,
+        thread: str,
+        event: str,
+        now: float,
+        *,
+        postback_id: str,
+        toggled: bool,
+        button_type: str | None = None,
+        button_value: str | None = None,
+        ecommerce: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Answer a rich message's button; ``True``."""
+        return self._method("send_rich_message_postback")(
+            self,
+            now,
+            chat,
+            thread,
+            event,
+            postback_id,
+            toggled,
+            button_type=button_type,
+            button_value=button_value,
+            ecommerce=ecommerce,
+        )
+
+    def delete_chat_properties(
+        self, chat: str, properties: Mapping[str, Sequence[str]], now: float
+    ) -> int:
+        """Delete chat properties ``{namespace: [names]}``; ``True``."""
+        return self._method("delete_chat_properties")(self, now, chat, properties)
+
+    def delete_thread_properties(
+        self, chat: str, thread: str, properties: Mapping[str, Sequence[str]], now: float
+    ) -> int:
+        """Delete thread properties ``{namespace: [names]}``; ``True``."""
+        return self._method("delete_thread_properties")(self, now, chat, thread, properties)
+
+    def update_event_properties(
+        self, chat: str, thread: str, event: str, properties: Mapping[str, Any], now: float
+    ) -> int:
+        """Set event properties (flat form); ``True``."""
+        return self._method("update_event_properties")(self, now, chat, thread, event, properties)
+
+    def delete_event_properties(
+        self,
+        chat: str,
+        thread: str,
+        event: str,
+        properties: Mapping[str, Sequence[str]],
+        now: float,
+    ) -> int:
+        """Delete event properties ``{namespace: [names]}``; ``True``."""
+        return self._method("delete_event_properties")(self, now, chat, thread, event, properties)
+
+    def get_customer(self, now: float) -> int:
+        """The customer (with ``statistics``): a :class:`~.models.Customer`."""
+        return self._method("get_customer")(self, now)
+
+    def set_customer_session_fields(self, fields: Mapping[str, str], now: float) -> int:
+        """Set the session fields (remembered for the next login); ``True``."""
+        return self._method("set_customer_session_fields")(self, now, fields)
+
+    def update_customer_page(self, url: str, now: float, *, title: str | None = None) -> int:
+        """Tell the server which page the customer is on; the groups whose status changed."""
+        return self._method("update_customer_page")(self, now, url, title)
+
+    def list_group_statuses(self, now: float, *, group_ids: Sequence[int] | None = None) -> int:
+        """Group statuses ``{group_id: status}`` (every group when ``group_ids`` is None)."""
+        return self._method("list_group_statuses")(self, now, group_ids)
+
+    def get_form(self, group_id: int, type: str, now: float) -> int:
+        """A ``prechat``/``postchat``/``ticket`` form of a group: a ``FormResult``."""
+        return self._method("get_form")(self, now, group_id, type)
+
+    def get_predicted_agent(self, now: float) -> int:
+        """The agent the chat would be routed to: a ``PredictedAgent``."""
+        return self._method("get_predicted_agent")(self, now)
+
+    def get_url_info(self, url: str, now: float) -> int:
+        """The title, description and image of a URL: a ``UrlInfo``."""
+        return self._method("get_url_info")(self, now, url)
+
+    def mark_events_as_seen(self, chat: str, seen_up_to_ms: int, now: float) -> int:
+        """Mark the chat's events up to ``seen_up_to_ms`` (ms) as seen; ``True``."""
+        return self._method("mark_events_as_seen")(self, now, chat, seen_up_to_ms)
+
+    def accept_greeting(self, greeting_id: int, unique_id: str, now: float) -> int:
+        """Accept a greeting; ``True``."""
+        return self._method("accept_greeting")(self, now, greeting_id, unique_id)
+
+    def cancel_greeting(self, unique_id: str, now: float) -> int:
+        """Cancel a greeting; ``True``."""
+        return self._method("cancel_greeting")(self, now, unique_id)
+
+    def send_greeting_button_clicked(
+        self, greeting_unique_id: str, button_id: str, now: float
+    ) -> int:
+        """Report a click on a greeting's button (v3.6); ``True``."""
+        return self._method("send_greeting_button_clicked")(
+            self, now, greeting_unique_id, button_id
+        )
+
+    def request_welcome_message(
+        self, now: float, *, welcome_message_id: str | None = None, group_id: int | None = None
+    ) -> int:
+        """Ask for a welcome message (v3.6): a ``WelcomeMessage``."""
+        return self._method("request_welcome_message")(
+            self, now, welcome_message_id=welcome_message_id, group_id=group_id
+        )
+
+    def cancel_rate(self, chat: str, now: float, *, properties: Sequence[str] = ("score",)) -> int:
+        """Withdraw the rating of the chat's newest thread; ``True``."""
+        return self._method("cancel_rate")(self, now, chat, properties)
+
+    def upload_file(
+        self,
+        data: bytes,
+        now: float,
+        *,
+        filename: str = "file",
+        content_type: str = "application/octet-stream",
+    ) -> int:
+        """Upload a file over the Web API (emits :class:`UploadFile`); the result is its URL."""
+        return self._method("upload_file")(
+            self, now, data, filename=filename, content_type=content_type
+        )
 
     # ----------------------------------------------------------------------------------------
     # History cursors

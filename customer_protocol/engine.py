@@ -53,6 +53,7 @@ from .outputs import (
     Send,
     SendPing,
     SwitchHost,
+    UploadFile,
 )
 from .reconcile import Reconciler
 from .requests import PendingRequest
@@ -142,6 +143,7 @@ class ClientEngine:
         self._holding = False
         self._cursors: dict[int, _Cursor] = {}
         self._uploads: set[int] = set()
+        self._upload_outputs: dict[int, UploadFile] = {}
         self._attempt = 0
         self._link_was_open = False
         self._fresh_token = False
@@ -605,7 +607,8 @@ class ClientEngine:
         else:
             self._link_failed(f"login failed: {kind}")
 
-    def _summary_ok(self, summary: ChatsSummary) -> None:
+    def _summary_ok(self, value: Any) -> None:
+        summary: ChatsSummary = self.dialect.summary_result(value)
         self._phase = transition(self._phase, Input.SUMMARY_OK)
         self._timers.cancel(_PHASE)
         self._attempt = 0
@@ -723,6 +726,7 @@ class ClientEngine:
         for call in sorted(self._uploads):
             self._fail(call, error)
         self._uploads.clear()
+        self._upload_outputs.clear()
         for call in sorted(self._open_calls):  # pragma: no cover - defensive: nothing may hang
             self._fail(call, error)
 

@@ -93,6 +93,10 @@ class UploadFile:
 
     ``token`` is the cached access token when the core has a good one (else ask the provider).
     Report the end with ``upload_finished(call, payload)`` or ``upload_failed(call, error)``.
+
+    ``action`` names the Web API action: ``send_file`` (v0.3: the upload sends the file
+    event) or ``upload_file`` (v3: the upload only stores the file; the core then sends the
+    file event with the returned ``url`` over RTM).
     """
 
     call: int
@@ -102,6 +106,7 @@ class UploadFile:
     filename: str
     content_type: str
     token: Token | None
+    action: str = "send_file"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

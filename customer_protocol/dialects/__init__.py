@@ -10,7 +10,7 @@ from .base import Dialect
 
 __all__ = ["API_VERSIONS", "Dialect", "dialect_for"]
 
-API_VERSIONS = ("0.3",)
+API_VERSIONS = ("0.3", "3.5", "3.6")
 """Every ``api`` value :func:`dialect_for` accepts."""
 
 
@@ -19,7 +19,10 @@ def dialect_for(api: str) -> Dialect:
     from customer_protocol.errors import InvalidArgumentsError  # noqa: PLC0415
 
     from .v03 import V03  # noqa: PLC0415 - dialect modules load on demand
+    from .v3 import V3  # noqa: PLC0415
 
     if api == "0.3":
         return V03()
+    if api in ("3.5", "3.6"):
+        return V3(api)
     raise InvalidArgumentsError(f"Unknown API version {api!r} (one of {', '.join(API_VERSIONS)}).")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 from customer_protocol.errors import CustomerSDKError, NotSupportedError
 from customer_protocol.events import SDKEvent
 from customer_protocol.history import HistoryPosition
-from customer_protocol.models import HistoryBatch
+from customer_protocol.models import ChatsSummary, HistoryBatch
 
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
@@ -153,6 +153,11 @@ class Dialect:
         """The payload of :attr:`summary_action`."""
         return None
 
+    def summary_result(self, value: Any) -> ChatsSummary:
+        """The ``ChatsSummary`` of :attr:`summary_action`'s result (``connected`` carries it)."""
+        summary: ChatsSummary = value
+        return summary
+
     def disconnect_verdict(self, reason: str, data: Any, host: str | None) -> Verdict:
         """What the ``customer_disconnected`` ``reason`` means (``host``: the API host)."""
         raise NotImplementedError
@@ -177,6 +182,7 @@ class Dialect:
 
     def uploaded(self, engine: ClientProtocol, call: int, url: str) -> None:
         """The Web API upload of ``call`` returned ``url``: end the call (or go on)."""
+        engine.upload_output(call)
         engine.succeed(call, url)
 
     def history(

@@ -1,0 +1,559 @@
+"""The LiveChat Customer Chat API v3.5/v3.6 dialect (``spec/v3.md``): names, tables, results.
+
+The data layer (objects, payload builders, typed results) is in the ``v3_*`` modules beside
+this one; the seed's and the new methods are in :mod:`.v3_calls`. This module holds what the
+engine asks a dialect: which calls resolve on their push (only ``start_chat``, ``resume_chat``
+and ``send_event``, section 2), the ``login`` payload with ``customer_side_storage`` replayed
+(section 8), the reason and login-error tables (section 8), the pushes as SDK events (section
+9), the exactly-once lookup over ``list_threads`` and the history cursor (section 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from customer_protocol.errors import (
+    CustomerSDKError,
+    InvalidArgumentsError,
+    RemoteProtocolError,
+)
+from customer_protocol.events import (
+    ChatPropertiesUpdated,
+    ChatThreadPropertiesUpdated,
+    LastSeenTimestampUpdated,
+    NewEvent,
+    Push,
+    SDKEvent,
+    ThreadClosed,
+    ThreadSummaryEvent,
+    UserData,
+    UserIsTyping,
+    UserJoinedChat,
+    UserLeftChat,
+    UserStoppedTyping,
+)
+from customer_protocol.history import HistoryPosition
+from customer_protocol.models import Chat, ChatsSummary, Event, HistoryBatch, Thread
+from customer_protocol.requests import PendingRequest
+
+from . import v3_objects as objects
+from . import v3_payloads as build
+from . import v3_results as results
+from .base import (
+    RECONNECT,
+    REDIRECT,
+    TERMINAL,
+    Dialect,
+    HistoryCursor,
+    HistoryDone,
+    HistoryRequest,
+    Resolved,
+    Verdict,
+)
+
+if TYPE_CHECKING:
+    from customer_protocol.client import ClientProtocol
+    from customer_protocol.dispatch import ChatTracker
+    from customer_protocol.tokens import Token
+
+__all__ = [
+    "LOGIN_TERMINAL_ERRORS",
+    "MAX_INFLIGHT",
+    "PUSHES",
+    "RECONNECT_REASONS",
+    "TERMINAL_REASONS",
+    "V3",
+    "OpenedChat",
+]
+
+MAX_INFLIGHT: Final = 10
+"""**(decision)** At most this many requests in flight per connection (v3.md section 2)."""
+
+LOGIN_TERMINAL_ERRORS: Final = frozenset(
+    {
+        "customer_banned",
+        "license_expired",
+        "unsupported_version",
+        "wrong_product_version",
+        "users_limit_reached",
+    }
+)
+"""``login`` error types after which the client does not reconnect (v3.md section 8)."""
+
+TERMINAL_REASONS: Final = frozenset(
+    {
+        "license_not_found",
+        "license_expired",
+        "unsupported_version",
+        "too_many_connections",
+        "logged_out_remotely",
+        "customer_banned",
+        "inactivity_timeout",
+        "identity_mismatch",
+        "users_limit_reached",
+    }
+)
+"""``customer_disconnected`` reasons after which the client does not reconnect."""
+
+RECONNECT_REASONS: Final = frozenset(
+    {
+        "access_token_revoked",
+        "access_token_expired",
+        "connection_evicted",
+        "connection_timeout",
+        "internal_error",
+        "service_temporarily_unavailable",
+        "too_many_unauthorized_connections",
+    }
+)
+"""Reasons after which the client reconnects (after 100 ms, then backoff); unknown ones too."""
+
+FRESH_TOKEN_REASONS: Final = frozenset({"access_token_revoked", "access_token_expired"})
+"""Reasons after which the next login uses a fresh token."""
+
+REGION_DOMAIN: Final = "livechatinc.com"
+"""``misdirected_connection`` moves the client only between hosts of this domain."""
+
+PUSHES: Final = (
+    "incoming_chat",
+    "chat_deactivated",
+    "chat_properties_updated",
+    "chat_properties_deleted",
+    "thread_properties_updated",
+    "thread_properties_deleted",
+    "user_added_to_chat",
+    "user_removed_from_chat",
+    "incoming_event",
+    "event_updated",
+    "event_deleted",
+    "incoming_rich_message_postback",
+    "event_properties_updated",
+    "event_properties_deleted",
+    "events_marked_as_seen",
+    "incoming_typing_indicator",
+    "incoming_event_preview",
+    "incoming_thinking_indicator",
+    "incoming_welcome_message",
+    "incoming_multicast",
+    "customer_disconnected",
+    "customer_updated",
+    "customer_side_storage_updated",
+    "chat_transferred",
+    "queue_position_updated",
+    "groups_status_updated",
+    "incoming_greeting",
+    "greeting_accepted",
+    "greeting_canceled",
+)
+"""Every push the client understands (``login.pushes``)."""
+
+_INDIRECT: Final[Mapping[str, frozenset[str]]] = {
+    "start_chat": frozenset({"incoming_chat"}),
+    "resume_chat": frozenset({"incoming_chat"}),
+    "send_event": frozenset({"incoming_event"}),
+}
+
+
+class OpenedChat:
+    """What a ``start_chat``/``resume_chat`` resolved with: the chat and its new thread."""
+
+    __slots__ = ("chat", "thread")
+
+    def __init__(self, chat: Chat, thread: Thread | None) -> None:
+        self.chat = chat
+        self.thread = thread
+
+    def event(self, custom_id: str | None) -> Event | None:
+        """The thread's event with ``custom_id`` (a send that opened the thread)."""
+        events = self.thread.events if self.thread is not None else ()
+        mine = [event for event in events if event.custom_id == custom_id]
+        return mine[0] if mine else (events[-1] if events else None)
+
+
+def _str(payload: Mapping[str, Any], key: str) -> str:
+    value = payload.get(key)
+    if type(value) is not str:
+        raise RemoteProtocolError(f"payload.{key} must be a string")
+    return value
+
+
+def _dict(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = payload.get(key)
+    if type(value) is not dict:
+        raise RemoteProtocolError(f"payload.{key} must be an object")
+    return value
+
+
+def _opened_events(chat: Chat, users: tuple[Any, ...], thread: Thread | None) -> list[SDKEvent]:
+    events: list[SDKEvent] = [UserData(user=user) for user in users]
+    if thread is not None:
+        events.append(
+            ThreadSummaryEvent(
+                id=thread.id, chat=chat.id, order=thread.order, total_events=len(thread.events)
+            )
+        )
+    return events
+
+
+def _open(tracker: ChatTracker, thread: Thread | None) -> None:
+    if thread is not None:
+        tracker.thread_seen(thread.chat, thread.id, thread.order, None)
+        tracker.set_active(thread.chat, True)
+
+
+# --------------------------------------------------------------------------------------------
+# History: list_threads + page_id (v3.md section 6)
+
+
+class V3History(HistoryCursor):
+    """``list_threads {chat_id, min_events_count}``, then ``{chat_id, page_id}``."""
+
+    __slots__ = ("_batch", "_done", "_position", "chat")
+
+    def __init__(self, chat: str, position: HistoryPosition | None, batch_events: int) -> None:
+        if position is not None and not isinstance(position, HistoryPosition):
+            raise InvalidArgumentsError("Malformed history position.")
+        if position is not None and position.chat != chat:
+            raise InvalidArgumentsError("The history position belongs to another chat.")
+        self.chat = chat
+        self._position = position or HistoryPosition(chat=chat)
+        self._batch = max(1, min(batch_events, build.LIST_THREADS_MAX_LIMIT))
+        self._done: HistoryDone | None = None
+
+    @property
+    def position(self) -> HistoryPosition:
+        """The committed position: the next ``page_id`` (or done)."""
+        return self._position
+
+    def step(self) -> HistoryRequest | HistoryDone:
+        """The next request of the current call, or its end."""
+        if self._done is not None:
+            done, self._done = self._done, None
+            return done
+        position = self._position
+        if position.done:
+            return HistoryDone(batch=HistoryBatch(done=True, value=None))
+        if position.page_id is None:
+            payload = build.list_threads(self.chat, min_events_count=self._batch)
+        else:
+            payload = build.list_threads(self.chat, page_id=position.page_id)
+        return HistoryRequest(action="list_threads", payload=payload)
+
+    def answer(self, value: Any) -> None:
+        """Fold in a ``list_threads`` page."""
+        page: results.ThreadsPage = value
+        ordered = sorted(page.threads, key=lambda thread: thread.order)
+        done = page.next_page_id is None
+        self._position = HistoryPosition(chat=self.chat, page_id=page.next_page_id, done=done)
+        self._done = HistoryDone(
+            batch=HistoryBatch(
+                done=done, value=tuple(event for thread in ordered for event in thread.events)
+            ),
+            events=tuple(
+                ThreadSummaryEvent(
+                    id=thread.id,
+                    chat=self.chat,
+                    order=thread.order,
+                    total_events=len(thread.events),
+                )
+                for thread in ordered
+            ),
+        )
+
+    def abort(self) -> None:
+        """A request failed: the position stays."""
+        self._done = None
+
+
+# --------------------------------------------------------------------------------------------
+# The dialect
+
+
+class V3(Dialect):
+    """LiveChat Customer Chat API v3.x (``api="3.5"`` or ``"3.6"``)."""
+
+    indirect = _INDIRECT
+    terminal_login_errors = LOGIN_TERMINAL_ERRORS
+    max_inflight = MAX_INFLIGHT
+    protocol_ping = True
+    drop_unknown_push_ids = False
+    summary_action = "list_chats"
+
+    def __init__(self, api: str) -> None:
+        from .v3_calls import METHODS, METHODS_35  # noqa: PLC0415 - they import this module
+
+        self.api = api
+        self.methods = METHODS if api == "3.6" else METHODS_35
+        self.customer_side_storage: dict[str, Any] = {}
+        """The last map a ``customer_side_storage_updated`` push gave (replayed at login)."""
+
+    def check_address(self, license_id: Any, organization_id: Any) -> None:
+        """v3 addresses an ``organization_id`` string."""
+        if not isinstance(organization_id, str) or not organization_id:
+            raise InvalidArgumentsError("'organization_id' must be a non-empty string.")
+
+    # -- results -------------------------------------------------------------------------------
+
+    def resolve(
+        self,
+        action: str,
+        source: str,
+        payload: Mapping[str, Any],
+        request: Mapping[str, Any],
+        tracker: ChatTracker,
+    ) -> Resolved:
+        """A v3 request's result: typed (``v3_results``) or, for the push-resolved calls,
+        parsed from their push."""
+        if source == "incoming_chat":
+            chat, users, thread = objects.parse_chat(_dict(payload, "chat"))
+            _open(tracker, thread)
+            return OpenedChat(chat, thread), _opened_events(chat, users, thread)
+        if source == "incoming_event":
+            chat_id = _str(payload, "chat_id")
+            thread_id = payload.get("thread_id")
+            return objects.parse_event(
+                _dict(payload, "event"), thread=thread_id if isinstance(thread_id, str) else None
+            ), []
+        if action in ("start_chat", "resume_chat"):
+            # The push never came (2 s): what the response says.
+            parsed = results.parse_result(action, payload)
+            chat_id = getattr(parsed, "chat_id", None) or request["chat"]["id"]
+            chat = Chat(id=chat_id, threads=(parsed.thread_id,))
+            tracker.thread_seen(chat_id, parsed.thread_id, 0, None)
+            tracker.set_active(chat_id, True)
+            events = request.get("chat", {}).get("thread", {}).get("events", ())
+            thread = Thread(
+                id=parsed.thread_id,
+                chat=chat_id,
+                active=True,
+                order=0,
+                events=tuple(
+                    objects.parse_event({**event, "id": event_id}, thread=parsed.thread_id)
+                    for event, event_id in zip(events, parsed.event_ids, strict=False)
+                ),
+            )
+            return OpenedChat(chat, thread), []
+        if action == "send_event":
+            sent = results.parse_send_event(payload)
+            return objects.parse_event({**request["event"], "id": sent.event_id}), []
+        if action == "list_threads":
+            page = results.parse_list_threads(payload, chat=request["chat_id"])
+            for thread in page.threads:
+                tracker.thread_seen(page.chat, thread.id, thread.order, thread.active)
+            return page, []
+        value = results.parse_result(action, payload)
+        if action == "list_chats":
+            for summary in value.chats:
+                if summary.active is not None:
+                    tracker.set_active(summary.id, summary.active)
+            return value, [UserData(user=user) for user in value.users]
+        if action == "get_chat":
+            if value.thread is not None:
+                thread = value.thread
+                tracker.thread_seen(thread.chat, thread.id, thread.order, thread.active)
+            return value, [UserData(user=user) for user in value.users]
+        if action == "login":
+            return value.customer.id, []
+        return value, []
+
+    def summary_result(self, value: Any) -> ChatsSummary:
+        """``list_chats`` in the seed's shape."""
+        page: results.ChatsPage = value
+        return results.chats_summary(page.chats, page.total_chats)
+
+    def summary_payload(self) -> Mapping[str, Any] | None:
+        """``list_chats {}`` (the server's default page)."""
+        return {}
+
+    # -- pushes --------------------------------------------------------------------------------
+
+    def map_push(
+        self, action: str, payload: Mapping[str, Any], tracker: ChatTracker
+    ) -> list[SDKEvent]:
+        """v3.md section 9: seed names where the concept exists, the push's name otherwise."""
+        handler = _PUSHES.get(action)
+        if handler is not None:
+            return handler(payload, tracker)
+        if action == "customer_side_storage_updated":
+            storage = _dict(payload, "customer_side_storage")
+            self.customer_side_storage = dict(storage)
+        return [Push(name=action, payload=payload)]
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def login_payload(self, token: Token, customer: Mapping[str, Any]) -> dict[str, Any]:
+        """v3.md section 8: what the client knows of the customer, the storage, the pushes."""
+        from customer_protocol import __version__  # noqa: PLC0415 - the package imports us
+
+        return build.login(
+            token,
+            version=self.api,
+            pushes=PUSHES,
+            application_version=__version__,
+            name=customer.get("name"),
+            email=customer.get("email"),
+            avatar=customer.get("avatar"),
+            fields=customer.get("fields") or None,
+            customer_side_storage=self.customer_side_storage,
+        )
+
+    def disconnect_verdict(self, reason: str, data: Any, host: str | None) -> Verdict:
+        """v3.md section 8's table."""
+        if reason in TERMINAL_REASONS:
+            return Verdict(kind=TERMINAL)
+        if reason == "customer_temporarily_blocked":
+            timeout = data.get("timeout") if isinstance(data, dict) else None
+            if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout >= 0:
+                return Verdict(kind=RECONNECT, delay=float(timeout))
+            return Verdict(kind=TERMINAL)
+        if reason == "misdirected_connection":
+            region = data.get("region") if isinstance(data, dict) else None
+            if (
+                isinstance(region, str)
+                and region.isascii()
+                and region.replace("-", "").isalnum()
+                and host is not None
+                and (host == REGION_DOMAIN or host.endswith("." + REGION_DOMAIN))
+            ):
+                return Verdict(kind=REDIRECT, host=f"api-{region.lower()}.{REGION_DOMAIN}")
+            return Verdict(kind=TERMINAL)
+        return Verdict(kind=RECONNECT, fresh_token=reason in FRESH_TOKEN_REASONS)
+
+    def sneak_peek(self, chat: str, text: str) -> tuple[str, dict[str, Any]]:
+        """``send_sneak_peek {chat_id, sneak_peek_text}``."""
+        return "send_sneak_peek", {"chat_id": chat, "sneak_peek_text": text}
+
+    # -- exactly-once and history --------------------------------------------------------------
+
+    def reconcile_lookup(
+        self,
+        chat: str,
+        write: Callable[[PendingRequest], None],
+        found: Callable[[Mapping[str, Any]], None],
+        failed: Callable[[CustomerSDKError], None],
+        threads: int,
+    ) -> None:
+        """The newest ``list_threads`` page (``threads`` threads) of ``chat``, by
+        ``custom_id``."""
+
+        def on_page(page: results.ThreadsPage) -> None:
+            found(
+                {
+                    event.custom_id: event
+                    for thread in page.threads
+                    for event in thread.events
+                    if event.custom_id is not None
+                }
+            )
+
+        write(
+            PendingRequest(
+                "list_threads",
+                build.list_threads(chat, limit=max(1, min(threads, build.LIST_THREADS_MAX_LIMIT))),
+                indirect=False,
+                on_ok=on_page,
+                on_err=failed,
+                quiet=True,
+            )
+        )
+
+    def history(
+        self, engine: ClientProtocol, chat: str, position: HistoryPosition | None
+    ) -> HistoryCursor:
+        """v3.md section 6."""
+        return V3History(chat, position, engine.config.history_batch_events)
+
+    def uploaded(self, engine: ClientProtocol, call: int, url: str) -> None:
+        """``upload_file`` returned ``url``: send the file event (v3.md section 4)."""
+        from .v3_calls import send_uploaded  # noqa: PLC0415
+
+        send_uploaded(engine, call, url)
+
+
+# --------------------------------------------------------------------------------------------
+# Pushes of concepts the seed knows (v3.md section 9)
+
+
+def _incoming_chat(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat, users, thread = objects.parse_chat(_dict(payload, "chat"))
+    events = _opened_events(chat, users, thread)
+    if thread is not None:
+        events.extend(NewEvent(chat=chat.id, event=event) for event in thread.events)
+    _open(tracker, thread)
+    return events
+
+
+def _incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat = _str(payload, "chat_id")
+    thread = payload.get("thread_id")
+    event = objects.parse_event(
+        _dict(payload, "event"), thread=thread if isinstance(thread, str) else None
+    )
+    return [NewEvent(chat=chat, event=event)]
+
+
+def _typing(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat = _str(payload, "chat_id")
+    indicator = _dict(payload, "typing_indicator")
+    user = _str(indicator, "author_id")
+    typing = indicator.get("is_typing")
+    if type(typing) is not bool:
+        raise RemoteProtocolError("payload.typing_indicator.is_typing must be a boolean")
+    if typing:
+        return [UserIsTyping(chat=chat, user=user)]
+    return [UserStoppedTyping(chat=chat, user=user)]
+
+
+def _user_added(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat = _str(payload, "chat_id")
+    user = objects.parse_user(_dict(payload, "user"), "payload.user")
+    return [UserData(user=user), UserJoinedChat(user=user.id, chat=chat)]
+
+
+def _user_removed(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    return [UserLeftChat(user=_str(payload, "user_id"), chat=_str(payload, "chat_id"))]
+
+
+def _deactivated(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat = _str(payload, "chat_id")
+    tracker.set_active(chat, False)
+    return [ThreadClosed(chat=chat)]
+
+
+def _seen(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    chat = _str(payload, "chat_id")
+    user = _str(payload, "user_id")
+    timestamp = objects.parse_timestamp(payload, "seen_up_to", "payload")
+    return [LastSeenTimestampUpdated(chat=chat, user=user, timestamp=timestamp)]
+
+
+def _chat_properties(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    return [
+        ChatPropertiesUpdated(
+            chat=_str(payload, "chat_id"), properties=dict(_dict(payload, "properties"))
+        )
+    ]
+
+
+def _thread_properties(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+    return [
+        ChatThreadPropertiesUpdated(
+            chat=_str(payload, "chat_id"),
+            thread=_str(payload, "thread_id"),
+            properties=dict(_dict(payload, "properties")),
+        )
+    ]
+
+
+_PUSHES: Final[Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]]] = {
+    "incoming_chat": _incoming_chat,
+    "incoming_event": _incoming_event,
+    "incoming_typing_indicator": _typing,
+    "user_added_to_chat": _user_added,
+    "user_removed_from_chat": _user_removed,
+    "chat_deactivated": _deactivated,
+    "events_marked_as_seen": _seen,
+    "chat_properties_updated": _chat_properties,
+    "thread_properties_updated": _thread_properties,
+}
