@@ -292,7 +292,8 @@ class ClientEngine:
         self._ensure_alive()
         self._now = now
         self._phase = transition(self._phase, Input.PONG)
-        self._timers.cancel(_PONG)
+        if not self.dialect.protocol_ping:  # else only an answer of the server counts
+            self._timers.cancel(_PONG)
 
     def receive(self, data: bytes | str, now: float) -> None:
         """Feed one complete server message (the bytes of one text frame)."""
@@ -369,7 +370,7 @@ class ClientEngine:
             self._phase is Phase.READY
             and not self._holding
             and not self._outbox
-            and len(self._inflight) < self._cap
+            and self._has_room()
         ):
             self._write(request)
         else:
@@ -387,21 +388,29 @@ class ClientEngine:
         self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
         self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
 
+    def _has_room(self) -> bool:
+        """Whether one more request may be written: fewer than the dialect's cap unanswered
+        (a push-resolved request whose response came no longer counts)."""
+        if len(self._inflight) < self._cap:
+            return True
+        waiting = sum(1 for request in self._inflight.values() if request.response is None)
+        return waiting < self._cap
+
     def _write_internal(self, request: PendingRequest) -> None:
         """Write a request of the client's own (lookups): at once unless the cap is reached."""
-        if len(self._inflight) < self._cap:
+        if self._has_room():
             self._write(request)
         else:
             self._priority.append(request)
 
     def _flush(self) -> None:
-        while self._priority and len(self._inflight) < self._cap:
+        while self._priority and self._has_room():
             self._write(self._priority.popleft())
         while (
             self._outbox
             and self._phase is Phase.READY
             and not self._holding
-            and len(self._inflight) < self._cap
+            and self._has_room()
         ):
             self._write(self._outbox.popleft())
 
@@ -410,7 +419,7 @@ class ClientEngine:
         if request is not None:
             self._timers.cancel(("timeout", wire_id))
             self._timers.cancel(("grace", wire_id))
-            if self._outbox and len(self._inflight) < self._cap:
+            if self._outbox and self._has_room():
                 self._flush()
         return request
 
@@ -453,6 +462,8 @@ class ClientEngine:
         if request.indirect:
             request.response = response.payload
             self._timers.schedule(("grace", wire_id), self._now + self.config.indirect_grace)
+            if self._outbox or self._priority:
+                self._flush()  # answered: its slot under the cap is free
             return
         self._take(wire_id)
         self._resolve(request, RESPONSE, response.payload)
@@ -534,7 +545,7 @@ class ClientEngine:
     def _ping(self) -> None:
         if not self.dialect.protocol_ping:
             self._out.append(SendPing())
-        elif len(self._inflight) < self._cap:
+        elif self._has_room():
             # Answered by the server: any inbound message cancels the pong deadline.
             self._write(PendingRequest("ping", {}, indirect=False))
         # else: the cap is reached; the requests in flight are answered (or time out) instead.
@@ -753,7 +764,7 @@ class ClientEngine:
         if self._phase is not Phase.READY or self._tracker.is_inactive(chat):
             return
         action, payload = self.dialect.sneak_peek(chat, text)
-        if len(self._inflight) >= self._cap:
+        if not self._has_room():
             self._out.append(
                 MessageDropped(action=action, request_id=None, reason="too many requests in flight")
             )
