@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from customer_protocol import CloseTransport, MessageDropped, SendPing
-
 from tests.core.harness import Harness, events, names, of, value
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import V3Harness, incoming_chat, incoming_event
@@ -69,7 +68,11 @@ def test_never_more_than_10_requests_in_flight_the_rest_wait_in_call_order() -> 
     out = h.respond(written[3], {"event_id": "E3"})
     more = h.sent(out)
     assert [w.payload["event"]["text"] for w in more] == ["m10"]
-    out = h.push("incoming_event", incoming_event(s.message("E0", custom_id=written[0].payload["event"]["custom_id"])), written[0].request_id)
+    out = h.push(
+        "incoming_event",
+        incoming_event(s.message("E0", custom_id=written[0].payload["event"]["custom_id"])),
+        written[0].request_id,
+    )
     assert [w.payload["event"]["text"] for w in h.sent(out)] == ["m11"]
     assert value(out, calls[0]).id == "E0"
 
@@ -114,7 +117,7 @@ def test_a_push_with_an_unknown_request_id_is_emitted_not_dropped() -> None:
 
 def test_customer_updated_with_our_request_id_is_emitted() -> None:
     h = ready()
-    call, out = h.call("get_customer")
+    _call, out = h.call("get_customer")
     sent = h.one(out, "get_customer")
     out = h.push("customer_updated", {"name": "Ann"}, sent.request_id)
     assert names(out) == ["customer_updated"]
@@ -123,7 +126,13 @@ def test_customer_updated_with_our_request_id_is_emitted() -> None:
 def test_a_response_with_an_unknown_id_is_dropped() -> None:
     h = ready()
     out = h.feed(
-        {"request_id": "77", "action": "get_chat", "type": "response", "success": True, "payload": {}}
+        {
+            "request_id": "77",
+            "action": "get_chat",
+            "type": "response",
+            "success": True,
+            "payload": {},
+        }
     )
     assert of(out, MessageDropped)
 
@@ -134,7 +143,9 @@ def test_send_event_resolves_on_its_push_which_is_not_emitted() -> None:
     sent = h.one(out, "send_event")
     custom_id = sent.payload["event"]["custom_id"]
     h.respond(sent, {"event_id": "E1"})
-    out = h.push("incoming_event", incoming_event(s.message("E1", custom_id=custom_id)), sent.request_id)
+    out = h.push(
+        "incoming_event", incoming_event(s.message("E1", custom_id=custom_id)), sent.request_id
+    )
     assert names(out) == []
     assert value(out, call).id == "E1" and value(out, call).timestamp == s.T1_MS
 
@@ -147,7 +158,11 @@ def test_send_event_falls_back_to_its_response_after_2_s() -> None:
     assert h.advance(1.9) == []
     out = h.advance(0.1)
     event = value(out, call)
-    assert (event.id, event.text, event.custom_id) == ("E1", "hi", sent.payload["event"]["custom_id"])
+    assert (event.id, event.text, event.custom_id) == (
+        "E1",
+        "hi",
+        sent.payload["event"]["custom_id"],
+    )
 
 
 def test_start_chat_resolves_on_incoming_chat_with_user_data_and_thread_summary_first() -> None:

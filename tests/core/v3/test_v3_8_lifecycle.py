@@ -14,7 +14,6 @@ from customer_protocol import (
     SwitchHost,
 )
 from customer_protocol.dialects.v3 import PUSHES
-
 from tests.core.harness import TOKEN, error, events, names, of
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import ORG, V3Harness, chats_page, login_payload
