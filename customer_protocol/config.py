@@ -39,7 +39,9 @@ class Config:
     exactly_once_sends: bool = True
     """Reconcile in-flight ``send_event`` calls by ``custom_id`` after a reconnect."""
     reconcile_threads: int = 2
-    """How many of a chat's newest threads reconciliation looks in."""
+    """Deprecated, ignored: the exactly-once lookup now reads every thread that can hold the
+    send (``spec/sdk.md`` section 2), not a fixed count. Kept so old code still runs; it will be
+    removed in a later release."""
     history_batch_events: int = 50
     """The history cursor loads at least this many events per batch."""
     max_message_size: int = 1 << 20

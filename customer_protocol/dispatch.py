@@ -36,6 +36,7 @@ from .models import (
     parse_threads_summary,
     parse_users,
     slot_builder,
+    timestamp_ms,
     to_ms,
 )
 
@@ -92,6 +93,10 @@ class ChatTracker:
         newest = self._newest.get(chat)
         return None if newest is None else newest[1]
 
+    def newest(self, chat: str) -> tuple[int, str] | None:
+        """The newest known thread of ``chat`` as ``(order, id)``, or ``None``."""
+        return self._newest.get(chat)
+
 
 def _field(payload: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
     value = payload.get(key)
@@ -144,6 +149,7 @@ def _typing(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
     chat = _field(payload, "chat_id", str)
     indicator = _field(payload, "typing_indicator", dict)
     user = _field(indicator, "author_id", str)
+    timestamp_ms(indicator, "timestamp", "typing_indicator")  # not exposed, but checked
     if _field(indicator, "is_typing", bool):
         return [UserIsTyping(chat=chat, user=user)]
     return [UserStoppedTyping(chat=chat, user=user)]
@@ -173,7 +179,7 @@ def _last_seen(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEven
         LastSeenTimestampUpdated(
             chat=_field(payload, "chat_id", str),
             user=_field(payload, "user_id", str),
-            timestamp=to_ms(payload.get("timestamp")),
+            timestamp=timestamp_ms(payload, "timestamp", "payload"),
         )
     ]
 

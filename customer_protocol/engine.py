@@ -135,10 +135,9 @@ class ClientEngine:
         self._cap = self.dialect.max_inflight or sys.maxsize
         self._reconciler = Reconciler(
             write=self._write_internal,
-            lookup=self.dialect.reconcile_lookup,
+            page=self.dialect.lookup_page,
             active=lambda: self._phase is Phase.READY,
             done=self._resend,
-            threads=self.config.reconcile_threads,
         )
         self._holding = False
         self._cursors: dict[int, _Cursor] = {}
@@ -384,6 +383,8 @@ class ClientEngine:
         wire_id = str(next(self._wire_ids))
         request.wire_id = wire_id
         request.response = None
+        if request.reconcilable:  # where the exactly-once lookup starts (reconcile.py)
+            request.since = self._tracker.newest(request.chat or "")
         self._inflight[wire_id] = request
         self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
         self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
@@ -407,10 +408,7 @@ class ClientEngine:
         while self._priority and self._has_room():
             self._write(self._priority.popleft())
         while (
-            self._outbox
-            and self._phase is Phase.READY
-            and not self._holding
-            and self._has_room()
+            self._outbox and self._phase is Phase.READY and not self._holding and self._has_room()
         ):
             self._write(self._outbox.popleft())
 
@@ -506,6 +504,8 @@ class ClientEngine:
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
+        if self._reconciler.held:  # our own held send, pushed without our request_id
+            events = self._reconciler.claim(events)
         for event in events:
             self._emit_event(event)
 

@@ -132,7 +132,7 @@ class HistoryPlanner:
             return SummaryStep(offset=0, limit=SUMMARY_PAGE)
         if position.leftovers:
             return self._split(list(position.leftovers), position.left_to_fetch)
-        return SummaryStep(offset=0, limit=None, probe=True)
+        return SummaryStep(offset=0, limit=SUMMARY_PAGE, probe=True)
 
     def on_summary(self, step: SummaryStep, summary: ThreadsSummary) -> Step:
         """Fold in the answer to ``step``; returns the next step."""

@@ -48,6 +48,7 @@ __all__ = [
     "parse_thread_summary",
     "parse_threads_summary",
     "parse_user",
+    "timestamp_ms",
     "to_ms",
 ]
 
@@ -233,7 +234,8 @@ class Chat:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """One chat of ``get_chats_summary``.
+    """One chat of ``get_chats_summary``; ``order`` is in milliseconds (server seconds x 1000
+    in v0.3, ``last_thread_created_at`` in v3).
 
     ``active`` is known in v3 only (``None`` in v0.3); ``extra`` keeps what else the server sent
     (v3: ``last_thread_id``, ``access``, ...).
@@ -361,6 +363,20 @@ def to_ms(seconds: Any) -> int | None:
     return round(millis)
 
 
+def timestamp_ms(obj: Mapping[str, Any], key: str, what: str) -> int | None:
+    """The timestamp ``obj[key]`` (server seconds) in milliseconds (``spec/sdk.md`` section 5).
+
+    ``None`` only when it is absent or null; any other non-number (a string, a bool, an object,
+    an array) is malformed data: :class:`RemoteProtocolError`, never a silent ``None``.
+    """
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _fail(f"{what}.{key} must be a number of seconds")
+    return to_ms(value)
+
+
 def _extra(obj: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
     if len(obj) <= len(known) and known.issuperset(obj):
         return _EMPTY
@@ -430,6 +446,7 @@ def parse_user(value: Any) -> User:
     """Parse a server user (agent or customer)."""
     obj = _obj(value, "user")
     user_id = _str(obj, "id", "user")
+    timestamp_ms(obj, "last_seen_timestamp", "user")  # dropped, but checked (sdk.md section 5)
     kind = obj.get("type")
     extra = _extra(obj, _USER_KEYS)
     if kind == "agent":
@@ -503,7 +520,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
             event_id,
             "message",
             author,
-            to_ms(obj.get("timestamp")),
+            timestamp_ms(obj, "timestamp", "event"),
             thread,
             custom_id,
             properties,
@@ -514,7 +531,7 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
     common: dict[str, Any] = {
         "id": event_id,
         "author": author,
-        "timestamp": to_ms(obj.get("timestamp")),
+        "timestamp": timestamp_ms(obj, "timestamp", "event"),
         "thread": thread,
         "custom_id": custom_id,
         "properties": properties,
@@ -686,10 +703,11 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     per_type, last = _last_events(obj.get("last_event_per_type"), chat_id)
     seen = {}
     for raw_user in obj.get("users") or ():
-        seen[raw_user["id"]] = to_ms(raw_user.get("last_seen_timestamp"))
+        seen[raw_user["id"]] = timestamp_ms(raw_user, "last_seen_timestamp", "user")
+    order = _opt_int(obj, "order", "chat_summary")
     summary = ChatSummary(
         id=chat_id,
-        order=_opt_int(obj, "order", "chat_summary"),
+        order=None if order is None else order * 1000,  # like a timestamp (sdk.md section 5)
         users=tuple(user.id for user in users),
         properties=_mapping(obj, "properties", "chat_summary"),
         last_seen_timestamps=seen,
@@ -699,16 +717,18 @@ def _parse_chat_summary(value: Any) -> tuple[ChatSummary, tuple[User, ...]]:
     return summary, users
 
 
-def _recency(summary: ChatSummary) -> tuple[int, int]:
+def _recency(summary: ChatSummary) -> int:
+    """The one sort key of a chat summary: its last event's timestamp, else its order (ms)."""
     if summary.last_event is not None and summary.last_event.timestamp is not None:
-        return (1, summary.last_event.timestamp)
-    return (0, summary.order or 0)
+        return summary.last_event.timestamp
+    return summary.order or 0
 
 
 def parse_chats_summary(payload: Mapping[str, Any]) -> tuple[ChatsSummary, tuple[User, ...]]:
     """Parse the ``get_chats_summary`` payload; also returns every user, in order.
 
-    Summaries are sorted by ``last_event.timestamp`` (else ``order``), most recent first.
+    Summaries are sorted by one key, most recent first: ``last_event.timestamp`` when the chat
+    has a last event, else its ``order`` (both in milliseconds); ties keep the server's order.
     """
     items = _list(payload, "chats_summary", "payload")
     summaries = []

@@ -1,57 +1,97 @@
 """Exactly-once ``send_event`` across reconnects (``spec/sdk.md`` section 2, **(beyond)**).
 
 A ``send_event`` in flight when the link drops is not failed: it is *held*. After the next
-login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in the newest threads
-of its chat (the dialect's lookup: ``get_chat_threads_summary`` then ``get_chat_threads`` in
-v0.3). A found event resolves its
-request; the others are handed back, in their original order, to be sent again before anything
-queued later. While that runs the client holds its outbox, so nothing overtakes them.
+login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in every thread of its
+chat that can hold it: from the thread that was the chat's newest known one when the send was
+written (its ``since``) up to the newest, however many started meanwhile. The dialect reads the
+pages (:meth:`customer_protocol.dialects.base.Dialect.lookup_page`: v0.3 reads
+``get_chat_threads_summary`` pages newest first and loads each page's threads with
+``get_chat_threads``; v3 reads ``list_threads`` pages), and the lookup stops as soon as every
+held send of the chat is found, the page reaches the ``since`` thread, or the chat has no older
+thread. (When the client never saw a
+thread of the chat, every thread can hold the send and the lookup may read them all, one page at
+a time.) A found event resolves its request; the others are handed back, in their original order,
+to be sent again before anything queued later. While that runs the client holds its outbox, so
+nothing overtakes them.
+
+A push whose event carries the ``custom_id`` of a held send resolves that send the same way
+(:meth:`Reconciler.claim`) and is not emitted as a ``new_event``: the server may deliver our
+own stored event to the new connection without our ``request_id``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .errors import CustomerSDKError
+from .events import NewEvent, SDKEvent
+from .models import Event, Thread
 from .requests import PendingRequest
 
-__all__ = ["Lookup", "Reconciler"]
+__all__ = ["LookupPage", "LookupState", "Reconciler"]
 
-Lookup = Callable[
+
+class LookupState:
+    """The lookup of one chat: where the next page starts (the dialect's ``cursor``: an offset
+    in v0.3, a ``page_id`` in v3; ``None`` for the newest page), the threads already read, and
+    the oldest thread that can hold a held send (``since``)."""
+
+    __slots__ = ("cursor", "seen", "since")
+
+    def __init__(self, since: tuple[int, str] | None) -> None:
+        self.since = since
+        self.cursor: Any = None
+        self.seen: set[str] = set()
+
+    def wanted(self, page: Sequence[tuple[int, str]]) -> tuple[list[str], bool]:
+        """Of a page of ``(order, id)`` (any order): the ids not read yet that can hold a
+        held send, newest first, and whether the page reaches ``since`` (the last page)."""
+        since = self.since
+        ordered = sorted(page, reverse=True)
+        wanted = [
+            tid for order, tid in ordered if since is None or order >= since[0] or tid == since[1]
+        ]
+        new = [tid for tid in wanted if tid not in self.seen]
+        self.seen.update(tid for _, tid in ordered)
+        reached = since is not None and any(
+            order <= since[0] or tid == since[1] for order, tid in ordered
+        )
+        return new, reached
+
+
+LookupPage = Callable[
     [
         str,
+        LookupState,
         Callable[[PendingRequest], None],
-        Callable[[Mapping[str, Any]], None],
+        Callable[[Sequence[Thread], bool], None],
         Callable[[CustomerSDKError], None],
-        int,
     ],
     None,
 ]
-"""A dialect's lookup: ``(chat, write, found, failed, threads)``; see
-:meth:`customer_protocol.dialects.base.Dialect.reconcile_lookup`."""
+"""A dialect's page reader ``(chat, state, write, on_page(threads, last), on_error)``."""
 
 
 class Reconciler:
     """The held sends and the lookups in progress. Pure: it only writes through ``write``."""
 
-    __slots__ = ("_active", "_chats", "_done", "_lookup", "_threads", "_write", "held")
+    __slots__ = ("_active", "_done", "_lookups", "_page", "_round", "_write", "held")
 
     def __init__(
         self,
         *,
         write: Callable[[PendingRequest], None],
-        lookup: Lookup,
+        page: LookupPage,
         active: Callable[[], bool],
         done: Callable[[list[PendingRequest]], None],
-        threads: int,
     ) -> None:
         self._write = write
-        self._lookup = lookup
+        self._page = page
         self._active = active
         self._done = done
-        self._threads = threads
-        self._chats: set[str] = set()
+        self._lookups: dict[str, LookupState] = {}
+        self._round = 0
         self.held: list[PendingRequest] = []
         """Sends waiting to be found or sent again, in their original order."""
 
@@ -61,47 +101,110 @@ class Reconciler:
 
     def start(self) -> None:
         """Logged in again: look every held send up, one chat at a time in parallel."""
+        self._round += 1
         chats = list(dict.fromkeys(request.chat or "" for request in self.held))
-        self._chats = set(chats)
+        self._lookups = {chat: LookupState(self._since(chat)) for chat in chats}
         for chat in chats:
-            self._look_up(chat)
+            self._read_page(chat, self._round, self._lookups[chat])
 
     def abort(self) -> None:
         """The link dropped during the lookups: keep everything held for the next login."""
-        self._chats.clear()
+        self._round += 1
+        self._lookups.clear()
 
     def take_all(self) -> list[PendingRequest]:
         """Remove and return every held send (the client stops; they will be failed)."""
         held, self.held = self.held, []
-        self._chats.clear()
+        self.abort()
         return held
 
-    def _look_up(self, chat: str) -> None:
-        def on_error(error: CustomerSDKError) -> None:
-            if chat in self._chats and self._active():
-                self._settle(chat, {}, error)
+    def claim(self, events: list[SDKEvent]) -> list[SDKEvent]:
+        """Resolve the held sends whose event a push carries; the events left to emit.
 
-        def on_found(found: Mapping[str, Any]) -> None:
-            self._settle(chat, found, None)
+        A ``new_event`` whose event has the ``custom_id`` of a held send of the same chat ends
+        that send with the event (as the lookup would) and is not emitted.
+        """
+        if not self.held:
+            return events
+        kept: list[SDKEvent] = []
+        for event in events:
+            if isinstance(event, NewEvent) and self._resolve(event.chat, (event.event,)):
+                continue
+            kept.append(event)
+        return kept
 
-        self._lookup(chat, self._write, on_found, on_error, self._threads)
+    # ----------------------------------------------------------------------------------------
 
-    def _settle(self, chat: str, found: Mapping[str, Any], error: CustomerSDKError | None) -> None:
-        """The lookup of ``chat`` ended: resolve what was found; fail all on a server error."""
-        if chat not in self._chats:
-            return
-        self._chats.discard(chat)
-        keep = []
+    def _since(self, chat: str) -> tuple[int, str] | None:
+        """The oldest ``since`` of the chat's held sends (``None``: any thread can hold one)."""
+        marks = [request.since for request in self.held if request.chat == chat]
+        if not marks or any(mark is None for mark in marks):
+            return None
+        return min(mark for mark in marks if mark is not None)
+
+    def _resolve(self, chat: str, events: Iterable[Event]) -> bool:
+        """End the held sends of ``chat`` whose ``custom_id`` one of ``events`` carries."""
+        found = {event.custom_id: event for event in events if event.custom_id is not None}
+        if not found:
+            return False
+        keep: list[PendingRequest] = []
+        resolved = False
         for request in self.held:
-            if request.chat != chat:
+            key = request.custom_id if request.chat == chat else None
+            event = found.get(key) if key is not None else None
+            if event is None:
                 keep.append(request)
-            elif error is not None:
-                request.fail(error)
-            elif request.custom_id is not None and request.custom_id in found:
-                request.succeed(found[request.custom_id])
             else:
-                keep.append(request)
+                resolved = True
+                request.succeed(event)
         self.held = keep
-        if not self._chats:
+        return resolved
+
+    def _waiting(self, chat: str) -> bool:
+        return any(request.chat == chat for request in self.held)
+
+    def _current(self, chat: str, round_: int) -> LookupState | None:
+        if round_ != self._round:
+            return None
+        return self._lookups.get(chat)
+
+    def _read_page(self, chat: str, round_: int, lookup: LookupState) -> None:
+        if not self._waiting(chat):  # every send of the chat was claimed by a push
+            self._settle(chat, None)
+            return
+
+        def on_error(error: CustomerSDKError) -> None:
+            if self._current(chat, round_) is not None and self._active():
+                self._settle(chat, error)
+
+        def on_page(threads: Sequence[Thread], last: bool) -> None:
+            # (A dropped link fails the lookup's requests, it never answers them late; the
+            # round check is a guard, not a path.)
+            if self._current(chat, round_) is not lookup:  # pragma: no cover - a guard
+                return
+            self._resolve(chat, (event for thread in threads for event in thread.events))
+            if last or not self._waiting(chat):
+                self._settle(chat, None)
+            else:
+                self._read_page(chat, round_, lookup)
+
+        self._page(chat, lookup, self._write, on_page, on_error)
+
+    def _settle(self, chat: str, error: CustomerSDKError | None) -> None:
+        """The lookup of ``chat`` ended; a server error fails the chat's held sends."""
+        if self._lookups.pop(chat, None) is None:
+            return  # pragma: no cover - a guard: one request per lookup is in flight
+        if error is not None:
+            keep = []
+            for request in self.held:
+                if request.chat == chat:
+                    request.fail(error)
+                else:
+                    keep.append(request)
+            self.held = keep
+        if not self._lookups:
             resend, self.held = self.held, []
             self._done(resend)
+
+    def __repr__(self) -> str:
+        return f"Reconciler(held={len(self.held)}, lookups={sorted(self._lookups)})"

@@ -32,6 +32,7 @@ class PendingRequest:
         "quiet",
         "reconcilable",
         "response",
+        "since",
         "wire_id",
     )
 
@@ -59,6 +60,8 @@ class PendingRequest:
         self.custom_id = custom_id
         self.wire_id: str | None = None
         self.response: Mapping[str, Any] | None = None
+        self.since: tuple[int, str] | None = None
+        """For exactly-once sends: the chat's newest known thread ``(order, id)`` when written."""
         self.ended = False
 
     def succeed(self, value: Any) -> None:

@@ -231,6 +231,8 @@ class Driver:
         self.written_markers: list[int] = []
         self.connections = 0
         self.echo = False
+        self.stored_unanswered: list[tuple[int, tuple[str, Any]]] = []
+        """Sends the server stored without answering: (connection number, (push, payload))."""
         self.started = False  # connect() or disconnect() was called: calls may fail at once
 
     # -- inputs --------------------------------------------------------------------------------
@@ -284,6 +286,8 @@ class Driver:
             return
         result, pushes = self.server.run(action, request.get("payload") or {})
         if mode == "stored_silent":
+            if action == "send_event" and pushes:  # the server may push it to a new connection
+                self.stored_unanswered.append((self.connections, pushes[0]))
             return
         if isinstance(result, str):
             self.receive(

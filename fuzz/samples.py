@@ -244,6 +244,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return paths
 
 
+def every_path(value: Any) -> list[tuple[Any, ...]]:
+    """Every path into ``value`` (the root is ``()``), for tests that aim at one field."""
+    return _paths(value)
+
+
 def _nest(value: Any, depth: int) -> Any:
     for _ in range(depth):
         value = [value]

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 
 from customer_protocol import (
     AuthenticationError,
+    CallSucceeded,
     ConnectionLostError,
     InvalidArgumentsError,
     Phase,
@@ -177,6 +178,76 @@ class ClientMachine(RuleBasedStateMachine):
             message = data.draw(st.sampled_from([{"action": "ping"}, samples.push("x_new", {})]))
         if message is not None:
             self.d.receive(message)
+
+    @precondition(lambda self: self.d.transport == "open")
+    @rule(
+        data=st.data(),
+        wrong=st.sampled_from(["1", "", True, False, {}, {"s": 1}, [], [1]]),
+        where=st.sampled_from(["event", "typing", "last_seen", "user"]),
+    )
+    def wrong_typed_timestamp(self, data: st.DataObject, wrong: Any, where: str) -> None:
+        """The model of sdk.md section 5: a wrong-typed timestamp drops the whole push."""
+        chat = self._chat(data)
+        if where == "event":
+            event = samples.message("e-bad", 1, timestamp=wrong)
+            message = samples.push(
+                "incoming_event", {"chat_id": chat, "thread_id": "t1", "event": event}
+            )
+        elif where == "typing":
+            indicator = {"author_id": "agent1", "timestamp": wrong, "is_typing": True}
+            message = samples.push(
+                "incoming_typing_indicator", {"chat_id": chat, "typing_indicator": indicator}
+            )
+        elif where == "last_seen":
+            payload = {"user_id": "agent1", "chat_id": chat, "timestamp": wrong}
+            message = samples.push("last_seen_timestamp_updated", payload)
+        else:
+            added = [dict(samples.agent("agent2"), last_seen_timestamp=wrong)]
+            payload = {"chat_id": chat, "updated_users": {"added": added, "removed_ids": []}}
+            message = samples.push("chat_users_updated", payload)
+        mark = len(self.d.stream)
+        self.d.receive(message)
+        dropped = self.d.stream[mark + 1 :]  # after the repr of receive()'s result
+        assert len(dropped) == 1 and dropped[0].startswith("ProtocolErrorReport("), dropped
+
+    @precondition(lambda self: self.d.client.phase is Phase.READY and self.d.server.chats)
+    @rule(data=st.data(), when=st.sampled_from(["before_the_summary", "during_the_lookup"]))
+    def stored_send_pushed_after_a_drop(self, data: st.DataObject, when: str) -> None:
+        """The link drops after the server stored a send; the new connection gets its push
+        without our request_id, before or during the lookup: it resolves the send, no
+        new_event, and the lookup then neither resends nor resolves it again."""
+        chat = data.draw(st.sampled_from(sorted(self.d.server.chats)))
+        custom_id = f"m{self._next()}"
+        call = self._sdk("send_message", chat, "x", self.d.now, custom_id=custom_id)
+        if call is None or not self.d.pending or self.d.pending[-1]["action"] != "send_event":
+            return
+        mark = len(self.d.stored_unanswered)
+        self.d.answer(len(self.d.pending) - 1, "stored_silent")
+        if len(self.d.stored_unanswered) == mark:
+            return  # the server refused it (an unknown chat)
+        _, (action, payload) = self.d.stored_unanswered.pop()
+        self.d.closed()
+        for _ in range(60):
+            phase = self.d.client.phase
+            if when == "before_the_summary" and phase is Phase.SUMMARY:
+                break
+            lookup = [r for r in self.d.pending if r["action"] == "get_chat_threads_summary"]
+            if when == "during_the_lookup" and phase is Phase.READY and lookup:
+                break
+            if not self.d.step():
+                return
+        else:
+            return
+        if call in self.d.ended:
+            return
+        start = len(self.d.stream)
+        self.d.receive(samples.push(action, payload))
+        assert isinstance(self.d.ended.get(call), CallSucceeded), "the push did not resolve it"
+        news = [line for line in self.d.stream[start:] if line.startswith("NewEvent(")]
+        assert not any(f"custom_id={custom_id!r}" in line for line in news), news
+        self.d.settle()
+        again = f'"custom_id":"{custom_id}"'
+        assert not any(line.startswith("Send(") and again in line for line in self.d.stream[start:])
 
     @precondition(lambda self: self.d.transport == "open")
     @rule(reason=REASONS)

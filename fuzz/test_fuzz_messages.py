@@ -9,12 +9,13 @@ completes a normal request afterwards (reconnecting first if the message kicked 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from customer_protocol import CallSucceeded, Phase, RemoteProtocolError
+from customer_protocol import CallFailed, CallSucceeded, Phase, RemoteProtocolError
 from customer_protocol.codec import Push, Response, decode_message, decode_request, use_orjson
 from fuzz import samples
 from fuzz.driver import Driver
@@ -162,4 +163,114 @@ def test_huge_float_timestamp_is_not_an_exception() -> None:
     mark = len(driver.stream)
     driver.receive(samples.push("incoming_event", payload))
     assert any(line.startswith("NewEvent(") for line in driver.stream[mark:])
+    assert_still_works(driver)
+
+
+# --------------------------------------------------------------------------------------------
+# The model of timestamps (sdk.md section 5): a wrong-typed timestamp anywhere drops the message
+
+
+TIMESTAMP_KEYS = frozenset({"timestamp", "last_seen_timestamp"})
+# Valid JSON the codec accepts (no NaN, no integer beyond 64 bits): only the type is wrong.
+_PLAIN = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=4),
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=4,
+)
+WRONG_TIMESTAMPS = st.one_of(
+    st.text(max_size=8),
+    st.booleans(),
+    st.dictionaries(st.text(max_size=4), _PLAIN, max_size=2),
+    st.lists(_PLAIN, max_size=2),
+)
+
+
+def timestamp_paths(value: Any) -> list[tuple[Any, ...]]:
+    """Every path to a timestamp-carrying field in ``value`` (a chat summary's ``order`` too)."""
+    return [
+        path
+        for path in samples.every_path(value)
+        if path
+        and (
+            path[-1] in TIMESTAMP_KEYS
+            or (len(path) >= 3 and path[-3] == "chats_summary" and path[-1] == "order")
+        )
+    ]
+
+
+def with_value(message: Any, path: tuple[Any, ...], new: Any) -> Any:
+    result = json.loads(json.dumps(message))
+    target = result
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return result
+
+
+# Pushes the client parses (the others are forwarded raw, their timestamps untouched).
+PARSED_PUSHES = sorted(
+    name
+    for name in samples.PUSHES
+    if name not in ("customer_disconnected", "customer_updated", "some_future_push")
+    and timestamp_paths(samples.PUSHES[name])
+)
+# Responses the client parses that carry timestamps (``update_customer`` resolves with True: its
+# customer is not read).
+TIMED_RESPONSES = sorted(
+    action
+    for action in ISSUERS
+    if action in samples.RESPONSES
+    and action != "update_customer"
+    and timestamp_paths(samples.RESPONSES[action])
+)
+
+
+def test_the_timestamp_model_covers_every_kind() -> None:
+    assert set(PARSED_PUSHES) == {
+        "chat_users_updated",
+        "incoming_chat_thread",
+        "incoming_event",
+        "incoming_typing_indicator",
+        "last_seen_timestamp_updated",
+    }
+    assert set(TIMED_RESPONSES) == {
+        "get_chats_summary",
+        "get_chat_threads",
+        "start_chat",
+        "send_event",
+        "update_last_seen_timestamp",
+    }
+
+
+@given(action=st.sampled_from(PARSED_PUSHES), data=st.data())
+def test_a_push_with_a_wrong_typed_timestamp_is_dropped(action: str, data: st.DataObject) -> None:
+    driver = ready_driver()
+    payload = samples.PUSHES[action]
+    path = data.draw(st.sampled_from(timestamp_paths(payload)))
+    bad = with_value(payload, path, data.draw(WRONG_TIMESTAMPS))
+    mark = len(driver.stream)
+    driver.receive(samples.push(action, bad))
+    outputs = driver.stream[mark + 1 :]  # after the repr of receive()'s result
+    assert len(outputs) == 1 and outputs[0].startswith("ProtocolErrorReport("), outputs
+    assert_still_works(driver)
+
+
+@given(action=st.sampled_from(TIMED_RESPONSES), data=st.data())
+def test_an_answer_with_a_wrong_typed_timestamp_fails_its_request(
+    action: str, data: st.DataObject
+) -> None:
+    driver = ready_driver()
+    name, args, kwargs = ISSUERS[action]
+    call = driver.call(name, *(driver.now if a == "now" else a for a in args), **kwargs)
+    rid = str(driver.pending[-1]["request_id"])
+    payload = samples.RESPONSES[action]
+    path = data.draw(st.sampled_from(timestamp_paths(payload)))
+    bad = with_value(payload, path, data.draw(WRONG_TIMESTAMPS))
+    mark = len(driver.stream)
+    driver.receive(samples.response(rid, action, bad))
+    driver.advance(driver.config.indirect_grace)  # indirect requests resolve after the grace
+    assert any(line.startswith("ProtocolErrorReport(") for line in driver.stream[mark:])
+    ended = driver.ended.get(call)
+    assert isinstance(ended, CallFailed), ended
+    assert ended.error.type == "malformed_response"
     assert_still_works(driver)

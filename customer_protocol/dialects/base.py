@@ -12,18 +12,19 @@ of the engine's small set of request primitives; a method a dialect lacks raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from customer_protocol.errors import CustomerSDKError, NotSupportedError
 from customer_protocol.events import SDKEvent
 from customer_protocol.history import HistoryPosition
-from customer_protocol.models import ChatsSummary, HistoryBatch
+from customer_protocol.models import ChatsSummary, HistoryBatch, Thread
 
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
     from customer_protocol.dispatch import ChatTracker
+    from customer_protocol.reconcile import LookupState
     from customer_protocol.requests import PendingRequest
     from customer_protocol.tokens import Token
 
@@ -166,18 +167,17 @@ class Dialect:
         """The request that sends one sneak peek."""
         raise NotImplementedError
 
-    def reconcile_lookup(
+    def lookup_page(
         self,
         chat: str,
+        state: LookupState,
         write: Callable[[PendingRequest], None],
-        found: Callable[[Mapping[str, Any]], None],
+        on_page: Callable[[Sequence[Thread], bool], None],
         failed: Callable[[CustomerSDKError], None],
-        threads: int,
     ) -> None:
-        """Look for sent events in the newest ``threads`` threads of ``chat``.
-
-        Calls ``found({custom_id: event})`` or ``failed(error)`` exactly once.
-        """
+        """Read the exactly-once lookup's next page of ``chat`` (newest first, from
+        ``state.cursor``): call ``on_page(threads that can hold a held send, last)`` or
+        ``failed(error)`` once, and move ``state.cursor`` on."""
         raise NotImplementedError
 
     def uploaded(self, engine: ClientProtocol, call: int, url: str) -> None:

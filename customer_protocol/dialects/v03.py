@@ -35,9 +35,13 @@ from .base import (
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
     from customer_protocol.dispatch import ChatTracker
+    from customer_protocol.reconcile import LookupState
     from customer_protocol.tokens import Token
 
-__all__ = ["TERMINAL_LOGIN_ERRORS", "TERMINAL_REASONS", "V03"]
+__all__ = ["LOOKUP_PAGE", "TERMINAL_LOGIN_ERRORS", "TERMINAL_REASONS", "V03"]
+
+LOOKUP_PAGE: Final = 25
+"""The ``limit`` of the ``get_chat_threads_summary`` pages a lookup reads (the SDK's page)."""
 
 TERMINAL_LOGIN_ERRORS: Final = frozenset(
     {"customer_banned", "license_expired", "unsupported_version"}
@@ -397,37 +401,34 @@ class V03(Dialect):
         """``send_sneak_peek {chat_id, sneak_peek_text}``."""
         return "send_sneak_peek", {"chat_id": chat, "sneak_peek_text": text}
 
-    def reconcile_lookup(
+    def lookup_page(
         self,
         chat: str,
+        state: LookupState,
         write: Callable[[PendingRequest], None],
-        found: Callable[[Mapping[str, Any]], None],
+        on_page: Callable[[Sequence[Thread], bool], None],
         failed: Callable[[CustomerSDKError], None],
-        threads: int,
     ) -> None:
-        """The newest ``threads`` summaries, then those threads' events by ``custom_id``."""
-
-        def on_threads(loaded: tuple[Thread, ...]) -> None:
-            found(
-                {
-                    event.custom_id: event
-                    for thread in loaded
-                    for event in thread.events
-                    if event.custom_id is not None
-                }
-            )
+        """A ``get_chat_threads_summary`` page (newest first), then ``get_chat_threads`` of
+        the threads on it that can hold a held send."""
+        offset: int = state.cursor or 0
 
         def on_summary(summary: ThreadsSummary) -> None:
-            ids = [item.id for item in summary.threads_summary]
-            if not ids:
-                found({})
+            page = summary.threads_summary
+            new, reached = state.wanted([(item.order, item.id) for item in page])
+            state.cursor = offset + len(page)
+            # The last page: the since thread, no older thread, or a page with nothing new in
+            # it (a server repeating itself must not keep the lookup going).
+            last = reached or not page or state.cursor >= summary.total_threads or not new
+            if not new:
+                on_page((), True)
                 return
             write(
                 PendingRequest(
                     "get_chat_threads",
-                    {"chat_id": chat, "thread_ids": ids},
+                    {"chat_id": chat, "thread_ids": new},
                     indirect=False,
-                    on_ok=on_threads,
+                    on_ok=lambda threads: on_page(threads, last),
                     on_err=failed,
                     quiet=True,
                 )
@@ -436,7 +437,7 @@ class V03(Dialect):
         write(
             PendingRequest(
                 "get_chat_threads_summary",
-                {"chat_id": chat, "offset": 0, "limit": threads},
+                {"chat_id": chat, "offset": offset, "limit": LOOKUP_PAGE},
                 indirect=False,
                 on_ok=on_summary,
                 on_err=failed,

@@ -10,7 +10,7 @@ and ``send_event``, section 2), the ``login`` payload with ``customer_side_stora
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from customer_protocol.errors import (
@@ -55,10 +55,12 @@ from .base import (
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
     from customer_protocol.dispatch import ChatTracker
+    from customer_protocol.reconcile import LookupState
     from customer_protocol.tokens import Token
 
 __all__ = [
     "LOGIN_TERMINAL_ERRORS",
+    "LOOKUP_PAGE",
     "MAX_INFLIGHT",
     "PUSHES",
     "RECONNECT_REASONS",
@@ -147,6 +149,9 @@ PUSHES: Final = (
     "greeting_canceled",
 )
 """Every push the client understands (``login.pushes``)."""
+
+LOOKUP_PAGE: Final = 25
+"""The ``limit`` of the ``list_threads`` pages the exactly-once lookup reads."""
 
 _INDIRECT: Final[Mapping[str, frozenset[str]]] = {
     "start_chat": frozenset({"incoming_chat"}),
@@ -426,35 +431,33 @@ class V3(Dialect):
 
     # -- exactly-once and history --------------------------------------------------------------
 
-    def reconcile_lookup(
+    def lookup_page(
         self,
         chat: str,
+        state: LookupState,
         write: Callable[[PendingRequest], None],
-        found: Callable[[Mapping[str, Any]], None],
+        on_page: Callable[[Sequence[Thread], bool], None],
         failed: Callable[[CustomerSDKError], None],
-        threads: int,
     ) -> None:
-        """The newest ``list_threads`` page (``threads`` threads) of ``chat``, by
-        ``custom_id``."""
+        """A ``list_threads`` page (newest first, ``LOOKUP_PAGE`` threads), then the next by
+        ``page_id``, until the thread that was newest when the send was written."""
 
-        def on_page(page: results.ThreadsPage) -> None:
-            found(
-                {
-                    event.custom_id: event
-                    for thread in page.threads
-                    for event in thread.events
-                    if event.custom_id is not None
-                }
-            )
+        def on_threads(page: results.ThreadsPage) -> None:
+            threads = {thread.id: thread for thread in page.threads}
+            new, reached = state.wanted([(thread.order, thread.id) for thread in page.threads])
+            state.cursor = page.next_page_id
+            last = reached or not page.next_page_id or not new
+            on_page([threads[tid] for tid in new], last)
 
+        cursor: str | None = state.cursor
+        payload = (
+            build.list_threads(chat, limit=LOOKUP_PAGE)
+            if cursor is None
+            else build.list_threads(chat, page_id=cursor)
+        )
         write(
             PendingRequest(
-                "list_threads",
-                build.list_threads(chat, limit=max(1, min(threads, build.LIST_THREADS_MAX_LIMIT))),
-                indirect=False,
-                on_ok=on_page,
-                on_err=failed,
-                quiet=True,
+                "list_threads", payload, indirect=False, on_ok=on_threads, on_err=failed, quiet=True
             )
         )
 

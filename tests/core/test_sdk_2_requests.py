@@ -382,7 +382,7 @@ def test_send_in_flight_across_a_drop_found_in_the_newest_threads_resolves() -> 
     out = login_after_drop(h)
     summary = h.sent(out)[-1]
     assert summary.action == "get_chat_threads_summary"
-    assert summary.payload == {"chat_id": "c1", "offset": 0, "limit": 2}
+    assert summary.payload == {"chat_id": "c1", "offset": 0, "limit": 25}
     out = h.respond(
         summary,
         {
@@ -394,7 +394,7 @@ def test_send_in_flight_across_a_drop_found_in_the_newest_threads_resolves() -> 
         },
     )
     load = h.one(out, "get_chat_threads")
-    assert load.payload == {"chat_id": "c1", "thread_ids": ["t1", "t2"]}
+    assert load.payload == {"chat_id": "c1", "thread_ids": ["t2", "t1"]}  # newest first
     event = message("e9", 3, "hello", author="cust", custom_id="cid-1")
     out = h.respond(load, threads_chat("c1", [thread("t1", 1), thread("t2", 2, [event])]))
     assert value(out, call).id == "e9"

@@ -9,6 +9,7 @@ import pytest
 from customer_protocol import (
     CancelledError,
     Chat,
+    Connected,
     ErrorCode,
     InvalidArgumentsError,
     MessageEvent,
@@ -200,6 +201,43 @@ def test_get_chats_summary_sorted_by_last_event_timestamp_else_order() -> None:
     assert [c.id for c in result.chats_summary] == ["new", "old", "no-events-high", "no-events-low"]
     assert result.total_chats == 4
     assert names(out) == ["user_data"] * 8
+
+
+def test_chat_summary_order_is_in_milliseconds_like_a_timestamp() -> None:
+    h = ready()
+    call, out = h.call("get_chats_summary")
+    out = h.respond(h.one(out), {"chats_summary": [chat_summary("c1", 1_700_000_000)]})
+    assert value(out, call).chats_summary[0].order == 1_700_000_000_000
+
+
+def test_chat_summaries_sort_by_one_key_a_chat_without_events_is_not_put_last() -> None:
+    """One key, descending: the last event's timestamp, else the chat's order (both in ms)."""
+    h = ready()
+    call, out = h.call("get_chats_summary")
+    old = {"thread_id": "t", "events": [message("e1", 1, timestamp=100)]}
+    new = {"thread_id": "t", "events": [message("e2", 1, timestamp=300)]}
+    payload = {
+        "chats_summary": [
+            chat_summary("event-at-100", 900, old),
+            chat_summary("empty-at-200", 200),
+            chat_summary("event-at-300", 5, new),
+            chat_summary("empty-at-50", 50),
+        ],
+        "total_chats": 4,
+    }
+    result = value(h.respond(h.one(out), payload), call)
+    assert [c.id for c in result.chats_summary] == [
+        "event-at-300",
+        "empty-at-200",
+        "event-at-100",
+        "empty-at-50",
+    ]
+    # The login summary (the connected payload) is ordered the same way.
+    h2 = Harness()
+    out = h2.connect(payload)
+    (connected,) = of(out, Connected)
+    assert [c.id for c in connected.chats_summary] == [c.id for c in result.chats_summary]
+    assert [c.order for c in connected.chats_summary] == [5000, 200_000, 900_000, 50_000]
 
 
 def test_chat_summary_last_event_is_the_newest_by_order_in_the_v03_list_form() -> None:

@@ -107,7 +107,8 @@ def test_without_leftovers_a_probe_reads_the_total_then_offset_is_total_now_minu
     assert h.client.history_position(cursor).left_to_fetch == 5
     call, out = h.call("history_next", cursor)
     probe = h.one(out, "get_chat_threads_summary")
-    assert probe.payload == {"chat_id": "c1", "offset": 0}
+    # The count request is the SDK's: offset 0 and limit 25 (sdk.md section 7).
+    assert probe.payload == {"chat_id": "c1", "offset": 0, "limit": 25}
     # Two threads were created meanwhile: 32 now.
     out = h.respond(probe, summaries([("new2", 32, 1), ("new1", 31, 1)], 32))
     page2 = h.one(out, "get_chat_threads_summary")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from customer_protocol import HistoryPosition, InvalidArgumentsError
-
 from tests.core.harness import error, names, value
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import V3Harness, threads_page
@@ -29,7 +28,9 @@ def test_pages_then_done_with_data_then_done_without() -> None:
     first = h.one(out, "list_threads")
     assert first.payload == {"chat_id": "CH1", "min_events_count": 50}
     newer = s.thread("TH3", created_at=s.T3, events=[s.message("TH3_1", s.T3)])
-    older = s.thread("TH2", created_at=s.T1, events=[s.message("TH2_1", s.T1), s.message("TH2_2", s.T2)])
+    older = s.thread(
+        "TH2", created_at=s.T1, events=[s.message("TH2_1", s.T1), s.message("TH2_2", s.T2)]
+    )
     out = h.respond(first, threads_page(newer, older, next_page_id="NEXT"))
     assert names(out) == ["thread_summary", "thread_summary"]
     assert [e.id for e in out if getattr(e, "name", "") == "thread_summary"] == ["TH2", "TH3"]
@@ -77,7 +78,7 @@ def test_calls_are_served_one_at_a_time() -> None:
     h = ready()
     cursor = h.client.get_chat_history("CH1")
     first, out = next_of(h, cursor)
-    second, more = next_of(h, cursor)
+    _second, more = next_of(h, cursor)
     assert h.sent(more) == []
     out = h.respond(h.one(out), threads_page(s.thread("TH2"), next_page_id="N"))
     assert value(out, first).done is False
