@@ -237,7 +237,9 @@ def parse_user(value: Any, what: str = "user") -> User:
         )
     if not isinstance(kind, str):
         raise _fail(f"{what}.type must be a string")
-    extra = {k: v for k, v in obj.items() if k not in ("id", "type", "present")}
+    extra = {
+        k: v for k, v in obj.items() if k not in ("id", "type", "present", "events_seen_up_to")
+    }
     return User(id=user_id, type=kind, extra=extra)
 
 

@@ -608,7 +608,9 @@ def login(
     customer = _customer_body(name, email, avatar)
     if fields:
         customer["session_fields"] = _session_fields(fields)
-    storage = check.check_mapping(customer_side_storage or {}, "customer_side_storage")
+    storage = check.check_mapping(
+        {} if customer_side_storage is None else customer_side_storage, "customer_side_storage"
+    )
     check.check_json(storage, "'customer_side_storage'")
     names = sorted({_text(push, "pushes[]") for push in pushes})
     payload: dict[str, Any] = {"token": token.authorization}

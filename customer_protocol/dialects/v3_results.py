@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.models import (
     Agent,
@@ -83,6 +84,8 @@ __all__ = [
     "parse_url_info",
     "parse_welcome_message",
     "thread_summaries",
+    "track_chats",
+    "track_threads",
 ]
 
 
@@ -256,6 +259,7 @@ class LoginResult:
 
 def parse_login(payload: Mapping[str, Any]) -> LoginResult:
     """Parse the ``login`` response payload."""
+    payload = _obj(payload, "payload")
     chats = []
     for item in _list(payload, "chats", "payload", required=False):
         entry = _obj(item, "payload.chats[]")
@@ -298,6 +302,7 @@ class ResumeChatResult:
 
 def parse_start_chat(payload: Mapping[str, Any]) -> StartChatResult:
     """Parse the ``start_chat`` response payload."""
+    payload = _obj(payload, "payload")
     return StartChatResult(
         chat_id=_str(payload, "chat_id", "payload"),
         thread_id=_str(payload, "thread_id", "payload"),
@@ -307,6 +312,7 @@ def parse_start_chat(payload: Mapping[str, Any]) -> StartChatResult:
 
 def parse_resume_chat(payload: Mapping[str, Any]) -> ResumeChatResult:
     """Parse the ``resume_chat`` response payload."""
+    payload = _obj(payload, "payload")
     return ResumeChatResult(
         thread_id=_str(payload, "thread_id", "payload"),
         event_ids=_str_list(payload, "event_ids", "payload"),
@@ -322,6 +328,7 @@ class SendEventResult:
 
 def parse_send_event(payload: Mapping[str, Any]) -> SendEventResult:
     """Parse the ``send_event`` response payload."""
+    payload = _obj(payload, "payload")
     return SendEventResult(event_id=_str(payload, "event_id", "payload"))
 
 
@@ -346,6 +353,7 @@ class ChatsPage:
 
 def parse_list_chats(payload: Mapping[str, Any]) -> ChatsPage:
     """Parse the ``list_chats`` response payload (a missing ``total_chats``: the page size)."""
+    payload = _obj(payload, "payload")
     chats = []
     users: list[User] = []
     for item in _list(payload, "chats_summary", "payload"):
@@ -384,6 +392,7 @@ class ThreadsPage:
 
 def parse_list_threads(payload: Mapping[str, Any], *, chat: str) -> ThreadsPage:
     """Parse the ``list_threads`` response payload for the request's ``chat``."""
+    payload = _obj(payload, "payload")
     threads = tuple(parse_thread(item, chat=chat) for item in _list(payload, "threads", "payload"))
     next_page, previous_page = _page_ids(payload)
     return ThreadsPage(
@@ -402,6 +411,23 @@ def thread_summaries(threads: Sequence[Thread]) -> tuple[ThreadSummary, ...]:
         ThreadSummary(id=t.id, chat=t.chat, order=t.order, total_events=len(t.events))
         for t in sorted(threads, key=lambda t: t.order)
     )
+
+
+def track_chats(chats: Sequence[ChatSummary], tracker: ChatTracker) -> None:
+    """What ``list_chats`` summaries say about each chat: its newest thread (``last_thread_id``
+    at ``order``) and whether it is active."""
+    for summary in chats:
+        thread = summary.extra.get("last_thread_id")
+        if isinstance(thread, str) and summary.order is not None:
+            tracker.thread_seen(summary.id, thread, summary.order, None)
+        if summary.active is not None:
+            tracker.set_active(summary.id, summary.active)
+
+
+def track_threads(threads: Sequence[Thread], tracker: ChatTracker) -> None:
+    """Make loaded threads known; the newest of a chat decides whether the chat is active."""
+    for thread in threads:
+        tracker.thread_seen(thread.chat, thread.id, thread.order, thread.active)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -442,6 +468,7 @@ class FormResult:
 
 def parse_get_form(payload: Mapping[str, Any]) -> FormResult:
     """Parse the ``get_form`` response payload."""
+    payload = _obj(payload, "payload")
     enabled = _bool(payload, "enabled", "payload")
     raw = payload.get("form")
     if raw is None:
@@ -465,6 +492,7 @@ class PredictedAgent:
 
 def parse_predicted_agent(payload: Mapping[str, Any]) -> PredictedAgent:
     """Parse the ``get_predicted_agent`` response payload."""
+    payload = _obj(payload, "payload")
     return PredictedAgent(
         agent=parse_agent(payload.get("agent"), "payload.agent"),
         queue=bool(_opt_bool(payload, "queue", "payload")),
@@ -482,6 +510,7 @@ class WelcomeMessage:
 
 def parse_welcome_message(payload: Mapping[str, Any]) -> WelcomeMessage:
     """Parse the ``request_welcome_message`` response payload."""
+    payload = _obj(payload, "payload")
     agent = payload.get("predicted_agent")
     return WelcomeMessage(
         id=_str(payload, "id", "payload"),
@@ -505,6 +534,7 @@ class UrlInfo:
 
 def parse_url_info(payload: Mapping[str, Any]) -> UrlInfo:
     """Parse the ``get_url_info`` response payload."""
+    payload = _obj(payload, "payload")
     texts = ("url", "title", "description", "image_url", "image_original_url")
     return UrlInfo(
         **{key: _opt_str(payload, key, "payload") for key in texts},
@@ -515,12 +545,14 @@ def parse_url_info(payload: Mapping[str, Any]) -> UrlInfo:
 
 def parse_update_customer_page(payload: Mapping[str, Any]) -> Mapping[int, str]:
     """The ``update_customer_page`` response: the groups whose status changed (often none)."""
+    payload = _obj(payload, "payload")
     groups = payload.get("groups")
     return {} if groups is None else parse_groups_list(groups, "payload.groups")
 
 
 def parse_upload_file(payload: Mapping[str, Any]) -> str:
     """The Web API ``upload_file`` response: the file's URL."""
+    payload = _obj(payload, "payload")
     return _str(payload, "url", "payload")
 
 
@@ -529,6 +561,7 @@ def _customer_result(payload: Mapping[str, Any]) -> Customer:
 
 
 def _group_statuses_result(payload: Mapping[str, Any]) -> Mapping[int, str]:
+    payload = _obj(payload, "payload")
     return parse_group_statuses(payload.get("groups_status"), "payload.groups_status")
 
 

@@ -293,7 +293,9 @@ def test_agent_without_type_for_greetings() -> None:
 
 
 def test_user_of_another_type() -> None:
-    user = v3.parse_user({"id": "b", "type": "bot", "present": True, "name": "R2"})
+    user = v3.parse_user(
+        {"id": "b", "type": "bot", "present": True, "events_seen_up_to": s.T0, "name": "R2"}
+    )
     assert type(user) is User
     assert user.type == "bot" and user.extra == {"name": "R2"}
 

@@ -11,6 +11,7 @@ from customer_protocol import InvalidArgumentsError, RemoteProtocolError
 from customer_protocol.dialects import v3_objects as v3
 from customer_protocol.dialects import v3_payloads as p
 from customer_protocol.dialects import v3_results as r
+from customer_protocol.dispatch import ChatTracker
 from customer_protocol.payloads import CustomIds
 from customer_protocol.rfc3339 import parse_ms
 
@@ -396,3 +397,22 @@ def test_get_chat_result() -> None:
     del raw["thread"]
     assert r.parse_get_chat(raw).thread is None
     assert r.parse_result("get_chat", raw).chat.id == "CH1"
+
+
+def test_track_chats_records_newest_thread_and_activity() -> None:
+    tracker = ChatTracker()
+    active, _ = v3.parse_chat_summary(s.chat_summary("CH1"))
+    inactive, _ = v3.parse_chat_summary(s.chat_summary("CH2", active=False, last_thread_id="T9"))
+    unknown, _ = v3.parse_chat_summary({"id": "CH3"})
+    r.track_chats([active, inactive, unknown], tracker)
+    assert tracker.newest_thread("CH1") == "TH1" and not tracker.is_inactive("CH1")
+    assert tracker.newest_thread("CH2") == "T9" and tracker.is_inactive("CH2")
+    assert tracker.newest_thread("CH3") is None and not tracker.is_inactive("CH3")
+
+
+def test_track_threads_newest_decides_activity() -> None:
+    tracker = ChatTracker()
+    newer = v3.parse_thread(s.thread("TH2", s.T2, active=False), chat="CH1")
+    older = v3.parse_thread(s.thread("TH1", s.T0, active=True), chat="CH1")
+    r.track_threads([newer, older], tracker)
+    assert tracker.newest_thread("CH1") == "TH2" and tracker.is_inactive("CH1")

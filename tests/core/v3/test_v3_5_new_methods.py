@@ -341,3 +341,12 @@ def test_parse_result_by_action() -> None:
     assert r.parse_result("list_chats", {"chats_summary": []}).chats == ()
     with pytest.raises(KeyError):
         r.parse_result("update_chat_scopes", {})
+
+
+@pytest.mark.parametrize(
+    "action",
+    ["login", "start_chat", "list_chats", "get_form", "get_url_info", "list_group_statuses"],
+)
+def test_a_response_payload_that_is_not_an_object(action: str) -> None:
+    with pytest.raises(RemoteProtocolError, match="payload must be an object"):
+        r.parse_result(action, None)  # type: ignore[arg-type]

@@ -1,238 +1,323 @@
-"""v3.md section 8: login, list_chats for connected, the reason and login-error tables."""
+"""v3.md section 8: the login payload, the login response, login errors, and the
+customer_disconnected reason table (every row)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from customer_protocol import (
-    ClientProtocol,
-    ClientState,
-    CloseTransport,
-    FetchToken,
-    InvalidArgumentsError,
-    OpenTransport,
-    SwitchHost,
-)
-from customer_protocol.dialects.v3 import PUSHES
-from tests.core.harness import TOKEN, error, events, names, of
-from tests.core.v3 import samples as s
-from tests.core.v3.harness3 import ORG, V3Harness, chats_page, login_payload
+from customer_protocol import Customer, InvalidArgumentsError, MessageEvent, RemoteProtocolError
+from customer_protocol.dialects import v3_errors as e
+from customer_protocol.dialects import v3_payloads as p
+from customer_protocol.dialects import v3_results as r
+from customer_protocol.dialects.v3_pushes import PUSHES_3_6
+from customer_protocol.tokens import Token
+
+from . import samples as s
+
+TOKEN = Token(access_token="dal:secret-token", token_type="Bearer")
 
 
-def ready(**kwargs: object) -> V3Harness:
-    h = V3Harness(**kwargs)  # type: ignore[arg-type]
-    h.connect()
-    return h
+def login(**kwargs: Any) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "version": "3.6",
+        "pushes": ["incoming_event", "incoming_chat"],
+        "application_version": "0.2.0",
+    }
+    args.update(kwargs)
+    return p.login(TOKEN, **args)
 
 
-def login_of(h: V3Harness) -> dict[str, object]:
-    h.client.connect(h.now) if h.client.phase.value == "stopped" else None
-    h.drain()
-    if h.client.phase.value == "token":
-        h.client.token_received(TOKEN, h.now)
-        h.drain()
-    h.client.transport_opened(h.now)
-    login = h.one(h.drain(), "login")
-    assert login.payload is not None
-    return login.payload
+# --------------------------------------------------------------------------------------------
+# login payload
 
 
-def test_v3_addresses_an_organization_id_and_v03_a_license_id() -> None:
-    with pytest.raises(InvalidArgumentsError, match="organization_id"):
-        ClientProtocol(api="3.6")
-    with pytest.raises(InvalidArgumentsError, match="license_id"):
-        ClientProtocol(api="0.3", organization_id=ORG)
-    with pytest.raises(InvalidArgumentsError, match="API version"):
-        ClientProtocol(api="2.0", organization_id=ORG)
-    client = ClientProtocol(api="3.5", organization_id=ORG)
-    assert (client.api, client.organization_id, client.license_id) == ("3.5", ORG, None)
-
-
-def test_the_login_payload() -> None:
-    h = V3Harness()
-    payload = login_of(h)
-    assert payload["token"] == "Bearer secret-access-token"
-    assert payload["customer_side_storage"] == {}
-    assert payload["application"]["name"] == "customer-protocol"  # type: ignore[index]
-    assert payload["pushes"] == {"3.6": sorted(PUSHES)}
-    assert "customer" not in payload  # nothing known yet
-
-
-def test_login_replays_the_last_customer_side_storage() -> None:
-    h = ready()
-    h.push("customer_side_storage_updated", {"customer_side_storage": {"visits": "1"}})
-    out = h.push("customer_side_storage_updated", {"customer_side_storage": {"visits": "2"}})
-    assert names(out) == ["customer_side_storage_updated"]
-    h.drop()
-    h.until_open()
-    assert login_of(h)["customer_side_storage"] == {"visits": "2"}
-
-
-def test_login_sends_what_the_client_knows_of_the_customer() -> None:
-    h = V3Harness(customer={"name": "Ann", "email": "a@example.test", "fields": {"plan": "pro"}})
-    payload = login_of(h)
-    assert payload["customer"] == {
-        "name": "Ann",
-        "email": "a@example.test",
-        "session_fields": [{"plan": "pro"}],
+def test_login_minimal() -> None:
+    assert login() == {
+        "token": "Bearer dal:secret-token",
+        "customer_side_storage": {},
+        "application": {"name": "customer-protocol", "version": "0.2.0"},
+        "pushes": {"3.6": ["incoming_chat", "incoming_event"]},
     }
 
 
-def test_connected_carries_list_chats_in_the_seed_shape_and_customer_id_comes_first() -> None:
-    h = V3Harness()
-    out = h.connect(chats_page(s.chat_summary("CH1"), s.chat_summary("CH2")))
-    assert names(out) == ["user_data"] * 4 + ["customer_id", "connected"]
-    connected = events(out)[-1]
-    assert connected.total_chats == 2
-    assert [c.id for c in connected.chats_summary] == ["CH1", "CH2"]
-    assert connected.chats_summary[0].order == s.T0_MS
-    assert events(out)[-2].id == "cust"  # login's customer.id
+def test_login_with_everything_known_and_configured() -> None:
+    payload = login(
+        name="Ann",
+        email="ann@example.test",
+        avatar="https://example.test/a.png",
+        fields={"plan": "pro", "seat": "3"},
+        customer_side_storage={"visits": "2"},
+        customer_page={"url": "https://shop.test/", "title": "Shop"},
+        group_id=0,
+        referrer="https://search.test/",
+        version="3.5",
+        pushes=sorted(PUSHES_3_6),
+    )
+    assert payload["customer"] == {
+        "name": "Ann",
+        "email": "ann@example.test",
+        "avatar": "https://example.test/a.png",
+        "session_fields": [{"plan": "pro"}, {"seat": "3"}],
+    }
+    assert payload["customer_side_storage"] == {"visits": "2"}
+    assert payload["customer_page"] == {"url": "https://shop.test/", "title": "Shop"}
+    assert (payload["group_id"], payload["referrer"]) == (0, "https://search.test/")
+    assert payload["pushes"] == {"3.5": sorted(PUSHES_3_6)}
 
 
-def test_a_second_login_emits_connection_restored() -> None:
-    h = ready()
-    h.drop()
-    out = h.until_open() + h.open_and_login()
-    assert names(out)[-1] == "connection_restored"
+def test_login_empty_fields_are_not_sent() -> None:
+    assert "customer" not in login(fields={})
 
 
-TERMINAL = [
-    "license_not_found",
-    "license_expired",
-    "unsupported_version",
-    "too_many_connections",
-    "logged_out_remotely",
-    "customer_banned",
-    "inactivity_timeout",
-    "identity_mismatch",
-    "users_limit_reached",
-]
-RECONNECT = [
-    "access_token_revoked",
-    "access_token_expired",
-    "connection_evicted",
-    "connection_timeout",
-    "internal_error",
-    "service_temporarily_unavailable",
-    "too_many_unauthorized_connections",
-    "a_reason_from_the_future",
-]
+def test_login_token_type_is_kept() -> None:
+    token = Token(access_token="abc", token_type="Custom")
+    payload = p.login(token, version="3.6", pushes=(), application_version="1")
+    assert payload["token"] == "Custom abc"
+    assert payload["pushes"] == {"3.6": []}
 
 
-@pytest.mark.parametrize("reason", TERMINAL)
-def test_terminal_reasons(reason: str) -> None:
-    h = ready()
-    call, _ = h.call("get_customer")
-    out = h.push("customer_disconnected", {"reason": reason})
-    assert names(out) == ["disconnected", "connection_lost"]
-    assert of(out, CloseTransport)
-    assert error(out, call).code.value == "CONNECTION_LOST"
-    assert h.client.state is ClientState.DISCONNECTED
-    assert h.client.next_deadline() is None
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": 1}, "'name' must be a string"),
+        ({"fields": {"a": 1}}, "'fields' values must be strings"),
+        ({"customer_side_storage": []}, "'customer_side_storage' must be an object"),
+        ({"customer_side_storage": {"k": float("nan")}}, "'customer_side_storage' must be JSON"),
+        ({"customer_page": {"title": "x"}}, r"'customer_page\.url'"),
+        ({"customer_page": {"url": "u", "title": 2}}, r"'customer_page\.title'"),
+        ({"group_id": -1}, "'group_id' must be a non-negative integer"),
+        ({"referrer": 5}, "'referrer' must be a string"),
+        ({"pushes": ["ok", ""]}, r"'pushes\[\]'"),
+        ({"version": ""}, "'version'"),
+        ({"application_version": None}, "'application_version'"),
+    ],
+)
+def test_login_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
+    with pytest.raises(InvalidArgumentsError, match=match) as info:
+        login(**kwargs)
+    assert "secret-token" not in str(info.value)
 
 
-@pytest.mark.parametrize("reason", RECONNECT)
-def test_reconnect_reasons_reconnect_after_100_ms(reason: str) -> None:
-    h = ready()
-    out = h.push("customer_disconnected", {"reason": reason})
-    assert names(out) == ["disconnected", "connection_lost"]
-    assert h.client.next_deadline() == pytest.approx(h.now + 0.1)
-    out = h.advance(0.1)
-    assert of(out, FetchToken) or of(out, OpenTransport)
+def test_login_needs_a_token_object() -> None:
+    with pytest.raises(InvalidArgumentsError, match="'token' must be a Token"):
+        p.login("Bearer x", version="3.6", pushes=(), application_version="1")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
+# login response
+
+
+def test_login_response() -> None:
+    result = r.parse_login(
+        {
+            "customer": {
+                "id": s.CUSTOMER_ID,
+                "name": "Ann",
+                "session_fields": [{"plan": "pro"}],
+                "statistics": {"chats_count": 2, "threads_count": 9},
+            },
+            "has_active_thread": True,
+            "chats": [{"chat_id": "CH1", "has_unread_events": True}, {"chat_id": "CH2"}],
+            "greeting": {
+                "accepted": True,
+                "id": 3,
+                "unique_id": "g-1",
+                "event": {"type": "message", "text": "Hello!"},
+                "agent": {"id": s.AGENT_ID, "name": "Bob", "type": "agent"},
+            },
+            "__priv_dynamic_config": {"online_groups_ids": [1]},
+        }
+    )
+    assert isinstance(result.customer, Customer) and result.customer.id == s.CUSTOMER_ID
+    assert result.customer.statistics == {"chats_count": 2, "threads_count": 9}
+    assert result.customer.fields == {"plan": "pro"}
+    assert result.has_active_thread is True
+    assert result.chats == (
+        r.LoginChat(chat_id="CH1", has_unread_events=True),
+        r.LoginChat(chat_id="CH2", has_unread_events=False),
+    )
+    assert result.greeting is not None and result.greeting.accepted is True
+    assert isinstance(result.greeting.event, MessageEvent)
+    assert result.dynamic_config == {"online_groups_ids": [1]}
+    assert r.parse_result("login", {"customer": {"id": "c"}}).greeting is None
+
+
+@pytest.mark.parametrize(
+    ("payload", "match"),
+    [
+        ({}, r"payload\.customer must be an object"),
+        ({"customer": {"type": "customer"}}, r"payload\.customer\.id"),
+        ({"customer": {"id": "c"}, "has_active_thread": "yes"}, "has_active_thread"),
+        ({"customer": {"id": "c"}, "chats": [{}]}, r"chats\[\]\.chat_id"),
+        ({"customer": {"id": "c"}, "chats": {}}, r"payload\.chats must be an array"),
+        ({"customer": {"id": "c"}, "greeting": {"id": 1}}, r"greeting\.unique_id"),
+        ({"customer": {"id": "c"}, "__priv_dynamic_config": []}, "__priv_dynamic_config"),
+    ],
+)
+def test_malformed_login_response(payload: dict[str, Any], match: str) -> None:
+    with pytest.raises(RemoteProtocolError, match=match):
+        r.parse_login(payload)
+
+
+# --------------------------------------------------------------------------------------------
+# login errors
+
+
+@pytest.mark.parametrize(
+    ("error_type", "action"),
+    [
+        ("authentication", "fresh_token"),
+        ("customer_banned", "terminal"),
+        ("license_expired", "terminal"),
+        ("unsupported_version", "terminal"),
+        ("wrong_product_version", "terminal"),
+        ("users_limit_reached", "terminal"),
+        ("internal", "reconnect"),
+        ("service_unavailable", "reconnect"),
+        ("something_new", "reconnect"),
+        (None, "reconnect"),
+    ],
+)
+def test_login_error_actions(error_type: str | None, action: str) -> None:
+    assert e.login_error_action(error_type) == action
+
+
+# --------------------------------------------------------------------------------------------
+# customer_disconnected: every row of the table
+
+LIVECHAT = "api.livechatinc.com"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "connection_evicted",
+        "connection_timeout",
+        "internal_error",
+        "service_temporarily_unavailable",
+        "too_many_unauthorized_connections",
+        "a_reason_from_the_future",
+    ],
+)
+def test_reconnect_reasons(reason: str) -> None:
+    assert e.disconnect_action(reason, {}, LIVECHAT) == e.DisconnectAction(
+        reason=reason, terminal=False
+    )
 
 
 @pytest.mark.parametrize("reason", ["access_token_expired", "access_token_revoked"])
-def test_an_expired_token_is_replaced_before_the_next_login(reason: str) -> None:
-    h = ready()
-    h.push("customer_disconnected", {"reason": reason})
-    out = h.advance(0.1)
-    assert of(out, FetchToken) == [FetchToken(fresh=True)]
-
-
-def test_connection_timeout_reuses_the_cached_token() -> None:
-    h = ready()
-    h.push("customer_disconnected", {"reason": "connection_timeout"})
-    out = h.advance(0.1)
-    assert not of(out, FetchToken) and of(out, OpenTransport)
-
-
-def test_customer_temporarily_blocked_with_a_timeout_reconnects_after_it() -> None:
-    h = ready()
-    out = h.push(
-        "customer_disconnected", {"reason": "customer_temporarily_blocked", "data": {"timeout": 30}}
+def test_token_reasons_reconnect_with_a_fresh_token(reason: str) -> None:
+    assert e.disconnect_action(reason, {}, LIVECHAT) == e.DisconnectAction(
+        reason=reason, terminal=False, fresh_token=True
     )
-    assert names(out) == ["disconnected", "connection_lost"]
-    assert h.client.next_deadline() == pytest.approx(h.now + 30)
-
-
-def test_customer_temporarily_blocked_without_a_timeout_is_terminal() -> None:
-    h = ready()
-    h.push("customer_disconnected", {"reason": "customer_temporarily_blocked"})
-    assert h.client.state is ClientState.DISCONNECTED
-
-
-def test_misdirected_connection_moves_a_livechatinc_client_to_its_region() -> None:
-    h = ready()
-    out = h.push(
-        "customer_disconnected", {"reason": "misdirected_connection", "data": {"region": "fra"}}
-    )
-    assert of(out, SwitchHost) == [SwitchHost(host="api-fra.livechatinc.com")]
-    assert out.index(of(out, SwitchHost)[0]) < out.index(of(out, CloseTransport)[0])
-    assert h.client.host == "api-fra.livechatinc.com"
-    assert h.client.state is ClientState.RECONNECTING
 
 
 @pytest.mark.parametrize(
-    ("host", "data"),
-    [("127.0.0.1", {"region": "fra"}), ("api.livechatinc.com", None), (None, {"region": "fra"})],
-)
-def test_misdirected_connection_elsewhere_is_terminal(host: str | None, data: object) -> None:
-    h = ready(host=host)
-    out = h.push("customer_disconnected", {"reason": "misdirected_connection", "data": data})
-    assert not of(out, SwitchHost)
-    assert h.client.state is ClientState.DISCONNECTED
-
-
-@pytest.mark.parametrize(
-    "kind",
+    "reason",
     [
-        "customer_banned",
+        "license_not_found",
         "license_expired",
         "unsupported_version",
-        "wrong_product_version",
+        "too_many_connections",
+        "logged_out_remotely",
+        "customer_banned",
+        "inactivity_timeout",
+        "identity_mismatch",
         "users_limit_reached",
     ],
 )
-def test_terminal_login_errors(kind: str) -> None:
-    h = V3Harness()
-    login_of(h)
-    login = h.sent(h.log)[-1]
-    out = h.error(login, kind)
-    assert names(out) == ["disconnected"]
-    assert h.client.state is ClientState.DISCONNECTED
+def test_terminal_reasons(reason: str) -> None:
+    assert e.disconnect_action(reason, {"region": "fra"}, LIVECHAT) == e.DisconnectAction(
+        reason=reason, terminal=True
+    )
 
 
-def test_an_authentication_error_at_login_fetches_a_fresh_token_once() -> None:
-    h = V3Harness()
-    login_of(h)
-    out = h.error(h.sent(h.log)[-1], "authentication")
-    assert of(out, FetchToken) == [FetchToken(fresh=True)]
+@pytest.mark.parametrize(
+    ("data", "delay"),
+    [({"timeout": 30}, 30.0), ({"timeout": 0.5}, 0.5), ({"timeout": 0}, 0.0)],
+)
+def test_temporarily_blocked_with_a_timeout_reconnects_after_it(
+    data: dict[str, Any], delay: float
+) -> None:
+    action = e.disconnect_action("customer_temporarily_blocked", data, LIVECHAT)
+    assert action == e.DisconnectAction(
+        reason="customer_temporarily_blocked", terminal=False, delay=delay
+    )
 
 
-@pytest.mark.parametrize("kind", ["internal", "service_unavailable", "too_many_requests"])
-def test_other_login_errors_reconnect_with_backoff(kind: str) -> None:
-    h = V3Harness()
-    login_of(h)
-    out = h.error(h.sent(h.log)[-1], kind)
-    assert of(out, CloseTransport) and names(out) == []
-    assert h.client.state is ClientState.CONNECTING
-    assert h.client.next_deadline() is not None
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"timeout": "30"},
+        {"timeout": True},
+        {"timeout": -1},
+        {"timeout": float("nan")},
+        {"timeout": 1e12},
+    ],
+)
+def test_temporarily_blocked_without_a_usable_timeout_is_terminal(data: dict[str, Any]) -> None:
+    assert e.disconnect_action("customer_temporarily_blocked", data, LIVECHAT).terminal
 
 
-def test_list_chats_failing_after_login_reconnects() -> None:
-    h = V3Harness()
-    login_of(h)
-    out = h.respond(h.sent(h.log)[-1], login_payload())
-    out = h.error(h.one(out, "list_chats"), "internal")
-    assert of(out, CloseTransport)
-    assert h.client.state is ClientState.CONNECTING
+@pytest.mark.parametrize(
+    "host",
+    ["api.livechatinc.com", "API-dal.LiveChatInc.com", "livechatinc.com", "api.livechatinc.com."],
+)
+def test_misdirected_reconnects_to_the_region_host_on_livechat(host: str) -> None:
+    action = e.disconnect_action("misdirected_connection", {"region": "fra"}, host)
+    assert action == e.DisconnectAction(
+        reason="misdirected_connection", terminal=False, host="api-fra.livechatinc.com"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "host"),
+    [
+        ({"region": "fra"}, "127.0.0.1"),
+        ({"region": "fra"}, "livechatinc.com.evil.test"),
+        ({"region": "fra"}, "notlivechatinc.com"),
+        ({}, LIVECHAT),
+        ({"region": 3}, LIVECHAT),
+        ({"region": "evil.test/x"}, LIVECHAT),
+        ({"region": "FRA"}, LIVECHAT),
+        ({"region": ""}, LIVECHAT),
+        ({"region": "a" * 33}, LIVECHAT),
+    ],
+)
+def test_misdirected_elsewhere_or_without_a_region_is_terminal(
+    data: dict[str, Any], host: str
+) -> None:
+    assert e.disconnect_action("misdirected_connection", data, host).terminal
+
+
+def test_every_table_row_has_a_rule() -> None:
+    rows = dict(e.DISCONNECT_REASONS)
+    assert len(rows) == 18
+    assert rows["customer_temporarily_blocked"] == "temporarily_blocked"
+    assert rows["misdirected_connection"] == "misdirected"
+
+
+def test_parse_customer_disconnected() -> None:
+    assert e.parse_customer_disconnected(
+        {"reason": "misdirected_connection", "data": {"region": "fra"}}
+    ) == ("misdirected_connection", {"region": "fra"})
+    assert e.parse_customer_disconnected({"reason": "internal_error"}) == ("internal_error", {})
+    for bad in ({}, {"reason": 1}, {"reason": "x", "data": []}, []):
+        with pytest.raises(RemoteProtocolError):
+            e.parse_customer_disconnected(bad)  # type: ignore[arg-type]
+
+
+def test_region_host() -> None:
+    assert e.region_host("dal") == "api-dal.livechatinc.com"
+    assert e.region_host("us-south1") == "api-us-south1.livechatinc.com"
+    assert e.region_host("-x") is None
+
+
+def test_disconnect_without_data_or_host() -> None:
+    assert e.disconnect_action("misdirected_connection", {"region": "fra"}, None).terminal
+    assert e.disconnect_action("customer_temporarily_blocked", None, LIVECHAT).terminal
+    assert e.disconnect_action("customer_temporarily_blocked", [30], LIVECHAT).terminal  # type: ignore[arg-type]
+    assert not e.disconnect_action("internal_error", None, None).terminal
