@@ -11,34 +11,22 @@ and ``send_event``, section 2), the ``login`` payload with ``customer_side_stora
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from customer_protocol.errors import (
     CustomerSDKError,
     InvalidArgumentsError,
     RemoteProtocolError,
 )
-from customer_protocol.events import (
-    ChatPropertiesUpdated,
-    ChatThreadPropertiesUpdated,
-    LastSeenTimestampUpdated,
-    NewEvent,
-    Push,
-    SDKEvent,
-    ThreadClosed,
-    ThreadSummaryEvent,
-    UserData,
-    UserIsTyping,
-    UserJoinedChat,
-    UserLeftChat,
-    UserStoppedTyping,
-)
+from customer_protocol.events import SDKEvent, ThreadSummaryEvent, UserData
 from customer_protocol.history import HistoryPosition
 from customer_protocol.models import Chat, ChatsSummary, Event, HistoryBatch, Thread
 from customer_protocol.requests import PendingRequest
 
+from . import v3_errors as errors
 from . import v3_objects as objects
 from . import v3_payloads as build
+from . import v3_pushes as pushes
 from . import v3_results as results
 from .base import (
     RECONNECT,
@@ -51,6 +39,7 @@ from .base import (
     Resolved,
     Verdict,
 )
+from .v3_events import CustomerSideStorageUpdated
 
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
@@ -58,97 +47,10 @@ if TYPE_CHECKING:
     from customer_protocol.reconcile import LookupState
     from customer_protocol.tokens import Token
 
-__all__ = [
-    "LOGIN_TERMINAL_ERRORS",
-    "LOOKUP_PAGE",
-    "MAX_INFLIGHT",
-    "PUSHES",
-    "RECONNECT_REASONS",
-    "TERMINAL_REASONS",
-    "V3",
-    "OpenedChat",
-]
+__all__ = ["LOOKUP_PAGE", "MAX_INFLIGHT", "V3", "OpenedChat"]
 
 MAX_INFLIGHT: Final = 10
 """**(decision)** At most this many requests in flight per connection (v3.md section 2)."""
-
-LOGIN_TERMINAL_ERRORS: Final = frozenset(
-    {
-        "customer_banned",
-        "license_expired",
-        "unsupported_version",
-        "wrong_product_version",
-        "users_limit_reached",
-    }
-)
-"""``login`` error types after which the client does not reconnect (v3.md section 8)."""
-
-TERMINAL_REASONS: Final = frozenset(
-    {
-        "license_not_found",
-        "license_expired",
-        "unsupported_version",
-        "too_many_connections",
-        "logged_out_remotely",
-        "customer_banned",
-        "inactivity_timeout",
-        "identity_mismatch",
-        "users_limit_reached",
-    }
-)
-"""``customer_disconnected`` reasons after which the client does not reconnect."""
-
-RECONNECT_REASONS: Final = frozenset(
-    {
-        "access_token_revoked",
-        "access_token_expired",
-        "connection_evicted",
-        "connection_timeout",
-        "internal_error",
-        "service_temporarily_unavailable",
-        "too_many_unauthorized_connections",
-    }
-)
-"""Reasons after which the client reconnects (after 100 ms, then backoff); unknown ones too."""
-
-FRESH_TOKEN_REASONS: Final = frozenset({"access_token_revoked", "access_token_expired"})
-"""Reasons after which the next login uses a fresh token."""
-
-REGION_DOMAIN: Final = "livechatinc.com"
-"""``misdirected_connection`` moves the client only between hosts of this domain."""
-
-PUSHES: Final = (
-    "incoming_chat",
-    "chat_deactivated",
-    "chat_properties_updated",
-    "chat_properties_deleted",
-    "thread_properties_updated",
-    "thread_properties_deleted",
-    "user_added_to_chat",
-    "user_removed_from_chat",
-    "incoming_event",
-    "event_updated",
-    "event_deleted",
-    "incoming_rich_message_postback",
-    "event_properties_updated",
-    "event_properties_deleted",
-    "events_marked_as_seen",
-    "incoming_typing_indicator",
-    "incoming_event_preview",
-    "incoming_thinking_indicator",
-    "incoming_welcome_message",
-    "incoming_multicast",
-    "customer_disconnected",
-    "customer_updated",
-    "customer_side_storage_updated",
-    "chat_transferred",
-    "queue_position_updated",
-    "groups_status_updated",
-    "incoming_greeting",
-    "greeting_accepted",
-    "greeting_canceled",
-)
-"""Every push the client understands (``login.pushes``)."""
 
 LOOKUP_PAGE: Final = 25
 """The ``limit`` of the ``list_threads`` pages the exactly-once lookup reads."""
@@ -188,23 +90,6 @@ def _dict(payload: Mapping[str, Any], key: str) -> Mapping[str, Any]:
     if type(value) is not dict:
         raise RemoteProtocolError(f"payload.{key} must be an object")
     return value
-
-
-def _opened_events(chat: Chat, users: tuple[Any, ...], thread: Thread | None) -> list[SDKEvent]:
-    events: list[SDKEvent] = [UserData(user=user) for user in users]
-    if thread is not None:
-        events.append(
-            ThreadSummaryEvent(
-                id=thread.id, chat=chat.id, order=thread.order, total_events=len(thread.events)
-            )
-        )
-    return events
-
-
-def _open(tracker: ChatTracker, thread: Thread | None) -> None:
-    if thread is not None:
-        tracker.thread_seen(thread.chat, thread.id, thread.order, None)
-        tracker.set_active(thread.chat, True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -279,7 +164,7 @@ class V3(Dialect):
     """LiveChat Customer Chat API v3.x (``api="3.5"`` or ``"3.6"``)."""
 
     indirect = _INDIRECT
-    terminal_login_errors = LOGIN_TERMINAL_ERRORS
+    terminal_login_errors = errors.LOGIN_TERMINAL_ERRORS
     max_inflight = MAX_INFLIGHT
     protocol_ping = True
     drop_unknown_push_ids = False
@@ -311,9 +196,12 @@ class V3(Dialect):
         """A v3 request's result: typed (``v3_results``) or, for the push-resolved calls,
         parsed from their push."""
         if source == "incoming_chat":
-            chat, users, thread = objects.parse_chat(_dict(payload, "chat"))
-            _open(tracker, thread)
-            return OpenedChat(chat, thread), _opened_events(chat, users, thread)
+            parsed = pushes.parse_incoming_chat(payload)
+            thread = parsed.thread
+            tracker.thread_seen(thread.chat, thread.id, thread.order, None)
+            tracker.set_active(thread.chat, thread.active)
+            opened = cast("list[SDKEvent]", list(pushes.thread_opened_events(parsed)))
+            return OpenedChat(parsed.chat, thread), opened
         if source == "incoming_event":
             chat_id = _str(payload, "chat_id")
             thread_id = payload.get("thread_id")
@@ -344,19 +232,15 @@ class V3(Dialect):
             return objects.parse_event({**request["event"], "id": sent.event_id}), []
         if action == "list_threads":
             page = results.parse_list_threads(payload, chat=request["chat_id"])
-            for thread in page.threads:
-                tracker.thread_seen(page.chat, thread.id, thread.order, thread.active)
+            results.track_threads(page.threads, tracker)
             return page, []
         value = results.parse_result(action, payload)
         if action == "list_chats":
-            for summary in value.chats:
-                if summary.active is not None:
-                    tracker.set_active(summary.id, summary.active)
+            results.track_chats(value.chats, tracker)
             return value, [UserData(user=user) for user in value.users]
         if action == "get_chat":
             if value.thread is not None:
-                thread = value.thread
-                tracker.thread_seen(thread.chat, thread.id, thread.order, thread.active)
+                results.track_threads((value.thread,), tracker)
             return value, [UserData(user=user) for user in value.users]
         if action == "login":
             return value.customer.id, []
@@ -376,14 +260,13 @@ class V3(Dialect):
     def map_push(
         self, action: str, payload: Mapping[str, Any], tracker: ChatTracker
     ) -> list[SDKEvent]:
-        """v3.md section 9: seed names where the concept exists, the push's name otherwise."""
-        handler = _PUSHES.get(action)
-        if handler is not None:
-            return handler(payload, tracker)
-        if action == "customer_side_storage_updated":
-            storage = _dict(payload, "customer_side_storage")
-            self.customer_side_storage = dict(storage)
-        return [Push(name=action, payload=payload)]
+        """v3.md section 9 (:func:`.v3_pushes.map_push`); remembers the storage map."""
+        events = pushes.map_push(action, payload, tracker)
+        for event in events:
+            if isinstance(event, CustomerSideStorageUpdated):
+                self.customer_side_storage = dict(event.customer_side_storage)
+        # v3's own events (v3_events) travel with the seed's; SDKEvent names only the seed's.
+        return cast("list[SDKEvent]", events)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -394,7 +277,7 @@ class V3(Dialect):
         return build.login(
             token,
             version=self.api,
-            pushes=PUSHES,
+            pushes=pushes.pushes_for(self.api),
             application_version=__version__,
             name=customer.get("name"),
             email=customer.get("email"),
@@ -404,26 +287,13 @@ class V3(Dialect):
         )
 
     def disconnect_verdict(self, reason: str, data: Any, host: str | None) -> Verdict:
-        """v3.md section 8's table."""
-        if reason in TERMINAL_REASONS:
+        """v3.md section 8's table (:func:`.v3_errors.disconnect_action`)."""
+        action = errors.disconnect_action(reason, data if isinstance(data, dict) else None, host)
+        if action.terminal:
             return Verdict(kind=TERMINAL)
-        if reason == "customer_temporarily_blocked":
-            timeout = data.get("timeout") if isinstance(data, dict) else None
-            if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout >= 0:
-                return Verdict(kind=RECONNECT, delay=float(timeout))
-            return Verdict(kind=TERMINAL)
-        if reason == "misdirected_connection":
-            region = data.get("region") if isinstance(data, dict) else None
-            if (
-                isinstance(region, str)
-                and region.isascii()
-                and region.replace("-", "").isalnum()
-                and host is not None
-                and (host == REGION_DOMAIN or host.endswith("." + REGION_DOMAIN))
-            ):
-                return Verdict(kind=REDIRECT, host=f"api-{region.lower()}.{REGION_DOMAIN}")
-            return Verdict(kind=TERMINAL)
-        return Verdict(kind=RECONNECT, fresh_token=reason in FRESH_TOKEN_REASONS)
+        if action.host is not None:
+            return Verdict(kind=REDIRECT, host=action.host, delay=action.delay)
+        return Verdict(kind=RECONNECT, delay=action.delay, fresh_token=action.fresh_token)
 
     def sneak_peek(self, chat: str, text: str) -> tuple[str, dict[str, Any]]:
         """``send_sneak_peek {chat_id, sneak_peek_text}``."""
@@ -472,91 +342,3 @@ class V3(Dialect):
         from .v3_calls import send_uploaded  # noqa: PLC0415
 
         send_uploaded(engine, call, url)
-
-
-# --------------------------------------------------------------------------------------------
-# Pushes of concepts the seed knows (v3.md section 9)
-
-
-def _incoming_chat(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat, users, thread = objects.parse_chat(_dict(payload, "chat"))
-    events = _opened_events(chat, users, thread)
-    if thread is not None:
-        events.extend(NewEvent(chat=chat.id, event=event) for event in thread.events)
-    _open(tracker, thread)
-    return events
-
-
-def _incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _str(payload, "chat_id")
-    thread = payload.get("thread_id")
-    event = objects.parse_event(
-        _dict(payload, "event"), thread=thread if isinstance(thread, str) else None
-    )
-    return [NewEvent(chat=chat, event=event)]
-
-
-def _typing(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _str(payload, "chat_id")
-    indicator = _dict(payload, "typing_indicator")
-    user = _str(indicator, "author_id")
-    typing = indicator.get("is_typing")
-    if type(typing) is not bool:
-        raise RemoteProtocolError("payload.typing_indicator.is_typing must be a boolean")
-    if typing:
-        return [UserIsTyping(chat=chat, user=user)]
-    return [UserStoppedTyping(chat=chat, user=user)]
-
-
-def _user_added(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _str(payload, "chat_id")
-    user = objects.parse_user(_dict(payload, "user"), "payload.user")
-    return [UserData(user=user), UserJoinedChat(user=user.id, chat=chat)]
-
-
-def _user_removed(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    return [UserLeftChat(user=_str(payload, "user_id"), chat=_str(payload, "chat_id"))]
-
-
-def _deactivated(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _str(payload, "chat_id")
-    tracker.set_active(chat, False)
-    return [ThreadClosed(chat=chat)]
-
-
-def _seen(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    chat = _str(payload, "chat_id")
-    user = _str(payload, "user_id")
-    timestamp = objects.parse_timestamp(payload, "seen_up_to", "payload")
-    return [LastSeenTimestampUpdated(chat=chat, user=user, timestamp=timestamp)]
-
-
-def _chat_properties(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    return [
-        ChatPropertiesUpdated(
-            chat=_str(payload, "chat_id"), properties=dict(_dict(payload, "properties"))
-        )
-    ]
-
-
-def _thread_properties(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
-    return [
-        ChatThreadPropertiesUpdated(
-            chat=_str(payload, "chat_id"),
-            thread=_str(payload, "thread_id"),
-            properties=dict(_dict(payload, "properties")),
-        )
-    ]
-
-
-_PUSHES: Final[Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]]] = {
-    "incoming_chat": _incoming_chat,
-    "incoming_event": _incoming_event,
-    "incoming_typing_indicator": _typing,
-    "user_added_to_chat": _user_added,
-    "user_removed_from_chat": _user_removed,
-    "chat_deactivated": _deactivated,
-    "events_marked_as_seen": _seen,
-    "chat_properties_updated": _chat_properties,
-    "thread_properties_updated": _thread_properties,
-}

@@ -13,7 +13,7 @@ from customer_protocol import (
     OpenTransport,
     SwitchHost,
 )
-from customer_protocol.dialects.v3 import PUSHES
+from customer_protocol.dialects.v3_pushes import pushes_for
 from tests.core.harness import TOKEN, error, events, names, of
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import ORG, V3Harness, chats_page, login_payload
@@ -54,7 +54,7 @@ def test_the_login_payload() -> None:
     assert payload["token"] == "Bearer secret-access-token"
     assert payload["customer_side_storage"] == {}
     assert payload["application"]["name"] == "customer-protocol"  # type: ignore[index]
-    assert payload["pushes"] == {"3.6": sorted(PUSHES)}
+    assert payload["pushes"] == {"3.6": sorted(pushes_for("3.6"))}
     assert "customer" not in payload  # nothing known yet
 
 
