@@ -131,10 +131,11 @@ class ClientEngine:
         self._inflight: dict[str, PendingRequest] = {}
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
-        self._priority: deque[PendingRequest] = deque()
         self._cap = self.dialect.max_inflight or sys.maxsize
         self._reconciler = Reconciler(
-            write=self._write_internal,
+            # At most the cap's sends are in flight at a drop, so their lookups (one request per
+            # chat at a time) never exceed it either: they are written directly.
+            write=self._write,
             page=self.dialect.lookup_page,
             active=lambda: self._phase is Phase.READY,
             done=self._resend,
@@ -397,16 +398,7 @@ class ClientEngine:
         waiting = sum(1 for request in self._inflight.values() if request.response is None)
         return waiting < self._cap
 
-    def _write_internal(self, request: PendingRequest) -> None:
-        """Write a request of the client's own (lookups): at once unless the cap is reached."""
-        if self._has_room():
-            self._write(request)
-        else:
-            self._priority.append(request)
-
     def _flush(self) -> None:
-        while self._priority and self._has_room():
-            self._write(self._priority.popleft())
         while (
             self._outbox and self._phase is Phase.READY and not self._holding and self._has_room()
         ):
@@ -460,7 +452,7 @@ class ClientEngine:
         if request.indirect:
             request.response = response.payload
             self._timers.schedule(("grace", wire_id), self._now + self.config.indirect_grace)
-            if self._outbox or self._priority:
+            if self._outbox:
                 self._flush()  # answered: its slot under the cap is free
             return
         self._take(wire_id)
@@ -702,8 +694,6 @@ class ClientEngine:
             self._timers.cancel(name)
         self._holding = False
         self._reconciler.abort()
-        priority = list(self._priority)
-        self._priority.clear()
         if self._up:
             self._up = False
             self._emit_event(ConnectionLost())
@@ -721,8 +711,6 @@ class ClientEngine:
                 self._reconciler.hold(request)
             else:
                 request.fail(lost)
-        for request in priority:
-            request.fail(lost)
 
     def _stop_everything(self, error: CustomerSDKError) -> None:
         """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""

@@ -6,6 +6,7 @@ import pytest
 
 from customer_protocol import (
     InvalidArgumentsError,
+    MessageDropped,
     NotSupportedError,
     Rating,
     ThreadsSummary,
@@ -258,3 +259,77 @@ def test_update_customer_sends_both_requests_and_remembers_for_login() -> None:
     h.client.transport_opened(h.now)
     login = h.one(h.drain(), "login")
     assert login.payload["customer"] == {"name": "Ann", "session_fields": [{"plan": "pro"}]}  # type: ignore[index]
+
+
+def test_send_event_goes_out_with_a_custom_id() -> None:
+    h = ready()
+    _, out = h.call("send_event", "CH1", {"type": "custom", "content": {"a": 1}})
+    sent = h.one(out, "send_event")
+    assert sent.payload["event"]["type"] == "custom"  # type: ignore[index]
+    assert sent.payload["event"]["custom_id"]  # type: ignore[index]
+
+
+def test_a_resume_whose_thread_has_no_event_fails_the_send() -> None:
+    h = ready()
+    h.push("chat_deactivated", {"chat_id": "CH1", "thread_id": "TH1"})
+    call, out = h.call("send_message", "CH1", "x")
+    sent = h.one(out, "resume_chat")
+    out = h.push("incoming_chat", incoming_chat("CH1", s.thread("TH2", events=[])), sent.request_id)
+    assert error(out, call).type == "malformed_response"
+
+
+def test_a_scope_without_groups_sends_no_access() -> None:
+    h = ready()
+    _, out = h.call("start_chat", scope={"type": "license"})
+    assert h.one(out, "start_chat").payload == {}
+
+
+def test_get_chat_threads_skips_a_chat_without_that_thread() -> None:
+    h = ready()
+    call, out = h.call("get_chat_threads", "CH1", ["TH9"])
+    chat = s.chat("CH1")
+    del chat["thread"]
+    assert value(h.respond(h.one(out), chat), call) == ()
+
+
+def test_get_chat_threads_summary_walks_pages_to_its_offset() -> None:
+    h = ready()
+    call, out = h.call("get_chat_threads_summary", "CH1", offset=1, limit=1)
+    first = h.one(out, "list_threads")
+    out = h.respond(first, threads_page(s.thread("TH3", created_at=s.T3), next_page_id="N"))
+    second = h.one(out, "list_threads")
+    assert second.payload == {"chat_id": "CH1", "page_id": "N"}
+    page = threads_page(s.thread("TH2", created_at=s.T2))
+    del page["found_threads"]
+    result = value(h.respond(second, page), call)
+    assert [t.id for t in result.threads_summary] == ["TH2"]
+    assert result.total_threads == 2
+
+
+def test_update_customer_email_only() -> None:
+    h = ready()
+    call, out = h.call("update_customer", email="a@example.test")
+    assert value(h.respond(h.one(out, "update_customer")), call) is True
+
+
+def test_send_rating_uses_the_newest_known_thread() -> None:
+    h = ready()
+    h.push("incoming_chat", incoming_chat())
+    _, out = h.call("send_rating", "CH1", "bad")
+    assert h.one(out, "update_thread_properties").payload["thread_id"] == "TH1"  # type: ignore[index]
+
+
+def test_send_file_checks_its_data() -> None:
+    h = ready()
+    with pytest.raises(InvalidArgumentsError):
+        h.call("send_file", "CH1", "not bytes")
+
+
+def test_a_sneak_peek_is_dropped_while_10_requests_are_in_flight() -> None:
+    h = ready()
+    for index in range(10):
+        h.call("send_message", "CH1", f"m{index}")
+    h.client.set_sneak_peek("CH1", "typing", h.now)
+    out = h.drain()
+    assert h.sent(out) == []
+    assert [d.reason for d in of(out, MessageDropped)] == ["too many requests in flight"]
