@@ -10,38 +10,25 @@ from __future__ import annotations
 import contextlib
 import inspect
 import ssl
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, Literal, Self, TypeVar, cast
+from typing import Any, Self, TypeVar, cast
 
 import anyio
 import anyio.abc
 
 from customer_protocol import (
     CancelledError,
-    Chat,
-    ChatsSummary,
-    CloseTransport,
-    Config,
     ConnectionLostError,
     Event,
-    FetchToken,
-    HistoryBatch,
     HistoryPosition,
-    OpenTransport,
-    Rating,
-    SDKDestroyedError,
-    Send,
-    SendPing,
-    Thread,
-    ThreadsSummary,
     Token,
     UploadFile,
 )
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
 from transports.http import ResponseReceived
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import WebSocketClient
 
 from ._common import (
     HIGH_WATER,
@@ -49,14 +36,15 @@ from ._common import (
     BaseURL,
     ClientBase,
     Subscriber,
+    Waiter,
     call_provider,
-    describe,
+    connector,
     logger,
     normalize_token,
-    to_sdk_error,
 )
 from ._http import READ_SIZE, Progress, exchange_steps
-from ._upload import FileLike, history_item, read_file, upload_plan
+from ._surface import Awaiting, Call, Cursor, Surface, Upload
+from ._upload import history_item, upload_plan
 from .tokens import AccountsFlow
 
 __all__ = ["AsyncClient", "AsyncHistory", "connect"]
@@ -71,15 +59,6 @@ _NETWORK_ERRORS = (
 )
 
 
-class _Waiter:
-    __slots__ = ("error", "event", "value")
-
-    def __init__(self) -> None:
-        self.event = anyio.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-
 class _Link:
     __slots__ = ("gen", "stream", "transport")
 
@@ -89,23 +68,13 @@ class _Link:
         self.transport = transport
 
 
-class AsyncHistory:
+class AsyncHistory(Cursor, Awaiting):
     """A chat history cursor: ``await history.next()`` or ``async for events in history``."""
 
-    def __init__(self, client: AsyncClient, cursor: int) -> None:
-        self._client = client
-        self._cursor = cursor
-        self._finished = False
+    _client: AsyncClient
 
-    async def next(self) -> HistoryBatch:
-        """Load the next (older) batch: ``HistoryBatch(done, value)``."""
-        core = self._client.core
-        return cast(HistoryBatch, await self._client._call(core.history_next, self._cursor))
-
-    @property
-    def position(self) -> HistoryPosition:
-        """Where the cursor is; pass it to ``get_chat_history(position=...)`` to resume."""
-        return self._client.core.history_position(self._cursor)
+    async def _run(self, call: Call[T]) -> T:
+        return await self._client._run(call)
 
     def __aiter__(self) -> Self:
         return self
@@ -119,7 +88,7 @@ class AsyncHistory:
         return value
 
 
-class AsyncClient(ClientBase):
+class AsyncClient(ClientBase, Surface, Awaiting):
     """The customer chat client for asyncio and trio (the same code, through anyio).
 
     Create it with :func:`connect`, attach listeners, then ``async with client:`` connects and
@@ -128,31 +97,10 @@ class AsyncClient(ClientBase):
     short (a listener may return an awaitable; it is run as a separate task).
     """
 
-    def __init__(
-        self,
-        *,
-        license_id: int,
-        token: Any,
-        url: str = "wss://api.chat.io",
-        accounts_url: str | None = None,
-        customer: Mapping[str, Any] | None = None,
-        config: Config | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        open_timeout: float | None = 60.0,
-        rng: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(
-            license_id=license_id,
-            token=token,
-            url=url,
-            accounts_url=accounts_url,
-            customer=customer,
-            config=config,
-            ssl_context=ssl_context,
-            open_timeout=open_timeout,
-            rng=rng,
-        )
-        self._waiters: dict[int, _Waiter] = {}
+    _ready_event: anyio.Event
+
+    def _init_driver(self) -> None:
+        self._waiters: dict[int, Waiter[anyio.Event]] = {}
         self._progress: dict[int, Progress] = {}
         self._upload_scopes: dict[int, anyio.CancelScope] = {}
         self._link: _Link | None = None
@@ -226,115 +174,11 @@ class AsyncClient(ClientBase):
     # ------------------------------------------------------------------------------------------
     # SDK methods
 
-    async def start_chat(
-        self,
-        *,
-        events: Sequence[Mapping[str, Any]] = (),
-        scope: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Chat:
-        """Start a chat (optionally with first events)."""
-        call = self._core.start_chat
-        return cast(Chat, await self._call(call, events=events, scope=scope, properties=properties))
-
-    async def send_event(self, chat: str, event: Mapping[str, Any]) -> Event:
-        """Send an event; exactly once across reconnects (by ``custom_id``)."""
-        return cast(Event, await self._call(self._core.send_event, chat, event))
-
-    async def send_message(self, chat: str, text: str, *, custom_id: str | None = None) -> Event:
-        """Send a text message."""
-        return cast(
-            Event, await self._call(self._core.send_message, chat, text, custom_id=custom_id)
-        )
-
-    async def close_thread(self, chat: str) -> bool:
-        """Close the chat's active thread."""
-        return cast(bool, await self._call(self._core.close_thread, chat))
-
-    async def get_chats_summary(self, *, offset: int = 0, limit: int = 10) -> ChatsSummary:
-        """The customer's chats, most recent activity first."""
-        method = self._core.get_chats_summary
-        return cast(ChatsSummary, await self._call(method, offset=offset, limit=limit))
-
-    async def get_chat_threads(self, chat: str, thread_ids: Sequence[str]) -> tuple[Thread, ...]:
-        """Load threads by id, sorted by order."""
-        method = self._core.get_chat_threads
-        return cast(tuple[Thread, ...], await self._call(method, chat, thread_ids))
-
-    async def get_chat_threads_summary(
-        self, chat: str, *, offset: int = 0, limit: int = 25
-    ) -> ThreadsSummary:
-        """A page of thread summaries (offset 0 is the newest page)."""
-        method = self._core.get_chat_threads_summary
-        return cast(ThreadsSummary, await self._call(method, chat, offset=offset, limit=limit))
-
-    async def update_customer(
-        self,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        fields: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Update the customer (also sent at every later login)."""
-        method = self._core.update_customer
-        return cast(bool, await self._call(method, name=name, email=email, fields=fields))
-
-    async def update_last_seen_timestamp(self, chat: str, timestamp: int | None = None) -> int:
-        """Update the last-seen timestamp (ms); returns the stored timestamp in ms."""
-        method = self._core.update_last_seen_timestamp
-        return cast(int, await self._call(method, chat, timestamp_ms=timestamp))
-
-    async def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> bool:
-        """Set chat properties (``{namespace: {name: value}}``)."""
-        return cast(bool, await self._call(self._core.update_chat_properties, chat, properties))
-
-    async def update_chat_thread_properties(
-        self, chat: str, thread: str, properties: Mapping[str, Any]
-    ) -> bool:
-        """Set thread properties (``{namespace: {name: value}}``)."""
-        method = self._core.update_chat_thread_properties
-        return cast(bool, await self._call(method, chat, thread, properties))
-
-    async def update_chat_scopes(
-        self,
-        chat: str,
-        *,
-        add_scopes: Mapping[str, Any] | None = None,
-        remove_scopes: Mapping[str, Any] | None = None,
-    ) -> bool:
-        """Change the chat's scopes."""
-        method = self._core.update_chat_scopes
-        return cast(
-            bool, await self._call(method, chat, add_scopes=add_scopes, remove_scopes=remove_scopes)
-        )
-
-    async def send_rating(
-        self, chat: str, value: Literal["good", "bad"], comment: str | None = None
-    ) -> Rating:
-        """Rate the chat's newest thread ``"good"`` or ``"bad"``."""
-        method = self._core.send_rating
-        return cast(Rating, await self._call(method, chat, value, comment=comment))
-
-    async def send_file(
-        self,
-        chat: str,
-        file: FileLike,
-        *,
-        custom_id: str | None = None,
-        on_progress: Progress | None = None,
-        filename: str | None = None,
-        content_type: str | None = None,
-    ) -> str:
-        """Upload a file over the Web API (10 MiB max); returns its URL.
-
-        Cancelling the calling task cancels the upload (the call ends with ``CANCELLED``).
-        """
-        data, name, kind = await anyio.to_thread.run_sync(read_file, file, filename, content_type)
-        call = self._core.send_file(
-            chat, data, self._now(), filename=name, content_type=kind, custom_id=custom_id
-        )
-        if on_progress is not None:
-            self._progress[call] = on_progress
+    async def _send_file(self, upload: Upload) -> str:
+        await anyio.to_thread.run_sync(upload.read)
+        call = upload.issue(self._core, self._now())
+        if upload.on_progress is not None:
+            self._progress[call] = upload.on_progress
         try:
             return cast(str, await self._wait(call))
         except anyio.get_cancelled_exc_class():
@@ -391,12 +235,13 @@ class AsyncClient(ClientBase):
         except Exception:  # pragma: no cover - outside an event loop
             return 0.0
 
-    async def _call(self, method: Callable[..., int], *args: Any, **kwargs: Any) -> Any:
-        call = method(*args, now=self._now(), **kwargs)
-        return await self._wait(call)
+    async def _run(self, call: Call[T]) -> T:
+        if isinstance(call, Upload):
+            return cast(T, await self._send_file(call))
+        return cast(T, await self._wait(call.issue(self._core, self._now())))
 
     async def _wait(self, call: int) -> Any:
-        waiter = self._waiters[call] = _Waiter()
+        waiter = self._waiters[call] = Waiter(anyio.Event())
         await self._pump()
         try:
             await waiter.event.wait()
@@ -421,44 +266,17 @@ class AsyncClient(ClientBase):
             await self._flush()
 
     async def _act(self, output: Output) -> None:
-        link = self._link
-        if isinstance(output, Send):
-            if link is not None:
-                if logger.isEnabledFor(10):
-                    logger.debug("> %s", describe(output.data))
-                link.transport.send_message(output.data)
-        elif isinstance(output, SendPing):
-            if link is not None:
-                link.transport.send_ping()
-        elif isinstance(output, OpenTransport):
-            self._gen += 1
-            self._spawn(self._run_link, self._gen)
-        elif isinstance(output, CloseTransport):
-            await self._close_link(output.code, output.reason)
-        elif isinstance(output, FetchToken):
-            self._spawn(self._fetch_token, output.fresh)
-        elif isinstance(output, UploadFile):
-            self._spawn(self._upload, output)
-        else:
-            self._handle(output)
+        if (close := self._apply(output)) is not None:
+            await self._close_link(close.code, close.reason)
 
-    def _handle(self, output: Output) -> None:
-        ended = self._route(output)
-        if ended is not None:
-            call, value, error = ended
-            waiter = self._waiters.get(call)
-            if waiter is not None:
-                waiter.value, waiter.error = value, error
-                waiter.event.set()
-            return
-        if isinstance(output, SDKEvent.__args__):
-            event = cast(SDKEvent, output)
-            if self._note_lifecycle(event):
-                self._ready_event.set()
-            for awaitable in self._deliver(event):
-                self._spawn(_run_awaitable, awaitable)
-            if self._subscribers:  # only events() iterators wait on _new_events
-                self._wake_subscribers()
+    def _open_link(self, gen: int) -> None:
+        self._spawn(self._run_link, gen)
+
+    def _emit(self, event: SDKEvent) -> None:
+        for awaitable in self._deliver(event):
+            self._spawn(_run_awaitable, awaitable)
+        if self._subscribers:  # only events() iterators wait on _new_events
+            self._wake_subscribers()
 
     def _wake_subscribers(self) -> None:
         if self._started:
@@ -468,6 +286,8 @@ class AsyncClient(ClientBase):
     def _spawn(self, func: Callable[..., Any], *args: Any) -> None:
         if self._tg is not None:
             self._tg.start_soon(func, *args)
+
+    _background = _spawn
 
     async def _flush(self) -> None:
         link = self._link
@@ -519,13 +339,7 @@ class AsyncClient(ClientBase):
             if self._deadline_moved_earlier():
                 self._timer_wake.set()
             return
-        transport = WebSocketClient(
-            host=self.url.host_header,
-            license_id=self.license_id,
-            bh=make_bh(self._rng),
-            path_prefix=self.url.prefix,
-            max_message_size=self.config.max_message_size,
-        )
+        transport = self._new_transport()
         link = _Link(gen, stream, transport)
         async with self._lock:
             if gen != self._gen:
@@ -599,20 +413,14 @@ class AsyncClient(ClientBase):
         return normalize_token(source)
 
     async def _fetch_token(self, fresh: bool) -> None:
+        token, error = None, None
         try:
-            token: Token | None = await self._token(fresh)
-            error = None
+            token = await self._token(fresh)
         except Exception as exc:
-            token, error = None, to_sdk_error(exc)
-            logger.warning("= token provider failed: %s", type(exc).__name__)
+            error = exc
         async with self._lock:
-            if self._core.state.value == "destroyed":
-                return
-            if token is not None:
-                self._core.token_received(token, self._now())
-            elif error is not None:
-                self._core.token_failed(error, self._now())
-            await self._pump_locked()
+            if self._give_token(token, error, self._now()):
+                await self._pump_locked()
         if self._deadline_moved_earlier():
             self._timer_wake.set()
 
@@ -638,7 +446,7 @@ class AsyncClient(ClientBase):
     async def _upload(self, output: UploadFile) -> None:
         call = output.call
         payload: dict[str, Any] | None = None
-        error = None
+        error: Exception | None = None
         with anyio.CancelScope() as scope:
             self._upload_scopes[call] = scope
             try:
@@ -649,17 +457,13 @@ class AsyncClient(ClientBase):
                 )
                 payload = plan.decode(await self._exchange(self._web, steps))
             except Exception as exc:
-                error = to_sdk_error(exc)
+                error = exc
         self._upload_scopes.pop(call, None)
         self._progress.pop(call, None)
         if scope.cancelled_caught:
             return
         async with self._lock:
-            if self._core.state.value != "destroyed":
-                if payload is not None:
-                    self._core.upload_finished(call, payload, self._now())
-                else:
-                    self._core.upload_failed(call, error or SDKDestroyedError(), self._now())
+            if self._give_upload(call, payload, error, self._now()):
                 await self._pump_locked()
 
 
@@ -686,28 +490,10 @@ async def _finish_close(link: _Link) -> None:
     await _close_quietly(link.stream)
 
 
-def connect(
-    *,
-    license_id: int,
-    token: Any,
-    url: str = "wss://api.chat.io",
-    accounts_url: str | None = None,
-    customer: Mapping[str, Any] | None = None,
-    config: Config | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    open_timeout: float | None = 60.0,
-) -> AsyncClient:
+connect = connector(
+    AsyncClient,
     """Create a client; ``async with`` it to connect (listeners can be attached first).
 
     ``open_timeout`` bounds how long entering waits for the first login.
-    """
-    return AsyncClient(
-        license_id=license_id,
-        token=token,
-        url=url,
-        accounts_url=accounts_url,
-        customer=customer,
-        config=config,
-        ssl_context=ssl_context,
-        open_timeout=open_timeout,
-    )
+    """,
+)

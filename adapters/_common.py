@@ -13,24 +13,36 @@ import random
 import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Any, Final, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from customer_protocol import (
     CallFailed,
     CallSucceeded,
     ClientProtocol,
     ClientState,
+    CloseTransport,
     Config,
     Connected,
     ConnectionRestored,
     CustomerSDKError,
     Disconnected,
+    FetchToken,
     InvalidArgumentsError,
     MessageDropped,
+    OpenTransport,
+    Send,
+    SendPing,
     Token,
+    UploadFile,
 )
 from customer_protocol.codec import loads
-from customer_protocol.errors import AuthenticationError, ConnectionLostError, RemoteProtocolError
+from customer_protocol.errors import (
+    AuthenticationError,
+    ConnectionLostError,
+    RemoteProtocolError,
+    SDKDestroyedError,
+)
 from customer_protocol.events import (
     EVENT_NAMES,
     NewEvent,
@@ -40,21 +52,33 @@ from customer_protocol.events import (
     UserStoppedTyping,
 )
 from customer_protocol.outputs import Output
-from transports.base import Message, Opened, Pong, TransportEvent
+from transports.base import Message, MessageTransport, Opened, Pong, TransportEvent
+from transports.websocket import WebSocketClient, make_bh
 
 from ._url import BaseURL, parse_base_url
 from .tokens import AccountsFlow
 
 __all__ = [
+    "APIS",
+    "ApiTarget",
     "BaseURL",
     "ClientBase",
     "Listener",
+    "NotSupportedError",
     "TokenLike",
+    "bind_accounts",
+    "check_target",
+    "connector",
     "normalize_token",
     "parse_base_url",
+    "web_base",
 ]
 
 logger = logging.getLogger("customer_protocol.client")
+
+P = ParamSpec("P")
+C = TypeVar("C")
+E = TypeVar("E", bound="Signal")
 
 Listener = Callable[[Any], Any]
 TokenLike = str | Token | Mapping[str, Any]
@@ -67,6 +91,60 @@ HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""
 LOW_WATER: Final = 100
 """Backlog below which reading resumes."""
+
+
+APIS: Final = ("0.3", "3.5", "3.6")
+"""The values of ``api``: chat.io's Customer API v0.3, LiveChat's Customer Chat API v3.5/v3.6."""
+
+
+class NotSupportedError(InvalidArgumentsError):
+    """What this client cannot do: a method its connection cannot carry, or an API version."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTarget:
+    """Which API version a client speaks and which account it addresses (checked).
+
+    The one value the adapters pass down: the core and the transports are built from it
+    (:meth:`ClientBase._new_transport`, the Web API client's requests).
+    """
+
+    api: str
+    license_id: int | None = None
+    """v0.3: the license (an integer)."""
+    organization_id: str | None = None
+    """v3.x: the organization (a string, a UUID in production)."""
+
+
+def check_target(api: str, license_id: int | None, organization_id: str | None) -> ApiTarget:
+    """Check ``connect()``'s ``api`` and account arguments; raises a clear error when wrong."""
+    if api == "0.3":
+        if not isinstance(license_id, int) or isinstance(license_id, bool):
+            raise InvalidArgumentsError("api '0.3' needs 'license_id' (an integer).")
+        if organization_id is not None:
+            raise InvalidArgumentsError("'organization_id' is for api '3.5'/'3.6', not '0.3'.")
+    elif api in APIS:
+        if not isinstance(organization_id, str) or not organization_id:
+            raise InvalidArgumentsError(f"api {api!r} needs 'organization_id' (a string).")
+        if license_id is not None:
+            raise InvalidArgumentsError(f"'license_id' is for api '0.3', not {api!r}.")
+        # The v3 dialect comes with the v3 core (issue 11); until then it is refused here.
+        raise NotSupportedError(f"api {api!r} is not supported yet; use api '0.3'.")
+    else:
+        raise InvalidArgumentsError(f"'api' must be one of {', '.join(map(repr, APIS))}.")
+    return ApiTarget(api, license_id, organization_id)
+
+
+def web_base(url: BaseURL) -> BaseURL:
+    """The Web API / accounts base of an API URL: the same URL with an http(s) scheme."""
+    scheme = {"ws": "http", "wss": "https"}.get(url.scheme, url.scheme)
+    return BaseURL(scheme, url.host, url.port, url.tls, url.prefix)
+
+
+def bind_accounts(token: Any, accounts_url: str | None, web: BaseURL) -> None:
+    """Point an :class:`AccountsFlow` without a URL of its own at ``accounts_url`` or ``web``."""
+    if isinstance(token, AccountsFlow) and token.base is None:
+        token.set_url(accounts_url or f"{web.scheme}://{web.host_header}")
 
 
 def normalize_token(value: Any) -> Token:
@@ -102,6 +180,23 @@ def to_sdk_error(exc: BaseException) -> CustomerSDKError:
     return ConnectionLostError(f"{type(exc).__name__}: {exc}")
 
 
+def connector(cls: Callable[P, C], doc: str) -> Callable[P, C]:
+    """A driver module's ``connect``: builds a ``cls`` with the constructor's own signature."""
+
+    def connect(*args: P.args, **kwargs: P.kwargs) -> C:
+        return cls(*args, **kwargs)
+
+    client: Any = cls
+    connect.__doc__ = inspect.cleandoc(doc)
+    connect.__module__ = client.__module__
+    connect.__qualname__ = "connect"
+    connect.__signature__ = inspect.signature(cls).replace(  # type: ignore[attr-defined]
+        return_annotation=client.__name__
+    )
+    connect.__annotations__ = {**client.__init__.__annotations__, "return": client}
+    return connect
+
+
 def describe(data: bytes) -> str:
     """A loggable summary of one message: action and request id, never the payload."""
     try:
@@ -127,15 +222,48 @@ class Subscriber:
         self.open = True
 
 
+class Signal(Protocol):
+    """What a driver's event (``anyio.Event``, ``threading.Event``) offers the shared code."""
+
+    def set(self) -> None:
+        """Wake whoever waits."""
+
+
+class Waiter(Generic[E]):
+    """One caller waiting for a call's end: ``event`` is set once ``value``/``error`` are."""
+
+    __slots__ = ("error", "event", "value")
+
+    def __init__(self, event: E) -> None:
+        self.event = event
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class Link(Protocol):
+    """A driver's open connection, as far as the shared code writes to it."""
+
+    @property
+    def transport(self) -> MessageTransport:
+        """The sans-IO WebSocket of the connection."""
+
+
 class ClientBase:
     """State and policy shared by the async and the sync client (no I/O here)."""
+
+    _link: Link | None
+    _gen: int
+    _waiters: dict[int, Waiter[Any]]
+    _ready_event: Signal
 
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
         token: Any,
-        url: str,
+        url: str = "wss://api.chat.io",
         accounts_url: str | None = None,
         customer: Mapping[str, Any] | None = None,
         config: Config | None = None,
@@ -143,12 +271,14 @@ class ClientBase:
         open_timeout: float | None = 60.0,
         rng: Callable[[], float] | None = None,
     ) -> None:
+        self.target = check_target(api, license_id, organization_id)
+        """The API version and account: what the core and the transports are built for."""
+        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
         self._rng = rng or random.SystemRandom().random
         self._core = ClientProtocol(
-            license_id=license_id, config=config, customer=customer, rng=self._rng
+            license_id=self.license_id, config=config, customer=customer, rng=self._rng
         )
         self.config = self._core.config
-        self.license_id = license_id
         self.url = parse_base_url(url)
         self._token_source = token
         self.accounts_url = accounts_url
@@ -161,11 +291,22 @@ class ClientBase:
             raise InvalidArgumentsError("'token' must be a token or a token provider.")
         self._ssl = ssl_context
         self._open_timeout = open_timeout
-        scheme = {"ws": "http", "wss": "https"}.get(self.url.scheme, self.url.scheme)
-        self._web = BaseURL(scheme, self.url.host, self.url.port, self.url.tls, self.url.prefix)
-        """The Web API / accounts base: the API URL with an http(s) scheme."""
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(accounts_url or f"{scheme}://{self._web.host_header}")
+        self._web = web_base(self.url)
+        bind_accounts(token, accounts_url, self._web)
+        self._init_driver()
+
+    def _init_driver(self) -> None:
+        """The driver's own state (locks, waiters, threads); called at the end of ``__init__``."""
+
+    def _new_transport(self) -> WebSocketClient:
+        """A sans-IO WebSocket for a new connection to :attr:`url`, for :attr:`target`."""
+        return WebSocketClient(
+            host=self.url.host_header,
+            license_id=self.license_id,
+            bh=make_bh(self._rng),
+            path_prefix=self.url.prefix,
+            max_message_size=self.config.max_message_size,
+        )
 
     # ------------------------------------------------------------------------------------------
     # Public, non-blocking
@@ -284,15 +425,97 @@ class ClientBase:
     def _backlog(self) -> int:
         return max((len(s.backlog) for s in self._subscribers if s.open), default=0)
 
-    def _route(self, output: Output) -> tuple[int, Any, CustomerSDKError | None] | None:
-        """Log outputs; return ``(call, value, error)`` for the end of a call, else ``None``."""
-        if isinstance(output, CallSucceeded):
-            return output.call, output.value, None
-        if isinstance(output, CallFailed):
-            return output.call, None, output.error
-        if isinstance(output, MessageDropped):
+    def _apply(self, output: Output) -> CloseTransport | None:
+        """Act on one output of the core (the caller holds the driver's lock).
+
+        Writes go to the current link, calls end, events go to :meth:`_emit`; opening and the
+        background work (tokens, uploads) go to the driver's hooks. A ``CloseTransport`` is
+        returned for the driver to close its link (the async driver awaits the close frame).
+        """
+        link = self._link
+        if isinstance(output, Send):
+            if link is not None:
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("> %s", describe(output.data))
+                link.transport.send_message(output.data)
+        elif isinstance(output, SendPing):
+            if link is not None:
+                link.transport.send_ping()
+        elif isinstance(output, OpenTransport):
+            self._gen += 1
+            self._open_link(self._gen)
+        elif isinstance(output, CloseTransport):
+            return output
+        elif isinstance(output, FetchToken):
+            self._background(self._fetch_token, output.fresh)
+        elif isinstance(output, UploadFile):
+            self._background(self._upload, output)
+        elif isinstance(output, CallSucceeded | CallFailed):
+            waiter = self._waiters.pop(output.call, None)
+            if waiter is not None:
+                if isinstance(output, CallFailed):
+                    waiter.error = output.error
+                else:
+                    waiter.value = output.value
+                waiter.event.set()
+        elif isinstance(output, MessageDropped):
             logger.debug("< dropped %s request_id=%s: %s", *_dropped(output))
+        elif isinstance(output, SDKEvent.__args__):
+            event = cast(SDKEvent, output)
+            if self._note_lifecycle(event):
+                self._ready_event.set()
+            self._emit(event)
         return None
+
+    def _give_token(self, token: Token | None, exc: Exception | None, now: float) -> bool:
+        """Give the core a token, or the failure ``exc`` of the token source (lock held).
+
+        Returns ``False`` when the client is destroyed (nothing to act on).
+        """
+        if exc is not None:
+            logger.warning("= token provider failed: %s", type(exc).__name__)
+        if self._core.state.value == "destroyed":
+            return False
+        if token is not None:
+            self._core.token_received(token, now)
+        elif exc is not None:
+            self._core.token_failed(to_sdk_error(exc), now)
+        return True
+
+    def _give_upload(
+        self, call: int, payload: dict[str, Any] | None, exc: Exception | None, now: float
+    ) -> bool:
+        """Give the core the end of upload ``call`` (lock held); ``False`` once destroyed."""
+        if self._core.state.value == "destroyed":
+            return False
+        if payload is not None:
+            self._core.upload_finished(call, payload, now)
+        else:
+            error = SDKDestroyedError() if exc is None else to_sdk_error(exc)
+            self._core.upload_failed(call, error, now)
+        return True
+
+    # Driver hooks for _apply
+
+    def _open_link(self, gen: int) -> None:
+        """Start opening a connection for link generation ``gen``."""
+        raise NotImplementedError
+
+    def _background(self, func: Callable[..., Any], *args: Any) -> None:
+        """Run ``func(*args)`` beside the driver (a task or a worker thread)."""
+        raise NotImplementedError
+
+    def _fetch_token(self, fresh: bool) -> Any:
+        """Obtain a token from the token source and give it to the core."""
+        raise NotImplementedError
+
+    def _upload(self, output: UploadFile) -> Any:
+        """Run the upload ``output`` asks for and give its end to the core."""
+        raise NotImplementedError
+
+    def _emit(self, event: SDKEvent) -> None:
+        """Hand ``event`` to listeners and ``events()`` subscribers."""
+        raise NotImplementedError
 
 
 def _dropped(output: MessageDropped) -> tuple[str, str | None, str]:

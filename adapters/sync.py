@@ -25,61 +25,29 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Literal, Self, cast
+from typing import Any, Self, TypeVar, cast
 
-from customer_protocol import (
-    Chat,
-    ChatsSummary,
-    CloseTransport,
-    Config,
-    Event,
-    FetchToken,
-    HistoryBatch,
-    HistoryPosition,
-    OpenTransport,
-    Rating,
-    Send,
-    SendPing,
-    Thread,
-    ThreadsSummary,
-    Token,
-    UploadFile,
-)
-from customer_protocol.errors import ConnectionLostError, CustomerSDKError, SDKDestroyedError
+from customer_protocol import Event, HistoryPosition, Token, UploadFile
+from customer_protocol.errors import ConnectionLostError
 from customer_protocol.events import SDKEvent
 from customer_protocol.outputs import Output
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import WebSocketClient
 
 from ._blocking import exchange, open_socket, token_from
-from ._common import (
-    HIGH_WATER,
-    LOW_WATER,
-    ClientBase,
-    Subscriber,
-    describe,
-    logger,
-    to_sdk_error,
-)
+from ._common import HIGH_WATER, LOW_WATER, ClientBase, Subscriber, Waiter, connector, logger
 from ._http import READ_SIZE, Progress, exchange_steps
-from ._upload import FileLike, history_item, read_file, upload_plan
+from ._surface import Blocking, Call, Cursor, Surface, Upload
+from ._upload import history_item, upload_plan
 from .tokens import AccountsFlow
 
 __all__ = ["AccountsFlow", "Client", "History", "connect"]
 
+T = TypeVar("T")
 SEND_TIMEOUT = 30.0
 """A write that cannot complete in this long counts as a lost connection."""
 _STOP = object()
-
-
-class _Waiter:
-    __slots__ = ("done", "error", "value")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None
 
 
 class _Link:
@@ -90,23 +58,13 @@ class _Link:
         self.transport = transport
 
 
-class History:
+class History(Cursor, Blocking):
     """A chat history cursor: ``history.next()`` or ``for events in history``."""
 
-    def __init__(self, client: Client, cursor: int) -> None:
-        self._client = client
-        self._cursor = cursor
-        self._finished = False
+    _client: Client
 
-    def next(self) -> HistoryBatch:
-        """Load the next (older) batch: ``HistoryBatch(done, value)``."""
-        core = self._client.core
-        return cast(HistoryBatch, self._client._call(core.history_next, self._cursor))
-
-    @property
-    def position(self) -> HistoryPosition:
-        """Where the cursor is; pass it to ``get_chat_history(position=...)`` to resume."""
-        return self._client.core.history_position(self._cursor)
+    def _run(self, call: Call[T]) -> T:
+        return self._client._run(call)
 
     def __iter__(self) -> Self:
         return self
@@ -120,39 +78,18 @@ class History:
         return value
 
 
-class Client(ClientBase):
+class Client(ClientBase, Surface, Blocking):
     """The blocking customer chat client. ``with connect(...) as client:`` connects.
 
     Listeners run on the client's event thread, in registration order.
     """
 
-    def __init__(
-        self,
-        *,
-        license_id: int,
-        token: Any,
-        url: str = "wss://api.chat.io",
-        accounts_url: str | None = None,
-        customer: Mapping[str, Any] | None = None,
-        config: Config | None = None,
-        ssl_context: ssl.SSLContext | None = None,
-        open_timeout: float | None = 60.0,
-        rng: Callable[[], float] | None = None,
-    ) -> None:
-        super().__init__(
-            license_id=license_id,
-            token=token,
-            url=url,
-            accounts_url=accounts_url,
-            customer=customer,
-            config=config,
-            ssl_context=ssl_context,
-            open_timeout=open_timeout,
-            rng=rng,
-        )
+    _ready_event: threading.Event
+
+    def _init_driver(self) -> None:
         self._lock = threading.RLock()
         self._cond = threading.Condition()
-        self._waiters: dict[int, _Waiter] = {}
+        self._waiters: dict[int, Waiter[threading.Event]] = {}
         self._progress: dict[int, Progress] = {}
         self._link: _Link | None = None
         self._armed_link: _Link | None = None
@@ -236,111 +173,6 @@ class Client(ClientBase):
     # ------------------------------------------------------------------------------------------
     # SDK methods
 
-    def start_chat(
-        self,
-        *,
-        events: Sequence[Mapping[str, Any]] = (),
-        scope: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Chat:
-        """Start a chat (optionally with first events)."""
-        call = self._core.start_chat
-        return cast(Chat, self._call(call, events=events, scope=scope, properties=properties))
-
-    def send_event(self, chat: str, event: Mapping[str, Any]) -> Event:
-        """Send an event; exactly once across reconnects (by ``custom_id``)."""
-        return cast(Event, self._call(self._core.send_event, chat, event))
-
-    def send_message(self, chat: str, text: str, *, custom_id: str | None = None) -> Event:
-        """Send a text message."""
-        return cast(Event, self._call(self._core.send_message, chat, text, custom_id=custom_id))
-
-    def close_thread(self, chat: str) -> bool:
-        """Close the chat's active thread."""
-        return cast(bool, self._call(self._core.close_thread, chat))
-
-    def get_chats_summary(self, *, offset: int = 0, limit: int = 10) -> ChatsSummary:
-        """The customer's chats, most recent activity first."""
-        method = self._core.get_chats_summary
-        return cast(ChatsSummary, self._call(method, offset=offset, limit=limit))
-
-    def get_chat_threads(self, chat: str, thread_ids: Sequence[str]) -> tuple[Thread, ...]:
-        """Load threads by id, sorted by order."""
-        return cast(tuple[Thread, ...], self._call(self._core.get_chat_threads, chat, thread_ids))
-
-    def get_chat_threads_summary(
-        self, chat: str, *, offset: int = 0, limit: int = 25
-    ) -> ThreadsSummary:
-        """A page of thread summaries (offset 0 is the newest page)."""
-        method = self._core.get_chat_threads_summary
-        return cast(ThreadsSummary, self._call(method, chat, offset=offset, limit=limit))
-
-    def update_customer(
-        self,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        fields: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Update the customer (also sent at every later login)."""
-        method = self._core.update_customer
-        return cast(bool, self._call(method, name=name, email=email, fields=fields))
-
-    def update_last_seen_timestamp(self, chat: str, timestamp: int | None = None) -> int:
-        """Update the last-seen timestamp (ms); returns the stored timestamp in ms."""
-        method = self._core.update_last_seen_timestamp
-        return cast(int, self._call(method, chat, timestamp_ms=timestamp))
-
-    def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> bool:
-        """Set chat properties (``{namespace: {name: value}}``)."""
-        return cast(bool, self._call(self._core.update_chat_properties, chat, properties))
-
-    def update_chat_thread_properties(
-        self, chat: str, thread: str, properties: Mapping[str, Any]
-    ) -> bool:
-        """Set thread properties (``{namespace: {name: value}}``)."""
-        method = self._core.update_chat_thread_properties
-        return cast(bool, self._call(method, chat, thread, properties))
-
-    def update_chat_scopes(
-        self,
-        chat: str,
-        *,
-        add_scopes: Mapping[str, Any] | None = None,
-        remove_scopes: Mapping[str, Any] | None = None,
-    ) -> bool:
-        """Change the chat's scopes."""
-        method = self._core.update_chat_scopes
-        return cast(
-            bool, self._call(method, chat, add_scopes=add_scopes, remove_scopes=remove_scopes)
-        )
-
-    def send_rating(
-        self, chat: str, value: Literal["good", "bad"], comment: str | None = None
-    ) -> Rating:
-        """Rate the chat's newest thread ``"good"`` or ``"bad"``."""
-        return cast(Rating, self._call(self._core.send_rating, chat, value, comment=comment))
-
-    def send_file(
-        self,
-        chat: str,
-        file: FileLike,
-        *,
-        custom_id: str | None = None,
-        on_progress: Progress | None = None,
-        filename: str | None = None,
-        content_type: str | None = None,
-    ) -> str:
-        """Upload a file over the Web API (10 MiB max); returns its URL.
-
-        ``on_progress(sent, total)`` is called from a worker thread; returning ``False``
-        cancels the upload (the call then fails with ``CANCELLED``).
-        """
-        data, name, kind = read_file(file, filename, content_type)
-        method = self._core.send_file
-        options = {"filename": name, "content_type": kind, "custom_id": custom_id}
-        return cast(str, self._call(method, chat, data, _progress=on_progress, **options))
-
     def set_sneak_peek(self, chat: str, text: str) -> None:
         """Offer what the customer is typing; never blocks on the network (throttled)."""
         self._locked(self._core.set_sneak_peek, chat, text, time.monotonic())
@@ -398,27 +230,25 @@ class Client(ClientBase):
             or self._deadline_moved_earlier()
         )
 
-    def _call(
-        self,
-        method: Callable[..., int],
-        *args: Any,
-        _progress: Progress | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        waiter = _Waiter()
+    def _run(self, call: Call[T]) -> T:
+        progress = None
+        if isinstance(call, Upload):
+            call.read()
+            progress = call.on_progress
+        waiter = Waiter(threading.Event())
         with self._lock:
-            call = method(*args, now=time.monotonic(), **kwargs)
-            self._waiters[call] = waiter
-            if _progress is not None:
-                self._progress[call] = _progress
+            id_ = call.issue(self._core, time.monotonic())
+            self._waiters[id_] = waiter
+            if progress is not None:
+                self._progress[id_] = progress
             self._pump()
             wake = self._io_must_wake()
         if wake:
             self._wake()
-        waiter.done.wait()
+        waiter.event.wait()
         if waiter.error is not None:
             raise waiter.error
-        return waiter.value
+        return cast(T, waiter.value)
 
     # ------------------------------------------------------------------------------------------
     # The driver (the caller holds self._lock in every method below)
@@ -430,37 +260,14 @@ class Client(ClientBase):
             self._flush()
 
     def _act(self, output: Output) -> None:
-        link = self._link
-        if isinstance(output, Send):
-            if link is not None:
-                if logger.isEnabledFor(10):
-                    logger.debug("> %s", describe(output.data))
-                link.transport.send_message(output.data)
-        elif isinstance(output, SendPing):
-            if link is not None:
-                link.transport.send_ping()
-        elif isinstance(output, OpenTransport):
-            self._gen += 1
-            self._open_gen = self._gen
-        elif isinstance(output, CloseTransport):
-            self._close_link(output.code, output.reason)
-        elif isinstance(output, FetchToken):
-            self._worker(self._fetch_token, output.fresh)
-        elif isinstance(output, UploadFile):
-            self._worker(self._upload, output)
-        else:
-            ended = self._route(output)
-            if ended is not None:
-                call, value, error = ended
-                waiter = self._waiters.pop(call, None)
-                if waiter is not None:
-                    waiter.value, waiter.error = value, error
-                    waiter.done.set()
-            elif isinstance(output, SDKEvent.__args__):
-                event = cast(SDKEvent, output)
-                if self._note_lifecycle(event):
-                    self._ready_event.set()
-                self._dispatch.put(event)
+        if (close := self._apply(output)) is not None:
+            self._close_link(close.code, close.reason)
+
+    def _open_link(self, gen: int) -> None:
+        self._open_gen = gen  # the I/O thread opens it
+
+    def _emit(self, event: SDKEvent) -> None:
+        self._dispatch.put(event)
 
     def _flush(self) -> None:
         link = self._link
@@ -497,7 +304,7 @@ class Client(ClientBase):
         with contextlib.suppress(OSError):
             self._wake_w.send(b"\0")
 
-    def _worker(self, target: Callable[..., None], *args: Any) -> None:
+    def _background(self, target: Callable[..., Any], *args: Any) -> None:
         threading.Thread(
             target=target, args=args, name="customer-protocol-worker", daemon=True
         ).start()
@@ -569,13 +376,7 @@ class Client(ClientBase):
                     self._core.transport_closed(time.monotonic())
                     self._pump()
             return
-        transport = WebSocketClient(
-            host=base.host_header,
-            license_id=self.license_id,
-            bh=make_bh(self._rng),
-            path_prefix=base.prefix,
-            max_message_size=self.config.max_message_size,
-        )
+        transport = self._new_transport()
         with self._lock:
             if gen != self._gen:
                 sock.close()
@@ -613,26 +414,20 @@ class Client(ClientBase):
         )
 
     def _fetch_token(self, fresh: bool) -> None:
+        token, error = None, None
         try:
-            token: Token | None = self._token(fresh)
-            error: CustomerSDKError | None = None
+            token = self._token(fresh)
         except Exception as exc:
-            token, error = None, to_sdk_error(exc)
-            logger.warning("= token provider failed: %s", type(exc).__name__)
+            error = exc
         with self._lock:
-            if self._core.state.value == "destroyed":
-                return
-            if token is not None:
-                self._core.token_received(token, time.monotonic())
-            elif error is not None:
-                self._core.token_failed(error, time.monotonic())
-            self._pump()
+            if self._give_token(token, error, time.monotonic()):
+                self._pump()
         self._wake()
 
     def _upload(self, output: UploadFile) -> None:
         call = output.call
         payload: dict[str, Any] | None = None
-        error: CustomerSDKError | None = None
+        error: Exception | None = None
         try:
             token = output.token or self._token(False)
             plan = upload_plan(output, token, self._web, self.license_id, self._rng)
@@ -643,36 +438,13 @@ class Client(ClientBase):
                 exchange(self._web, steps, ssl_context=self._ssl, timeout=SEND_TIMEOUT)
             )
         except Exception as exc:
-            error = to_sdk_error(exc)
+            error = exc
         self._progress.pop(call, None)
         with self._lock:
-            if self._core.state.value != "destroyed":
-                if payload is not None:
-                    self._core.upload_finished(call, payload, time.monotonic())
-                else:
-                    self._core.upload_failed(call, error or SDKDestroyedError(), time.monotonic())
+            if self._give_upload(call, payload, error, time.monotonic()):
                 self._pump()
 
 
-def connect(
-    *,
-    license_id: int,
-    token: Any,
-    url: str = "wss://api.chat.io",
-    accounts_url: str | None = None,
-    customer: Mapping[str, Any] | None = None,
-    config: Config | None = None,
-    ssl_context: ssl.SSLContext | None = None,
-    open_timeout: float | None = 60.0,
-) -> Client:
-    """Create a client; ``with`` it to connect (listeners can be attached first)."""
-    return Client(
-        license_id=license_id,
-        token=token,
-        url=url,
-        accounts_url=accounts_url,
-        customer=customer,
-        config=config,
-        ssl_context=ssl_context,
-        open_timeout=open_timeout,
-    )
+connect = connector(
+    Client, """Create a client; ``with`` it to connect (listeners can be attached first)."""
+)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import random
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Literal, NoReturn, Self
+from typing import Any, Literal, NoReturn, Self, TypeVar, cast
 
 from customer_protocol import (
     AuthenticationError,
@@ -38,25 +38,25 @@ from customer_protocol.tokens import TokenCache
 from transports.webapi import build_web_api_request, decode_web_api_response
 
 from ._blocking import exchange, token_from
-from ._common import BaseURL, parse_base_url
-from ._http import Progress, exchange_steps
-from ._upload import FileLike, read_file, upload_plan
-from .tokens import AccountsFlow
+from ._common import NotSupportedError, bind_accounts, check_target, parse_base_url, web_base
+from ._http import exchange_steps
+from ._surface import Blocking, Call, Surface, Upload, request
+from ._upload import upload_plan
 
 __all__ = ["NotSupportedError", "WebAPIClient"]
 
-
-class NotSupportedError(InvalidArgumentsError):
-    """The method needs the RTM (WebSocket) connection; the Web API cannot carry it."""
+T = TypeVar("T")
 
 
-class WebAPIClient:
+class WebAPIClient(Surface, Blocking):
     """The Web API actions of the SDK over HTTP only (blocking; one request per call)."""
 
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
         token: Any,
         url: str,
         accounts_url: str | None = None,
@@ -64,13 +64,12 @@ class WebAPIClient:
         timeout: float = 30.0,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        base = parse_base_url(url)
-        scheme = {"ws": "http", "wss": "https"}.get(base.scheme, base.scheme)
-        self.url = BaseURL(scheme, base.host, base.port, base.tls, base.prefix)
-        self.license_id = license_id
+        self.target = check_target(api, license_id, organization_id)
+        """The API version and account the requests are built for."""
+        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
+        self.url = web_base(parse_base_url(url))
         self._token_source = token
-        if isinstance(token, AccountsFlow) and token.base is None:
-            token.set_url(accounts_url or f"{scheme}://{self.url.host_header}")
+        bind_accounts(token, accounts_url, self.url)
         self._ssl = ssl_context
         self._timeout = timeout
         self._rng = rng or random.SystemRandom().random
@@ -90,74 +89,58 @@ class WebAPIClient:
         return None
 
     # ------------------------------------------------------------------------------------------
-    # What the Web API carries
+    # What the Web API carries: the declared methods (adapters._surface) served by name
 
-    def start_chat(
-        self,
-        *,
-        events: Sequence[Mapping[str, Any]] = (),
-        scope: Mapping[str, Any] | None = None,
-        properties: Mapping[str, Any] | None = None,
-    ) -> Chat:
-        """Start a chat."""
+    @classmethod
+    def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
+        if hasattr(cls, f"_web_{declared.name}"):
+            return super()._method(declared)
+
+        def unsupported(self: WebAPIClient, *args: Any, **kwargs: Any) -> NoReturn:
+            self._unsupported(declared.name)
+
+        method = declared.dress(unsupported)
+        method.__doc__ = "Not carried by the Web API (it needs the RTM connection)."
+        return method
+
+    def _run(self, call: Call[T]) -> T:
+        if isinstance(call, Upload):
+            return cast(T, self._web_send_file(call))
+        return cast(T, getattr(self, f"_web_{call.name}")(*call.args, **call.kwargs))
+
+    def _web_start_chat(self, *, events: Any, scope: Any, properties: Any) -> Chat:
         payload = payloads.start_chat(events, scope, properties, self._custom_id)
-        result: Chat = self._action("start_chat", payload)
-        return result
+        return cast(Chat, self._action("start_chat", payload))
 
-    def send_event(self, chat: str, event: Mapping[str, Any]) -> Event:
-        """Send an event (a ``custom_id`` is added when missing)."""
-        result: Event = self._action(
-            "send_event", payloads.send_event(chat, event, self._custom_id)
-        )
-        return result
+    def _web_send_event(self, chat: str, event: Mapping[str, Any]) -> Event:
+        payload = payloads.send_event(chat, event, self._custom_id)
+        return cast(Event, self._action("send_event", payload))
 
-    def send_message(self, chat: str, text: str, *, custom_id: str | None = None) -> Event:
-        """Send a text message."""
-        return self.send_event(chat, payloads.message(text, custom_id))
+    def _web_send_message(self, chat: str, text: str, *, custom_id: str | None) -> Event:
+        return self._web_send_event(chat, payloads.message(text, custom_id))
 
-    def close_thread(self, chat: str) -> bool:
-        """Close the chat's active thread."""
+    def _web_close_thread(self, chat: str) -> bool:
         return bool(self._action("close_thread", payloads.close_thread(chat)))
 
-    def update_customer(
-        self,
-        *,
-        name: str | None = None,
-        email: str | None = None,
-        fields: Mapping[str, str] | None = None,
-    ) -> bool:
-        """Update the customer."""
+    def _web_update_customer(self, *, name: Any, email: Any, fields: Any) -> bool:
         return bool(self._action("update_customer", payloads.update_customer(name, email, fields)))
 
-    def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> bool:
-        """Set chat properties (``{namespace: {name: value}}``)."""
+    def _web_update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> bool:
         payload = payloads.chat_properties(chat, properties)
         return bool(self._action("update_chat_properties", payload))
 
-    def update_chat_thread_properties(
+    def _web_update_chat_thread_properties(
         self, chat: str, thread: str, properties: Mapping[str, Any]
     ) -> bool:
-        """Set thread properties (``{namespace: {name: value}}``)."""
         payload = payloads.thread_properties(chat, thread, properties)
         return bool(self._action("update_chat_thread_properties", payload))
 
-    def update_chat_scopes(
-        self,
-        chat: str,
-        *,
-        add_scopes: Mapping[str, Any] | None = None,
-        remove_scopes: Mapping[str, Any] | None = None,
-    ) -> bool:
-        """Change the chat's scopes."""
+    def _web_update_chat_scopes(self, chat: str, *, add_scopes: Any, remove_scopes: Any) -> bool:
         payload = payloads.chat_scopes(chat, add_scopes, remove_scopes)
         return bool(self._action("update_chat_scopes", payload))
 
-    def set_sneak_peek(self, chat: str, text: str) -> None:
-        """Send a sneak peek now (no throttle: the caller decides how often)."""
-        self._post("send_sneak_peek", payloads.sneak_peek(chat, text))
-
-    def send_rating(
-        self, chat: str, value: Literal["good", "bad"], comment: str | None = None
+    def _web_send_rating(
+        self, chat: str, value: Literal["good", "bad"], *, comment: str | None
     ) -> Rating:
         """Rate the newest thread this client saw in ``chat`` (start_chat or send_event)."""
         properties = payloads.rating_properties(chat, value, comment)
@@ -169,29 +152,19 @@ class WebAPIClient:
         )
         return Rating(chat=chat, thread=thread, value=value, comment=comment)
 
-    def send_file(
-        self,
-        chat: str,
-        file: FileLike,
-        *,
-        custom_id: str | None = None,
-        on_progress: Progress | None = None,
-        filename: str | None = None,
-        content_type: str | None = None,
-    ) -> str:
-        """Upload a file (10 MiB max); returns its URL. ``on_progress`` returning False cancels."""
-        data, name, kind = read_file(file, filename, content_type)
+    def _web_send_file(self, upload: Upload) -> str:
+        upload.read()
         output = UploadFile(
             call=0,
-            chat_id=check_chat(chat),
-            custom_id=custom_id or self._custom_id(),
-            data=data,
-            filename=name,
-            content_type=kind,
+            chat_id=check_chat(upload.chat),
+            custom_id=upload.custom_id or self._custom_id(),
+            data=upload.data,
+            filename=upload.filename or "file",
+            content_type=upload.content_type or "application/octet-stream",
             token=None,
         )
         plan = upload_plan(output, self._token(), self.url, self.license_id, self._rng)
-        steps = exchange_steps(plan.request, body=plan.body, on_progress=on_progress)
+        steps = exchange_steps(plan.request, body=plan.body, on_progress=upload.on_progress)
         result = plan.decode(
             exchange(self.url, steps, ssl_context=self._ssl, timeout=self._timeout)
         )
@@ -200,28 +173,16 @@ class WebAPIClient:
             raise InvalidArgumentsError("The upload response has no url.")
         return url
 
+    def set_sneak_peek(self, chat: str, text: str) -> None:
+        """Send a sneak peek now (no throttle: the caller decides how often)."""
+        self._post("send_sneak_peek", payloads.sneak_peek(chat, text))
+
     # ------------------------------------------------------------------------------------------
-    # What needs the RTM connection
-
-    def get_chats_summary(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not carried by the Web API."""
-        self._unsupported("get_chats_summary")
-
-    def get_chat_threads(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not carried by the Web API."""
-        self._unsupported("get_chat_threads")
-
-    def get_chat_threads_summary(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not carried by the Web API."""
-        self._unsupported("get_chat_threads_summary")
+    # What needs the RTM connection (besides the declared methods the Web API does not carry)
 
     def get_chat_history(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Not carried by the Web API."""
         self._unsupported("get_chat_history")
-
-    def update_last_seen_timestamp(self, *args: Any, **kwargs: Any) -> NoReturn:
-        """Not carried by the Web API."""
-        self._unsupported("update_last_seen_timestamp")
 
     def on(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Events are pushes, which only the RTM connection delivers."""

@@ -1,0 +1,332 @@
+"""The public request methods, declared once for every client (async, sync and Web API).
+
+Each request method is a plain function in :class:`Surface` that names the core method and its
+arguments and returns a typed, not yet issued :class:`Call` ``[T]`` (``T``: the result type).
+:func:`request` turns it into a descriptor that each driver serves its own way:
+
+* on an :class:`Awaiting` driver (the anyio client) the method is ``async`` and returns ``T``;
+* on a :class:`Blocking` driver (the sync client, the Web API client) it blocks and returns ``T``.
+
+The driver decides how a :class:`Call` is issued and how its end is waited for (``_run``);
+mypy sees the exact signature (``ParamSpec``) and result type for both kinds, and ``help()`` /
+Sphinx see the name, docstring and signature of the declaration. Adding a method is one
+declaration here (and, when the core lacks it, the core method it names); the Web API client
+serves it once it has a ``_web_<name>`` handler and refuses it with ``NotSupportedError`` until
+then.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import types
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
+
+from customer_protocol import (
+    Chat,
+    ChatsSummary,
+    ClientProtocol,
+    Event,
+    HistoryBatch,
+    HistoryPosition,
+    Rating,
+    Thread,
+    ThreadsSummary,
+)
+
+from ._http import Progress
+from ._upload import FileLike, read_file
+
+__all__ = ["Awaiting", "Blocking", "Call", "Cursor", "Surface", "Upload", "request"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Core = ClientProtocol
+
+_RESULT = re.compile(r"^Call\[(.+)\]$")
+
+
+class Call(Generic[T]):
+    """A request to the core, not issued yet: the core method's name and its arguments.
+
+    ``T`` is the type of the call's result. A driver issues it (:meth:`issue`, with ``now``,
+    under its own lock) and waits for the call id's end; the Web API client serves it by name.
+    """
+
+    __slots__ = ("args", "kwargs", "name")
+
+    def __init__(self, method: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
+        self.name: str = method.__name__
+        self.args = args
+        self.kwargs = kwargs
+
+    def issue(self, core: ClientProtocol, now: float) -> int:
+        """Start the call on ``core``; returns its call id."""
+        return cast(int, getattr(core, self.name)(*self.args, now=now, **self.kwargs))
+
+    def __repr__(self) -> str:
+        return f"Call({self.name})"
+
+
+class Upload(Call[str]):
+    """``send_file``'s call: the file is read by the driver (off the event loop when async)."""
+
+    __slots__ = ("chat", "content_type", "custom_id", "data", "file", "filename", "on_progress")
+
+    def __init__(
+        self,
+        chat: str,
+        file: FileLike,
+        *,
+        custom_id: str | None,
+        on_progress: Progress | None,
+        filename: str | None,
+        content_type: str | None,
+    ) -> None:
+        super().__init__(Core.send_file, chat)
+        self.chat, self.file, self.custom_id = chat, file, custom_id
+        self.on_progress, self.filename, self.content_type = on_progress, filename, content_type
+        self.data = b""
+
+    def read(self) -> None:
+        """Read the file (blocking) and settle its name and content type."""
+        self.data, self.filename, self.content_type = read_file(
+            self.file, self.filename, self.content_type
+        )
+
+    def issue(self, core: ClientProtocol, now: float) -> int:
+        """Start the upload on ``core`` (after :meth:`read`); returns its call id."""
+        return core.send_file(
+            self.chat,
+            self.data,
+            now,
+            filename=self.filename or "file",
+            content_type=self.content_type or "application/octet-stream",
+            custom_id=self.custom_id,
+        )
+
+
+class Driver:
+    """A class that serves :func:`request` methods: it says how a method is built."""
+
+    @classmethod
+    def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
+        """The function ``declared`` is on this class (here: the declaration itself)."""
+        return declared.func
+
+
+class Awaiting(Driver):
+    """A driver whose request methods are coroutines (the anyio client and its cursors)."""
+
+    async def _run(self, call: Call[T]) -> T:
+        """Issue ``call`` and wait for its end; returns its result or raises its error."""
+        raise NotImplementedError
+
+    @classmethod
+    def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
+        return declared.awaiting
+
+
+class Blocking(Driver):
+    """A driver whose request methods block their caller (the sync and Web API clients)."""
+
+    def _run(self, call: Call[T]) -> T:
+        """Issue ``call`` and block until its end; returns its result or raises its error."""
+        raise NotImplementedError
+
+    @classmethod
+    def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
+        return declared.blocking
+
+
+class request(Generic[P, T]):
+    """A request method declared once; each driver class gets its own function for it."""
+
+    def __init__(self, func: Callable[Concatenate[Any, P], Call[T]]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+        self._per_class: dict[type, Callable[..., Any]] = {}
+        signature = inspect.signature(func)
+        result = func.__annotations__.get("return")
+        if isinstance(result, str) and (found := _RESULT.match(result)):
+            result = found.group(1)
+        self._signature = signature.replace(return_annotation=result)
+        self._annotations = {**func.__annotations__, "return": result}
+
+        async def awaiting(self: Awaiting, *args: Any, **kwargs: Any) -> Any:
+            return await self._run(func(self, *args, **kwargs))
+
+        def blocking(self: Blocking, *args: Any, **kwargs: Any) -> Any:
+            return self._run(func(self, *args, **kwargs))
+
+        self.awaiting = self.dress(awaiting)
+        self.blocking = self.dress(blocking)
+
+    def dress(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        """Give ``method`` the declaration's name, docstring, signature and result type."""
+        functools.update_wrapper(method, self.func)
+        del method.__wrapped__  # type: ignore[attr-defined]
+        method.__signature__ = self._signature  # type: ignore[attr-defined]
+        method.__annotations__ = dict(self._annotations)
+        return method
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any]) -> Self: ...
+    @overload
+    def __get__(
+        self, obj: Awaiting, owner: type[Any] | None = None
+    ) -> Callable[P, Coroutine[Any, Any, T]]: ...
+    @overload
+    def __get__(self, obj: Blocking, owner: type[Any] | None = None) -> Callable[P, T]: ...
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        cls = type(obj) if owner is None else owner
+        method = self._per_class.get(cls)
+        if method is None:
+            method = self._per_class[cls] = cast(type[Driver], cls)._method(self)
+        return method if obj is None else types.MethodType(method, obj)
+
+
+class Surface(Driver):
+    """The request methods every client has (each driver serves them its own way)."""
+
+    @request
+    def start_chat(
+        self,
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        scope: Mapping[str, Any] | None = None,
+        properties: Mapping[str, Any] | None = None,
+    ) -> Call[Chat]:
+        """Start a chat (optionally with first events)."""
+        return Call(Core.start_chat, events=events, scope=scope, properties=properties)
+
+    @request
+    def send_event(self, chat: str, event: Mapping[str, Any]) -> Call[Event]:
+        """Send an event; exactly once across reconnects (by ``custom_id``)."""
+        return Call(Core.send_event, chat, event)
+
+    @request
+    def send_message(self, chat: str, text: str, *, custom_id: str | None = None) -> Call[Event]:
+        """Send a text message."""
+        return Call(Core.send_message, chat, text, custom_id=custom_id)
+
+    @request
+    def close_thread(self, chat: str) -> Call[bool]:
+        """Close the chat's active thread."""
+        return Call(Core.close_thread, chat)
+
+    @request
+    def get_chats_summary(self, *, offset: int = 0, limit: int = 10) -> Call[ChatsSummary]:
+        """The customer's chats, most recent activity first."""
+        return Call(Core.get_chats_summary, offset=offset, limit=limit)
+
+    @request
+    def get_chat_threads(self, chat: str, thread_ids: Sequence[str]) -> Call[tuple[Thread, ...]]:
+        """Load threads by id, sorted by order."""
+        return Call(Core.get_chat_threads, chat, thread_ids)
+
+    @request
+    def get_chat_threads_summary(
+        self, chat: str, *, offset: int = 0, limit: int = 25
+    ) -> Call[ThreadsSummary]:
+        """A page of thread summaries (offset 0 is the newest page)."""
+        return Call(Core.get_chat_threads_summary, chat, offset=offset, limit=limit)
+
+    @request
+    def update_customer(
+        self,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        fields: Mapping[str, str] | None = None,
+    ) -> Call[bool]:
+        """Update the customer (also sent at every later login)."""
+        return Call(Core.update_customer, name=name, email=email, fields=fields)
+
+    @request
+    def update_last_seen_timestamp(self, chat: str, timestamp: int | None = None) -> Call[int]:
+        """Update the last-seen timestamp (ms); returns the stored timestamp in ms."""
+        return Call(Core.update_last_seen_timestamp, chat, timestamp_ms=timestamp)
+
+    @request
+    def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> Call[bool]:
+        """Set chat properties (``{namespace: {name: value}}``)."""
+        return Call(Core.update_chat_properties, chat, properties)
+
+    @request
+    def update_chat_thread_properties(
+        self, chat: str, thread: str, properties: Mapping[str, Any]
+    ) -> Call[bool]:
+        """Set thread properties (``{namespace: {name: value}}``)."""
+        return Call(Core.update_chat_thread_properties, chat, thread, properties)
+
+    @request
+    def update_chat_scopes(
+        self,
+        chat: str,
+        *,
+        add_scopes: Mapping[str, Any] | None = None,
+        remove_scopes: Mapping[str, Any] | None = None,
+    ) -> Call[bool]:
+        """Change the chat's scopes."""
+        return Call(
+            Core.update_chat_scopes, chat, add_scopes=add_scopes, remove_scopes=remove_scopes
+        )
+
+    @request
+    def send_rating(
+        self, chat: str, value: Literal["good", "bad"], comment: str | None = None
+    ) -> Call[Rating]:
+        """Rate the chat's newest thread ``"good"`` or ``"bad"``."""
+        return Call(Core.send_rating, chat, value, comment=comment)
+
+    @request
+    def send_file(
+        self,
+        chat: str,
+        file: FileLike,
+        *,
+        custom_id: str | None = None,
+        on_progress: Progress | None = None,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> Call[str]:
+        """Upload a file over the Web API (10 MiB max); returns its URL.
+
+        ``on_progress(sent, total)`` is called as the body goes out (from a worker thread in
+        the sync client); returning ``False`` cancels the upload, and so does cancelling the
+        calling task in the async client: the call then fails with ``CANCELLED``.
+        """
+        return Upload(
+            chat,
+            file,
+            custom_id=custom_id,
+            on_progress=on_progress,
+            filename=filename,
+            content_type=content_type,
+        )
+
+
+class Cursor(Driver):
+    """What the async and the sync history cursors share (iteration is per driver)."""
+
+    def __init__(self, client: Any, cursor: int) -> None:
+        self._client = client
+        self._cursor = cursor
+        self._finished = False
+
+    @request
+    def next(self) -> Call[HistoryBatch]:
+        """Load the next (older) batch: ``HistoryBatch(done, value)``."""
+        return Call(Core.history_next, self._cursor)
+
+    @property
+    def position(self) -> HistoryPosition:
+        """Where the cursor is; pass it to ``get_chat_history(position=...)`` to resume."""
+        return cast(HistoryPosition, self._client.core.history_position(self._cursor))

@@ -1,0 +1,66 @@
+"""``connect()``'s dialect arguments: ``api`` with ``license_id`` (v0.3) or ``organization_id``.
+
+Until the v3 core lands, ``api="3.5"``/``"3.6"`` is refused at ``connect()`` with a clear
+error; wrong combinations fail with ``INVALID_ARGS`` before anything is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from adapters._common import ApiTarget, check_target
+from adapters.asyncio import connect as connect_async
+from adapters.sync import connect as connect_sync
+from adapters.trio import connect as connect_trio
+from adapters.webapi import NotSupportedError, WebAPIClient
+from customer_protocol import InvalidArgumentsError
+
+
+def _web(**options: Any) -> WebAPIClient:
+    return WebAPIClient(url="http://127.0.0.1:9", **options)
+
+
+MAKERS: list[Callable[..., Any]] = [connect_async, connect_trio, connect_sync, _web]
+
+
+def test_api_defaults_to_v03_with_a_license() -> None:
+    client = connect_async(license_id=7, token="t")
+    assert client.target == ApiTarget("0.3", 7, None)
+    assert client.license_id == 7
+    assert client.core.license_id == 7
+    assert _web(license_id=7, token="t").target == ApiTarget("0.3", 7, None)
+    assert check_target("0.3", 7, None) == ApiTarget("0.3", 7, None)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "api '0.3' needs 'license_id'"),
+        ({"license_id": "7"}, "api '0.3' needs 'license_id'"),
+        ({"license_id": True}, "api '0.3' needs 'license_id'"),
+        ({"license_id": 7, "organization_id": "org"}, "'organization_id' is for api"),
+        ({"api": "3.6"}, "api '3.6' needs 'organization_id'"),
+        ({"api": "3.5", "organization_id": ""}, "api '3.5' needs 'organization_id'"),
+        ({"api": "3.6", "organization_id": 5}, "api '3.6' needs 'organization_id'"),
+        ({"api": "3.6", "organization_id": "org", "license_id": 7}, "'license_id' is for api"),
+        ({"api": "3.4", "organization_id": "org"}, "'api' must be one of '0.3', '3.5', '3.6'"),
+        ({"api": 0.3, "license_id": 7}, "'api' must be one of"),
+    ],
+)
+def test_wrong_dialect_arguments_fail_at_connect(
+    make: Callable[..., Any], options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidArgumentsError, match=message) as info:
+        make(token="t", **options)
+    assert not isinstance(info.value, NotSupportedError)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("api", ["3.5", "3.6"])
+def test_v3_is_refused_clearly_until_the_v3_core(make: Callable[..., Any], api: str) -> None:
+    with pytest.raises(NotSupportedError, match=f"api '{api}' is not supported yet"):
+        make(api=api, organization_id="a9d4d2b1-org", token="t")
