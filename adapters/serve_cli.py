@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 
 import anyio
 
@@ -12,6 +15,7 @@ from customer_protocol.server import AgentConfig, FaultKind, FaultRule, Faults, 
 from transports.webapi import API_PATH
 
 from .server import DEFAULT_SEND_QUEUE_LIMIT, ReferenceServer, serve
+from .tls import ServerTLS
 
 __all__ = ["add_serve_arguments", "run_serve"]
 
@@ -38,6 +42,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--backend", choices=("asyncio", "trio"), default="asyncio", help="event loop")
     add("--send-queue-limit", type=int, default=DEFAULT_SEND_QUEUE_LIMIT, metavar="BYTES")
+    tls = parser.add_argument_group("TLS (wss:// and https:// on the same port)")
+    add = tls.add_argument
+    add("--tls-cert", metavar="PEM", help="certificate chain file (with --tls-key)")
+    add("--tls-key", metavar="PEM", help="private key file (with --tls-cert)")
+    add(
+        "--tls-self-signed",
+        nargs="?",
+        const="",
+        metavar="DIR",
+        help="a throwaway CA and certificate for 127.0.0.1/localhost, written to DIR (default:"
+        " a temporary folder removed on exit); the CA path is printed for clients to trust;"
+        " needs the [tls] extra",
+    )
     faults = parser.add_argument_group("fault injection")
     add = faults.add_argument
     add("--drop-after", type=int, metavar="N", help="drop each connection after N messages")
@@ -87,6 +104,28 @@ def _faults_from_args(args: argparse.Namespace) -> Faults:
     return faults
 
 
+def _tls_from_args(args: argparse.Namespace) -> tuple[ServerTLS | None, Path | None]:
+    """The TLS settings, and a temporary folder to remove on exit (or ``None``)."""
+    if args.tls_self_signed is not None:
+        if args.tls_cert or args.tls_key:
+            raise ValueError("--tls-self-signed excludes --tls-cert/--tls-key")
+        folder = Path(args.tls_self_signed) if args.tls_self_signed else None
+        scratch = None
+        if folder is None:
+            scratch = folder = Path(tempfile.mkdtemp(prefix="customer-protocol-tls-"))
+        try:
+            return ServerTLS.self_signed(folder), scratch
+        except (RuntimeError, OSError) as exc:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            raise ValueError(str(exc)) from None
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    if args.tls_cert:
+        return ServerTLS.from_files(args.tls_cert, args.tls_key), None
+    return None, None
+
+
 def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:
     config = server.config
     lines = [
@@ -100,8 +139,11 @@ def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:
         f"  app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
         f"  database      {args.db or '(in memory)'}",
         f"  agent         {'off' if config.agent is None else config.agent.name}",
-        "Ctrl-C to stop.",
     ]
+    if server.tls:
+        ca = server.ca_path or "(a public or your own CA)"
+        lines.append(f"  TLS           on; CA file: {ca}")
+    lines.append("Ctrl-C to stop.")
     return "\n".join(lines)
 
 
@@ -113,6 +155,7 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         config = _config_from_args(args)
         faults = _faults_from_args(args)
+        tls, scratch = _tls_from_args(args)
     except ValueError as exc:
         print(f"customer-protocol serve: {exc}", file=sys.stderr)
         return 2
@@ -125,13 +168,17 @@ def run_serve(args: argparse.Namespace) -> int:
             config,
             faults,
             send_queue_limit=args.send_queue_limit,
+            tls=tls,
         ) as server:
-            print(_describe(server, args), flush=True)
             try:
                 with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    # Printed once the signals are caught: a SIGTERM sent on reading the
+                    # banner still shuts down cleanly (and removes a temporary CA).
+                    print(_describe(server, args), flush=True)
                     async for _ in signals:
                         break
             except NotImplementedError:  # pragma: no cover - Windows
+                print(_describe(server, args), flush=True)
                 await anyio.sleep_forever()
 
     try:
@@ -141,4 +188,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"customer-protocol serve: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -56,6 +56,7 @@ from __future__ import annotations
 import itertools
 import logging
 import secrets
+import ssl
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -68,35 +69,32 @@ import anyio
 import anyio.abc
 import anyio.lowlevel
 from anyio.from_thread import BlockingPortal, start_blocking_portal
+from anyio.streams.tls import TLSListener
 
 from customer_protocol.codec import encode_push
 from customer_protocol.server import (
     Close,
     ConnId,
     Faults,
-    HttpReply,
     Output,
     Send,
     ServerConfig,
     ServerCore,
     Store,
     StoreFile,
-    Upload,
 )
 from transports.base import Closed, Message, Opened
 from transports.http import (
-    HTTPRequestError,
     HTTPServerConnection,
-    NotFound,
     RequestReceived,
     UpgradeRequested,
-    parse_form,
-    require_method,
 )
-from transports.webapi import API_PATH, Endpoint, endpoint_of, parse_web_api_request
+from transports.webapi import API_PATH
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
+from ._server_http import answer_http
 from ._store_sqlite import MemoryFiles, SQLitePersistence
+from .tls import ServerTLS
 
 __all__ = [
     "DEFAULT_CLOSE_TIMEOUT",
@@ -186,16 +184,22 @@ class ReferenceServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
         id_source: Callable[[], str] | None = None,
+        tls: bool = False,
+        ca_path: Path | None = None,
     ) -> None:
         if send_queue_limit <= 0 or close_timeout <= 0 or max_message_size <= 0:
             raise ValueError("send_queue_limit, close_timeout and max_message_size must be > 0")
         self.host = host
         self.port = port
+        self.tls = tls
+        """Whether the port speaks TLS (``wss://`` / ``https://``)."""
+        self.ca_path = ca_path
+        """The CA file clients must trust (a self-signed certificate), if any."""
         netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        self.url = f"ws://{netloc}"
-        """The API base URL for clients (``ws://HOST:PORT``)."""
-        self.http_url = f"http://{netloc}"
-        """The same base as ``http://`` (Web API, accounts, files)."""
+        self.url = f"{'wss' if tls else 'ws'}://{netloc}"
+        """The API base URL for clients (``ws://HOST:PORT``, ``wss://`` with TLS)."""
+        self.http_url = f"{'https' if tls else 'http'}://{netloc}"
+        """The same base as ``http(s)://`` (Web API, accounts, files)."""
         if config.files_base_url.startswith("/"):
             config = replace(config, files_base_url=self.http_url + config.files_base_url)
         self.config = config
@@ -387,7 +391,7 @@ class ReferenceServer:
             upgrade: UpgradeRequested | None = None
             for event in http.events():
                 if isinstance(event, RequestReceived):
-                    self._answer(http, event)
+                    answer_http(self, http, event)
                 elif isinstance(event, UpgradeRequested):
                     upgrade = event
                     break
@@ -417,7 +421,10 @@ class ReferenceServer:
                 await stream.send(ws.data_to_send())
             return
         conn = _Conn(next(self._ids), stream, ws)
-        license_ok = request.query.get("license_id") == str(self.config.license_id)
+        address = ws.address
+        assert address is not None  # set on an accepted upgrade
+        # v0.3 checks the license here; a v3 organization_id is the core's to check (login).
+        license_ok = address.is_v3 or address.license_id == self.config.license_id
         try:
             with conn.scope:
                 async with anyio.create_task_group() as tg:
@@ -425,7 +432,12 @@ class ReferenceServer:
                     self._push(conn, ws.data_to_send())
                     logger.debug("= connection %d: open", conn.id)
                     if license_ok:
-                        self.core.open_connection(conn.id, time.monotonic())
+                        self.core.open_connection(
+                            conn.id,
+                            time.monotonic(),
+                            api=address.api,
+                            organization_id=address.organization_id,
+                        )
                         conn.in_core = True
                         self._on_ws_events(conn, events)
                         self._push(conn, ws.data_to_send())
@@ -497,66 +509,6 @@ class ReferenceServer:
             while self._conns:
                 await anyio.sleep(0.01)
 
-    # -- HTTP --------------------------------------------------------------------------------
-
-    def _answer(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        endpoint = endpoint_of(request.path)
-        try:
-            if endpoint is Endpoint.WEB_API:
-                reply = self._web_api(request)
-            elif endpoint is Endpoint.CUSTOMER_CODE:
-                require_method(request, "POST")
-                form = parse_form(request)
-                auth = request.header("authorization")
-                reply = self.core.accounts_authorize(auth, form, time.monotonic())
-            elif endpoint is Endpoint.CUSTOMER_TOKEN:
-                require_method(request, "POST")
-                reply = self.core.accounts_token(parse_form(request), time.monotonic())
-            elif endpoint is Endpoint.RTM:
-                headers = (("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13"))
-                raise HTTPRequestError(
-                    "the RTM endpoint speaks WebSocket only", status_code=426, headers=headers
-                )
-            else:
-                self._serve_file(http, request)
-                return
-        except HTTPRequestError as error:
-            logger.debug("< %s %s -> %d", request.method, request.path, error.status_code)
-            http.send_error(error)
-            return
-        self._after_input()
-        logger.debug("< %s %s -> %d", request.method, request.path, reply.status)
-        http.send_json(reply.status, reply.body)
-
-    def _web_api(self, request: RequestReceived) -> HttpReply:
-        call = parse_web_api_request(request, max_file_size=self.config.max_file_size)
-        if call.license_id != self.config.license_id:
-            error = {"type": "validation", "message": "license_id: license not found"}
-            return HttpReply(status=404, body={"error": error})
-        upload = None
-        if call.file is not None:
-            upload = Upload(
-                name=call.file.filename, content_type=call.file.content_type, data=call.file.data
-            )
-        result = self.core.web_api(
-            f"Bearer {call.access_token}",
-            call.action,
-            call.payload,
-            time.monotonic(),
-            upload=upload,
-        )
-        self._dispatch(result.outputs)
-        return result.reply
-
-    def _serve_file(self, http: HTTPServerConnection, request: RequestReceived) -> None:
-        blob = self._files.get_file(request.path)
-        if blob is None:
-            raise NotFound("no such endpoint or file")
-        require_method(request, "GET")
-        content_type, data = blob
-        logger.debug("< GET %s -> 200 (%d bytes)", request.path, len(data))
-        http.send_response(200, (("Content-Type", content_type),), data)
-
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def _shutdown(self) -> None:
@@ -584,16 +536,25 @@ async def serve(
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
     oversize_frame_size: int = DEFAULT_MAX_MESSAGE_SIZE + 1,
     id_source: Callable[[], str] | None = None,
+    tls: ServerTLS | ssl.SSLContext | None = None,
 ) -> AsyncIterator[ReferenceServer]:
     """Run a reference server for the duration of an ``async with`` block (asyncio or trio).
 
     ``port=0`` picks a free port (read :attr:`ReferenceServer.url`). ``db_path`` keeps
     customers, chats, threads, events, tokens and files in an SQLite file (in memory when
     ``None``). A relative ``config.files_base_url`` is made absolute with the server's
-    ``http_url``. Leaving the block shuts the server down gracefully (close 1001).
+    ``http_url``. ``tls`` (a :class:`~adapters.tls.ServerTLS`, e.g.
+    ``ServerTLS.self_signed(tmp_dir)``, or a server-side :class:`ssl.SSLContext`) makes the
+    port speak TLS only (``wss://``, ``https://``). Leaving the block shuts the server down
+    gracefully (close 1001).
     """
-    listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
-    bound_port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    context = tls.server_context() if isinstance(tls, ServerTLS) else tls
+    tcp = await anyio.create_tcp_listener(local_host=host, local_port=port)
+    bound_port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+    listener: anyio.abc.Listener[Any] = tcp
+    if context is not None:
+        # Many clients end without close_notify: do not treat that as an error.
+        listener = TLSListener(tcp, context, standard_compatible=False)
     server = ReferenceServer(
         host=host,
         port=bound_port,
@@ -605,6 +566,8 @@ async def serve(
         max_message_size=max_message_size,
         oversize_frame_size=oversize_frame_size,
         id_source=id_source,
+        tls=context is not None,
+        ca_path=tls.ca_path if isinstance(tls, ServerTLS) else None,
     )
     logger.info("= serving on %s", server.http_url)
     error: Exception | None = None  # the block's own error, re-raised unwrapped below
@@ -644,6 +607,7 @@ class ThreadedServer:
         self.url = server.url
         self.http_url = server.http_url
         self.rtm_url = server.rtm_url
+        self.ca_path = server.ca_path
 
     @property
     def core(self) -> ServerCore:

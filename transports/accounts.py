@@ -16,6 +16,11 @@ Server side: :func:`parse_customer_code_request` and :func:`parse_customer_token
 decode a ``RequestReceived`` or raise the ``HTTPRequestError`` to answer with; answer success
 with ``send_json(200, result.to_json())``.
 
+LiveChat v3 (``v3.md`` section 7) has one request instead, ``POST /v2/customer/token`` with
+the agent-token grant (an agent's token as Bearer) or the cookie grant:
+:func:`build_customer_token_v2_request` / :func:`decode_customer_token_v2_response` on the
+client, :func:`parse_customer_token_v2_request` on the server (JSON or form body).
+
 Access tokens, customer keys, codes and client secrets never appear in reprs or messages.
 """
 
@@ -26,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from customer_protocol.codec import loads
+from customer_protocol.codec import dumps, loads
+from customer_protocol.endpoints import CODE_PATH, TOKEN_PATH, TOKEN_V2_PATH
 from customer_protocol.errors import (
     AuthenticationError,
     InvalidArgumentsError,
@@ -40,6 +46,7 @@ from .http import (
     NotFound,
     RequestReceived,
     ResponseReceived,
+    UnsupportedMediaType,
     bearer_token,
     check_credential,
     check_host,
@@ -50,22 +57,23 @@ from .http import (
 __all__ = [
     "CODE_PATH",
     "TOKEN_PATH",
+    "TOKEN_V2_PATH",
     "CustomerCode",
     "CustomerCodeRequest",
     "CustomerToken",
     "CustomerTokenRequest",
+    "CustomerTokenV2",
+    "CustomerTokenV2Request",
     "build_customer_code_request",
     "build_customer_token_request",
+    "build_customer_token_v2_request",
     "decode_customer_code_response",
     "decode_customer_token_response",
+    "decode_customer_token_v2_response",
     "parse_customer_code_request",
     "parse_customer_token_request",
+    "parse_customer_token_v2_request",
 ]
-
-CODE_PATH = "/customer/"
-"""The path of step 1 (below the accounts base URL's path prefix)."""
-TOKEN_PATH = "/customer/token"
-"""The path of step 2."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -350,4 +358,195 @@ def parse_customer_token_request(
         client_id=_required(form, "client_id"),
         client_secret=_required(form, "client_secret"),
         redirect_uri=_required(form, "redirect_uri"),
+    )
+
+
+# -- LiveChat v3: POST /v2/customer/token ---------------------------------------------------------
+
+_V2_GRANTS = ("agent_token", "cookie")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerTokenV2:
+    """The answer of ``POST /v2/customer/token``. ``access_token`` is hidden in the repr.
+
+    ``login.token`` is ``f"{token_type} {access_token}"``; pass :attr:`entity_id` back in the
+    next grant to keep the same customer.
+    """
+
+    access_token: str = field(repr=False)
+    client_id: str
+    entity_id: str
+    expires_in: int
+    organization_id: str
+    token_type: str = "Bearer"
+
+    def to_json(self) -> dict[str, Any]:
+        """The response body a server sends."""
+        return {
+            "access_token": self.access_token,
+            "client_id": self.client_id,
+            "entity_id": self.entity_id,
+            "expires_in": self.expires_in,
+            "token_type": self.token_type,
+            "organization_id": self.organization_id,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerTokenV2Request:
+    """``POST /v2/customer/token`` as the server reads it (JSON or form body).
+
+    :attr:`authorization` is the raw ``Authorization`` header (the agent token of the
+    ``agent_token`` grant) and :attr:`cookie` the raw ``Cookie`` header (the identity of the
+    ``cookie`` grant); both are hidden in the repr. :attr:`redirect_uri` falls back to the
+    ``Origin`` header. :attr:`fields` is the whole decoded body.
+    """
+
+    grant_type: str
+    client_id: str
+    response_type: str
+    organization_id: str | None = None
+    entity_id: str | None = None
+    redirect_uri: str | None = None
+    origin: str | None = None
+    authorization: str | None = field(default=None, repr=False)
+    cookie: str | None = field(default=None, repr=False)
+    fields: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def build_customer_token_v2_request(
+    *,
+    host: str,
+    agent_token: str,
+    client_id: str,
+    organization_id: str | None = None,
+    entity_id: str | None = None,
+    prefix: str = "",
+) -> HTTPRequest:
+    """Build the agent-token grant: ``POST {prefix}/v2/customer/token`` (JSON body).
+
+    ``agent_token`` is the agent's access token (sent as Bearer); ``entity_id`` from an earlier
+    answer gets the same customer back. Decode the answer with
+    :func:`decode_customer_token_v2_response`.
+    """
+    _check_prefix(prefix)
+    check_host(host)
+    check_credential("agent_token", agent_token)
+    _check_field("client_id", client_id)
+    body: dict[str, str] = {
+        "grant_type": "agent_token",
+        "client_id": client_id,
+        "response_type": "token",
+    }
+    for name, value in (("organization_id", organization_id), ("entity_id", entity_id)):
+        if value is not None:
+            _check_field(name, value)
+            body[name] = value
+    data = dumps(body)
+    headers = (
+        ("Host", host),
+        ("Authorization", f"Bearer {agent_token}"),
+        ("Content-Type", "application/json"),
+        ("Accept", "application/json"),
+        ("Content-Length", str(len(data))),
+    )
+    return HTTPRequest(method="POST", target=prefix + TOKEN_V2_PATH, headers=headers, body=data)
+
+
+def decode_customer_token_v2_response(response: ResponseReceived) -> CustomerTokenV2:
+    """Decode ``{access_token, client_id, entity_id, expires_in, token_type, organization_id}``.
+
+    Errors as in :func:`decode_customer_code_response`; ``expires_in`` must be a non-negative
+    integer; a missing ``token_type`` is ``"Bearer"``.
+    """
+    document = _json_object(response)
+    expires_in = document.get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0:
+        raise RemoteProtocolError("the accounts answer needs an integer 'expires_in'")
+    return CustomerTokenV2(
+        access_token=_string(document, "access_token"),
+        client_id=_string(document, "client_id", required=False),
+        entity_id=_string(document, "entity_id"),
+        expires_in=expires_in,
+        organization_id=_string(document, "organization_id", required=False),
+        token_type=_string(document, "token_type", required=False) or "Bearer",
+    )
+
+
+def _v2_body(request: RequestReceived) -> dict[str, Any]:
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if content_type in ("application/x-www-form-urlencoded", ""):
+        if content_type == "" and request.body.lstrip().startswith(b"{"):
+            content_type = "application/json"
+        else:
+            return dict(parse_form(_with_form_type(request)))
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise UnsupportedMediaType("expected application/json or a form body")
+    try:
+        document = loads(request.body) if request.body.strip() else {}
+    except RemoteProtocolError:
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise BadRequest("the body must be a JSON object")
+    return document
+
+
+def _with_form_type(request: RequestReceived) -> RequestReceived:
+    if request.header("content-type"):
+        return request
+    headers = (*request.headers, ("content-type", "application/x-www-form-urlencoded"))
+    return RequestReceived(
+        method=request.method,
+        target=request.target,
+        path=request.path,
+        query=request.query,
+        headers=headers,
+        body=request.body,
+    )
+
+
+def _optional(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
+def parse_customer_token_v2_request(
+    request: RequestReceived, *, prefix: str = ""
+) -> CustomerTokenV2Request:
+    """Decode ``POST {prefix}/v2/customer/token``, or raise the ``HTTPRequestError`` to answer.
+
+    404 for another path, 405 for another method, 415 for a body that is neither JSON nor
+    form-urlencoded (a body without ``Content-Type`` is read as either), 400 for a malformed
+    body, a missing ``client_id``, a ``grant_type`` other than ``agent_token`` / ``cookie`` or
+    a ``response_type`` other than ``token``. The credentials (Bearer agent token, cookies)
+    are passed through unchecked: the server decides.
+    """
+    _path_below(request, prefix, TOKEN_V2_PATH)
+    body = _v2_body(request)
+    grant_type = _optional(body, "grant_type")
+    if grant_type not in _V2_GRANTS:
+        raise BadRequest("grant_type must be 'agent_token' or 'cookie'")
+    response_type = _optional(body, "response_type") or "token"
+    if response_type != "token":
+        raise BadRequest("response_type must be 'token'")
+    client_id = _optional(body, "client_id")
+    if client_id is None:
+        raise BadRequest("missing client_id")
+    origin = request.header("origin")
+    return CustomerTokenV2Request(
+        grant_type=grant_type,
+        client_id=client_id,
+        response_type=response_type,
+        organization_id=_optional(body, "organization_id"),
+        entity_id=_optional(body, "entity_id"),
+        redirect_uri=_optional(body, "redirect_uri") or origin,
+        origin=origin,
+        authorization=request.header("authorization"),
+        cookie=request.header("cookie"),
+        fields=body,
     )

@@ -35,6 +35,7 @@ __all__ = [
     "MultipartForm",
     "MultipartTooLarge",
     "build_send_file_body",
+    "build_upload_file_body",
     "make_boundary",
     "parse_header_params",
     "parse_multipart",
@@ -240,6 +241,15 @@ class MultipartBody:
         )
 
 
+def _check_file_size(file: FilePart, max_file_size: int) -> None:
+    if file.size > max_file_size:
+        raise InvalidArgumentsError(
+            FILE_TOO_BIG_MESSAGE
+            if max_file_size == MAX_FILE_SIZE
+            else f"The file is too big (max size is {max_file_size / 1048576:.2f} MB)."
+        )
+
+
 def build_send_file_body(
     *,
     chat_id: str,
@@ -254,12 +264,7 @@ def build_send_file_body(
     The file size is checked first: over ``max_file_size`` raises
     :class:`InvalidArgumentsError` with the SDK's message, and nothing is produced.
     """
-    if file.size > max_file_size:
-        raise InvalidArgumentsError(
-            FILE_TOO_BIG_MESSAGE
-            if max_file_size == MAX_FILE_SIZE
-            else f"The file is too big (max size is {max_file_size / 1048576:.2f} MB)."
-        )
+    _check_file_size(file, max_file_size)
     if not isinstance(chat_id, str) or not chat_id:
         raise InvalidArgumentsError("chat_id must be a non-empty string")
     fields = [("payload.chat_id", chat_id)]
@@ -268,6 +273,21 @@ def build_send_file_body(
     return MultipartBody(
         fields=fields, files=[("payload.file", file)], boundary=boundary, chunk_size=chunk_size
     )
+
+
+def build_upload_file_body(
+    *,
+    file: FilePart,
+    boundary: str,
+    max_file_size: int = MAX_FILE_SIZE,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+) -> MultipartBody:
+    """Encode a v3 ``upload_file`` body: the one file field ``file``.
+
+    The size check is that of :func:`build_send_file_body`.
+    """
+    _check_file_size(file, max_file_size)
+    return MultipartBody(files=[("file", file)], boundary=boundary, chunk_size=chunk_size)
 
 
 def parse_header_params(value: str, *, escapes: bool = True) -> tuple[str, dict[str, str]]:

@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator, Sequence
 from enum import Enum
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import h11
 from wsproto import ConnectionType, WSConnection
@@ -63,6 +63,16 @@ from wsproto.events import (
 from wsproto.events import Pong as WsPong
 from wsproto.utilities import RemoteProtocolError
 
+from customer_protocol.endpoints import (
+    LEGACY_API,
+    Address,
+    AddressError,
+    Endpoint,
+    address_query,
+    parse_address,
+    route,
+    rtm_path,
+)
 from transports.base import (
     CloseCode,
     Closed,
@@ -89,8 +99,9 @@ __all__ = [
     "rtm_target",
 ]
 
-#: The path of the RTM endpoint (``spec/wire.md`` section 1).
-RTM_PATH = "/customer/v0.3/rtm/ws"
+#: The path of the v0.3 RTM endpoint (``spec/wire.md`` section 1); v3 paths come from
+#: :func:`customer_protocol.endpoints.rtm_path`.
+RTM_PATH = rtm_path(LEGACY_API)
 
 #: Default limit on one complete inbound message, in bytes.
 DEFAULT_MAX_MESSAGE_SIZE = 1 << 20
@@ -147,22 +158,32 @@ def make_bh(rng: Callable[[], float]) -> str:
     return "".join(reversed(digits))
 
 
-def rtm_target(*, license_id: int, bh: str = "", path_prefix: str = "") -> str:
+def rtm_target(
+    *,
+    license_id: int | None = None,
+    bh: str = "",
+    path_prefix: str = "",
+    api: str = LEGACY_API,
+    organization_id: str | None = None,
+) -> str:
     """Return the request target of the RTM opening handshake.
 
-    ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>``; an empty ``bh`` is left
-    out. Raises :class:`ValueError` for a non-positive ``license_id``, a ``bh`` that is not
-    lower-case base 36, or a ``path_prefix`` that does not start with ``/``.
+    v0.3 (the default): ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>`` (an
+    empty ``bh`` is left out). v3 (``api="3.4"``, ``"3.5"`` or ``"3.6"``):
+    ``{path_prefix}/v<api>/customer/rtm/ws?organization_id=<id>``; ``bh`` is a v0.3 parameter
+    and is left out. Raises :class:`ValueError` for an unknown ``api``, a missing or invalid
+    id (a positive int ``license_id`` for v0.3, a non-empty ``organization_id`` for v3, never
+    both), a ``bh`` that is not lower-case base 36, or a ``path_prefix`` that does not start
+    with ``/``.
     """
-    if isinstance(license_id, bool) or not isinstance(license_id, int) or license_id <= 0:
-        raise ValueError(f"license_id must be a positive int, got {license_id!r}")
+    query = address_query(api, license_id=license_id, organization_id=organization_id)
     if bh and not all(char in _BASE36 for char in bh):
         raise ValueError(f"bh must be lower-case base 36, got {bh!r}")
     prefix = path_prefix.rstrip("/")
     if prefix and (not prefix.startswith("/") or "?" in prefix or "#" in prefix):
         raise ValueError(f"path_prefix must be a path starting with '/', got {path_prefix!r}")
-    target = f"{prefix}{RTM_PATH}?license_id={license_id}"
-    return f"{target}&bh={bh}" if bh else target
+    target = f"{prefix}{rtm_path(api)}?{query}"
+    return f"{target}&bh={bh}" if bh and api == LEGACY_API else target
 
 
 def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
@@ -419,7 +440,11 @@ class _WebSocketEndpoint:
 
 
 class WebSocketClient(_WebSocketEndpoint):
-    """The client role: opens ``{path_prefix}/customer/v0.3/rtm/ws?license_id=..&bh=..``.
+    """The client role: opens the RTM endpoint of :func:`rtm_target`.
+
+    ``{path_prefix}/customer/v0.3/rtm/ws?license_id=..&bh=..`` by default; with ``api="3.6"``
+    (or ``"3.4"``, ``"3.5"``) and ``organization_id``,
+    ``{path_prefix}/v3.6/customer/rtm/ws?organization_id=..``.
 
     The opening handshake is queued by the constructor: call :meth:`data_to_send` right away
     and write it, then feed the response to :meth:`receive_data`. An accepted handshake yields
@@ -437,15 +462,23 @@ class WebSocketClient(_WebSocketEndpoint):
         self,
         *,
         host: str,
-        license_id: int,
-        bh: str,
+        license_id: int | None = None,
+        bh: str = "",
         origin: str | None = None,
         extra_headers: Sequence[tuple[str, str]] = (),
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         path_prefix: str = "",
+        api: str = LEGACY_API,
+        organization_id: str | None = None,
     ) -> None:
         super().__init__(max_message_size)
-        self.target = rtm_target(license_id=license_id, bh=bh, path_prefix=path_prefix)
+        self.target = rtm_target(
+            license_id=license_id,
+            bh=bh,
+            path_prefix=path_prefix,
+            api=api,
+            organization_id=organization_id,
+        )
         headers = [("Origin", origin)] if origin is not None else []
         headers.extend(extra_headers)
         self._ws = WSConnection(ConnectionType.CLIENT)
@@ -487,7 +520,11 @@ class WebSocketClient(_WebSocketEndpoint):
 
 
 class WebSocketServer(_WebSocketEndpoint):
-    """The server role: accepts ``GET /customer/v0.3/rtm/ws?license_id=<positive int>``.
+    """The server role: accepts the RTM upgrade of either dialect.
+
+    ``GET /customer/v0.3/rtm/ws?license_id=<positive int>`` or
+    ``GET /v3.{4,5,6}/customer/rtm/ws?organization_id=<non-empty string>``; once accepted,
+    :attr:`address` says which dialect and which license / organization were addressed.
 
     Feed the client's bytes to :meth:`receive_data` (the HTTP request is parsed here), or
     build the server with :meth:`from_upgrade_request` when the request was parsed elsewhere.
@@ -495,17 +532,22 @@ class WebSocketServer(_WebSocketEndpoint):
     ``Opened(target=<request target>, headers=<request headers, lower-case names>)``.
     Otherwise an HTTP error response is queued and
     ``Closed(code=1006, error=HandshakeRejected(status_code=...))`` is reported: 404 for
-    another path, 400 for a missing or invalid ``license_id`` or a malformed upgrade, 405 for
+    another path (or an unknown v3 version), 400 for a missing or invalid ``license_id`` /
+    ``organization_id`` or a malformed upgrade, 405 for
     another method, 426 for a request that is not a WebSocket upgrade or has another
     ``Sec-WebSocket-Version``. In both cases, write :meth:`data_to_send`.
     """
 
-    __slots__ = ("_h11", "_request")
+    __slots__ = ("_h11", "_request", "address")
 
     def __init__(self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
         super().__init__(max_message_size)
         self._h11 = h11.Connection(h11.SERVER)
         self._request: list[tuple[bytes, bytes]] | None = None
+        #: The dialect and license / organization the accepted request addressed (set
+        #: before :class:`~transports.base.Opened` is reported; ``None`` until then and for
+        #: a rejected request).
+        self.address: Address | None = None
 
     @classmethod
     def from_upgrade_request(
@@ -578,15 +620,17 @@ class WebSocketServer(_WebSocketEndpoint):
         except (UnicodeDecodeError, ValueError):
             self._reject(400, "the request target is not a valid URL")
             return True
-        if parts.path != RTM_PATH:
-            self._reject(404, f"no such endpoint; RTM is at {RTM_PATH}")
+        found = route(parts.path)
+        if found is None or found.endpoint is not Endpoint.RTM or found.api is None:
+            self._reject(
+                404,
+                f"no such endpoint; RTM is at {RTM_PATH} or /v3.{{4,5,6}}/customer/rtm/ws",
+            )
             return True
-        values = parse_qs(parts.query, keep_blank_values=True).get("license_id", [])
-        if len(values) != 1 or not values[0].isascii() or not values[0].isdigit():
-            self._reject(400, "license_id must be given once, as a positive integer")
-            return True
-        if int(values[0]) <= 0:
-            self._reject(400, "license_id must be a positive integer")
+        try:
+            address = parse_address(found.api, parts.query)
+        except AddressError as exc:
+            self._reject(400, str(exc))
             return True
         if method != b"GET":
             self._reject(405, "the RTM endpoint only accepts GET", [(b"Allow", b"GET")])
@@ -625,6 +669,7 @@ class WebSocketServer(_WebSocketEndpoint):
         if not fields.get(b"host"):
             self._reject(400, "missing Host header")
             return True
+        self.address = address
         return False
 
     def _accept(self, target: bytes, headers: list[tuple[bytes, bytes]], trailing: bytes) -> None:
@@ -652,6 +697,7 @@ class WebSocketServer(_WebSocketEndpoint):
 
     def _reject(self, status: int, message: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
         """Queue an HTTP error response and report the handshake as rejected."""
+        self.address = None
         try:
             phrase = HTTPStatus(status).phrase
         except ValueError:

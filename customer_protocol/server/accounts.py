@@ -14,13 +14,23 @@ token, client secret or customer key; unknown or expired code) with
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from customer_protocol.codec import loads
+from customer_protocol.errors import RemoteProtocolError
 
 from .config import ServerConfig
 from .outputs import HttpReply
 from .store import CodeRecord, CustomerRecord, Store, TokenRecord
 from .validation import ApiError
 
-__all__ = ["Accounts", "SequentialSource", "http_error"]
+__all__ = ["COOKIE_ID", "COOKIE_KEY", "Accounts", "SequentialSource", "http_error"]
+
+COOKIE_ID = "__lc_cid"
+"""The cookie of the v3 cookie grant that names the customer."""
+COOKIE_KEY = "__lc_cst"
+"""The cookie of the v3 cookie grant that proves it (the customer's key)."""
 
 
 class SequentialSource:
@@ -173,3 +183,95 @@ class Accounts:
             "expires_in": self.config.token_ttl,
             "token_type": "Bearer",
         }
+
+    # -- v3: POST /v2/customer/token ---------------------------------------------------------
+
+    def token_v2(
+        self, headers: Mapping[str, str], body: bytes | Mapping[str, Any] | None, wall: float
+    ) -> HttpReply:
+        """``POST /v2/customer/token`` (``v3.md`` section 7): the agent-token grant
+        (``Authorization: Bearer <agent token>``) or the cookie grant (identity in the
+        ``__lc_cid``/``__lc_cst`` cookies, set again in the reply). ``headers``: the request
+        headers (any case); ``body``: JSON or form bytes, or parsed fields."""
+        try:
+            return self._token_v2({k.lower(): v for k, v in headers.items()}, body, wall)
+        except ApiError as error:
+            return http_error(error)
+
+    @staticmethod
+    def _fields(body: bytes | Mapping[str, Any] | None) -> dict[str, Any]:
+        if body is None or isinstance(body, Mapping):
+            return dict(body or {})
+        text = bytes(body).strip()
+        if text.startswith(b"{"):
+            try:
+                value = loads(text)
+            except RemoteProtocolError as exc:
+                raise ApiError("validation", f"body: {exc.message}") from None
+            if not isinstance(value, dict):
+                raise ApiError("validation", "body: must be a JSON object")
+            return value
+        try:
+            return dict(parse_qsl(text.decode("utf-8"), strict_parsing=bool(text)))
+        except (UnicodeDecodeError, ValueError):
+            raise ApiError("validation", "body: must be JSON or a form") from None
+
+    def _token_v2(
+        self, headers: Mapping[str, str], body: bytes | Mapping[str, Any] | None, wall: float
+    ) -> HttpReply:
+        form = self._fields(body)
+        grant = form.get("grant_type")
+        if form.get("client_id") != self.config.client_id:
+            raise ApiError("validation", "client_id: unknown client")
+        if form.get("response_type", "token") != "token":
+            raise ApiError("validation", "response_type: must be 'token'")
+        organization = form.get("organization_id")
+        if organization is not None and organization != self.config.organization_id:
+            raise ApiError("validation", "organization_id: unknown organization")
+        cookies: tuple[tuple[str, str], ...] = ()
+        if grant == "agent_token":
+            if headers.get("authorization") != f"Bearer {self.config.agent_token}":
+                raise ApiError("authentication", "invalid agent access token")
+            customer = self._entity(form.get("entity_id"))
+        elif grant == "cookie":
+            if organization is None:
+                raise ApiError("validation", "organization_id: is required")
+            customer = self._from_cookies(headers.get("cookie", ""))
+            cookies = (
+                ("Set-Cookie", f"{COOKIE_ID}={customer.id}; Path=/; HttpOnly"),
+                ("Set-Cookie", f"{COOKIE_KEY}={customer.key}; Path=/; HttpOnly"),
+            )
+        else:
+            raise ApiError("validation", "grant_type: must be 'agent_token' or 'cookie'")
+        token = self.issue_token(customer.id, wall)
+        body_out = {
+            "access_token": token.token,
+            "client_id": self.config.client_id,
+            "entity_id": customer.id,
+            "expires_in": self.config.token_ttl,
+            "token_type": "Bearer",
+            "organization_id": self.config.organization_id,
+        }
+        return HttpReply(status=200, body=body_out, headers=cookies)
+
+    def _entity(self, entity_id: Any) -> CustomerRecord:
+        """The customer ``entity_id`` names (created under that id when new)."""
+        if entity_id is None or entity_id == "":
+            return self.new_customer()
+        if not isinstance(entity_id, str):
+            raise ApiError("validation", "entity_id: must be a string")
+        customer = self.store.customers.get(entity_id)
+        if customer is None:
+            customer = CustomerRecord(id=entity_id, key=self.source())
+            self.store.put_customer(customer)
+        return customer
+
+    def _from_cookies(self, header: str) -> CustomerRecord:
+        jar: dict[str, str] = {}
+        for part in header.split(";"):
+            name, _, value = part.strip().partition("=")
+            jar[name] = value
+        customer = self.store.customers.get(jar.get(COOKIE_ID, ""))
+        if customer is not None and customer.key == jar.get(COOKIE_KEY):
+            return customer
+        return self.new_customer()

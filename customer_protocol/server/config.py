@@ -51,9 +51,13 @@ class ServerConfig:
     """
 
     license_id: int = 1
+    organization_id: str = "8f3e1c52-6b0a-4d47-9e21-5a7c0d9b4e13"
+    """The v3 ``organization_id`` (a fixed UUID string by default)."""
     client_id: str = "demo-client"
     client_secret: str = "demo-secret"
     app_access_token: str = "demo-app-token"
+    agent_token: str = "demo-agent-token"
+    """The agent access token the v3 agent-token grant accepts (``POST /v2/customer/token``)."""
     redirect_uri: str = "http://localhost/callback"
     token_ttl: int = 3600
     """Lifetime of an access token, seconds (``expires_in``)."""
@@ -64,6 +68,12 @@ class ServerConfig:
     idle_timeout: float | None = 60.0
     """Close a connection silent for this long (``None``: never). Feed activity with
     ``ServerCore.note_activity`` for frames the core does not see (WebSocket pings)."""
+    login_timeout: float | None = 30.0
+    """Close a v3 connection that has not logged in this long after opening (``None``:
+    never)."""
+    max_pending_requests: int = 10
+    """v3: a request arriving while this many responses of its connection are still held
+    back fails with ``pending_requests_limit_reached``."""
     request_timeout: float = 15.0
     """A response held back longer than this (the ``DELAY`` fault) becomes a
     ``request_timeout`` error at this time (``wire.md`` section 6)."""
@@ -75,11 +85,21 @@ class ServerConfig:
     def __post_init__(self) -> None:
         if not isinstance(self.license_id, int) or self.license_id <= 0:
             raise ValueError("ServerConfig.license_id must be a positive integer")
-        for name in ("token_ttl", "code_ttl", "max_connections_per_customer", "max_file_size"):
+        if not isinstance(self.organization_id, str) or not self.organization_id:
+            raise ValueError("ServerConfig.organization_id must be a non-empty string")
+        for name in (
+            "token_ttl",
+            "code_ttl",
+            "max_connections_per_customer",
+            "max_file_size",
+            "max_pending_requests",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or value <= 0:
                 raise ValueError(f"ServerConfig.{name} must be a positive integer")
         if self.request_timeout <= 0:
             raise ValueError("ServerConfig.request_timeout must be positive")
+        if self.login_timeout is not None and self.login_timeout <= 0:
+            raise ValueError("ServerConfig.login_timeout must be positive or None")
         if self.idle_timeout is not None and self.idle_timeout <= 0:
             raise ValueError("ServerConfig.idle_timeout must be positive or None")

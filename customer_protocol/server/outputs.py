@@ -71,10 +71,12 @@ Output: TypeAlias = Send | Close | StoreFile
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HttpReply:
-    """An HTTP answer: ``status`` and the JSON ``body`` (encode it with ``codec.dumps``)."""
+    """An HTTP answer: ``status``, the JSON ``body`` (encode it with ``codec.dumps``) and extra
+    response ``headers`` (e.g. ``Set-Cookie`` of the v3 cookie grant)."""
 
     status: int
     body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

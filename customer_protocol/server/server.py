@@ -30,16 +30,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from customer_protocol.codec import Request, dumps, encode_push, encode_response, loads
+from customer_protocol.codec import Request, dumps, encode_response, loads
 from customer_protocol.errors import LocalProtocolError, RemoteProtocolError
 
 from .accounts import Accounts, http_error
 from .agent import AgentSimulator
 from .config import ServerConfig
+from .dialect import ServerDialect
 from .faults import FaultKind, FaultRule, Faults
-from .logic import WEB_ACTIONS, ChatLogic, Outcome, PushOut, SneakPeek, Upload
+from .logic import ChatLogic, Outcome, PushOut, SneakPeek, Upload
 from .outputs import Close, ConnId, HttpReply, Output, Send, WebResult
 from .store import Store
+from .v03 import WEB_ACTIONS, V03Dialect
+from .v3_actions import V3_APIS, V3Actions, V3Dialect
+from .v3_actions import WEB_ACTIONS as V3_WEB_ACTIONS
+from .v3_errors import v3_http_error
 from .validation import ApiError, check_customer_update
 
 __all__ = ["MALFORMED_FRAME", "ServerCore"]
@@ -60,16 +65,40 @@ class _Held:
 class _Conn:
     id: ConnId
     last_activity: float
+    dialect: ServerDialect
+    opened_at: float = 0.0
+    organization_id: str | None = None
     customer_id: str | None = None
     received: int = 0
     held: list[_Held] = field(default_factory=list)
+    pushes: frozenset[str] | None = None
+    """The push names the connection asked for at login (``None``: every push)."""
+
+    def wants(self, action: str) -> bool:
+        return self.pushes is None or action in self.pushes
+
+    @property
+    def v3(self) -> bool:
+        return self.dialect.api != "0.3"
+
+
+def _response_bytes(
+    request_id: str | None, action: str, payload: Mapping[str, Any], *, success: bool = True
+) -> bytes:
+    if request_id is not None:
+        return encode_response(request_id, action, payload, success=success)
+    return dumps({"action": action, "type": "response", "success": success, "payload": payload})
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    parts = version.split(".")
+    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+        return None
+    return tuple(int(p) for p in parts)
 
 
 def _error_bytes(request_id: str | None, action: str, error: ApiError) -> bytes:
-    payload = {"error": error.to_wire()}
-    if request_id is not None:
-        return encode_response(request_id, action, payload, success=False)
-    return dumps({"action": action, "type": "response", "success": False, "payload": payload})
+    return _response_bytes(request_id, action, {"error": error.to_wire()}, success=False)
 
 
 class ServerCore:
@@ -95,6 +124,10 @@ class ServerCore:
         self.faults = faults if faults is not None else Faults()
         self.accounts = Accounts(self.store, self.config, id_source)
         self.logic = ChatLogic(self.store, self.config, self._present)
+        self.v03 = V03Dialect(self.logic)
+        self.v3 = V3Actions(self.logic)
+        self._dialects: dict[str, ServerDialect] = {"0.3": self.v03}
+        self._dialects.update((api, V3Dialect(self.v3, api)) for api in V3_APIS)
         self.agent: AgentSimulator | None = None
         if self.config.agent is not None:
             self.agent = AgentSimulator(self.config.agent, self.logic)
@@ -135,20 +168,42 @@ class ServerCore:
         self._forget(conn)
         out.append(Close(conn_id=conn.id, code=code, reason=reason, abort=abort))
 
-    def _kick(self, conn: _Conn, reason: str, out: list[Output]) -> None:
-        out.append(
-            Send(conn_id=conn.id, data=encode_push("customer_disconnected", {"reason": reason}))
-        )
-        self._drop(conn, out, 1000, reason, False)
+    def _kick(self, conn: _Conn, reason: str, out: list[Output], code: int = 1000) -> None:
+        data = conn.dialect.encode_push("customer_disconnected", {"reason": reason}, None)
+        out.append(Send(conn_id=conn.id, data=data))
+        self._drop(conn, out, code, reason, False)
 
     # -- connections -------------------------------------------------------------------------
 
-    def open_connection(self, conn_id: ConnId, now: float) -> list[Output]:
-        """A new RTM connection. Raises :class:`LocalProtocolError` if ``conn_id`` is in use."""
+    def open_connection(
+        self,
+        conn_id: ConnId,
+        now: float,
+        *,
+        api: str = "0.3",
+        organization_id: str | None = None,
+    ) -> list[Output]:
+        """A new RTM connection speaking ``api`` (``"0.3"``, or ``"3.4"``/``"3.5"``/``"3.6"``
+        with the ``organization_id`` of its query string). Raises
+        :class:`LocalProtocolError` if ``conn_id`` is in use or ``api`` is unknown."""
         if conn_id in self._conns:
             raise LocalProtocolError(f"connection {conn_id!r} is already open")
-        self._conns[conn_id] = _Conn(id=conn_id, last_activity=now)
+        dialect = self._dialects.get(api)
+        if dialect is None:
+            raise LocalProtocolError(f"unsupported API version {api!r}")
+        self._conns[conn_id] = _Conn(
+            id=conn_id,
+            last_activity=now,
+            dialect=dialect,
+            opened_at=now,
+            organization_id=organization_id,
+        )
         return []
+
+    def api_of(self, conn_id: ConnId) -> str | None:
+        """The API version a connection speaks (``None``: unknown or closed)."""
+        conn = self._conns.get(conn_id)
+        return None if conn is None else conn.dialect.api
 
     def note_activity(self, conn_id: ConnId, now: float) -> None:
         """Inbound traffic the core does not see (a WebSocket ping): resets the idle timer."""
@@ -164,9 +219,15 @@ class ServerCore:
         return []
 
     def close_all(self, code: int = 1001, reason: str = "server restart") -> list[Output]:
-        """Close every connection (e.g. before a restart)."""
+        """Close every connection (e.g. before a restart); logged-in v3 connections first get
+        ``customer_disconnected`` (``service_temporarily_unavailable``)."""
         out: list[Output] = []
         for conn in list(self._conns.values()):
+            if conn.v3 and conn.customer_id is not None:
+                data = conn.dialect.encode_push(
+                    "customer_disconnected", {"reason": "service_temporarily_unavailable"}, None
+                )
+                out.append(Send(conn_id=conn.id, data=data))
             self._drop(conn, out, code, reason, False)
         return out
 
@@ -206,6 +267,8 @@ class ServerCore:
             out.append(Send(conn_id=conn.id, data=_error_bytes(request_id, "", error)))
             return
         if action == "ping":
+            if conn.v3 and conn.customer_id is not None:  # answered after login (v3.md §2)
+                out.append(Send(conn_id=conn.id, data=_response_bytes(request_id, "ping", {})))
             return
         payload = message.get("payload")
         if payload is None:
@@ -213,18 +276,35 @@ class ServerCore:
         try:
             if not isinstance(payload, dict):
                 raise ApiError("validation", "payload: must be an object")
-            if request_id is None:
+            if conn.v3:
+                self._check_v3_request(conn, message)
+            elif request_id is None:
                 raise ApiError("validation", "request_id: must be a non-empty string")
             request = Request(action=action, request_id=request_id, payload=payload)
             self._dispatch(conn, request, now, out)
         except ApiError as error:
             self._respond(conn, _error_bytes(request_id, action, error), out, now, action)
 
+    def _check_v3_request(self, conn: _Conn, message: dict[str, Any]) -> None:
+        version = message.get("version")
+        if version is not None:
+            if not isinstance(version, str) or _version_key(version) is None:
+                raise ApiError("validation", "version: must be a version string like '3.6'")
+            if _version_key(version) < _version_key(conn.dialect.api):  # type: ignore[operator]
+                raise ApiError(
+                    "unsupported_version", "version: lower than the connection's version"
+                )
+        if len(conn.held) >= self.config.max_pending_requests:
+            raise ApiError(
+                "pending_requests_limit_reached",
+                f"at most {self.config.max_pending_requests} requests may be pending",
+            )
+
     # -- requests ----------------------------------------------------------------------------
 
     def _dispatch(self, conn: _Conn, request: Request, now: float, out: list[Output]) -> None:
         action, payload = request.action, request.payload
-        request_id = request.request_id or ""
+        request_id = request.request_id
         customer_id = conn.customer_id
         if action != "login" and customer_id is None:
             raise ApiError("validation", "action: login must be the first request")
@@ -237,14 +317,16 @@ class ServerCore:
         wall = self.wall(now)
         if action == "login" or customer_id is None:  # (None implies login: checked above)
             outcome = self._login(conn, payload, wall, out)
+            if conn.id not in self._conns:
+                return
         elif action == "get_chat_threads_summary" and self.faults.take(
             FaultKind.OLDEST_PAGE_FIRST, action
         ):
-            outcome = self.logic.get_chat_threads_summary(
+            outcome = self.v03.get_chat_threads_summary(
                 customer_id, payload, wall, oldest_first=True
             )
         else:
-            outcome = self.logic.run(customer_id, action, payload, wall)
+            outcome = conn.dialect.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
         pushes = bool(outcome.pushes)
         skip_echo = any(p.echo for p in outcome.pushes) and (
@@ -266,7 +348,7 @@ class ServerCore:
         if dropped:
             self._drop(conn, out, 1011, "fault injection: drop after store", True)
             return
-        data = encode_response(request_id, action, outcome.response)
+        data = _response_bytes(request_id, action, outcome.response)
         self._respond(conn, data, out, now, action)
 
     def _respond(
@@ -278,7 +360,9 @@ class ServerCore:
         if self.faults.take(FaultKind.MALFORMED_JSON, action) is not None:
             out.append(Send(conn_id=conn.id, data=MALFORMED_FRAME))
         if self.faults.take(FaultKind.BROKEN_PUSH, action) is not None:
-            broken = encode_push("incoming_event", {"chat_id": "", "thread_id": ""})
+            broken = conn.dialect.encode_push(
+                "incoming_event", {"chat_id": "", "thread_id": ""}, None
+            )
             out.append(Send(conn_id=conn.id, data=broken))
         rule: FaultRule | None = self.faults.take(FaultKind.DELAY, action)
         if rule is not None:
@@ -335,42 +419,66 @@ class ServerCore:
         *,
         to_all: bool = False,
     ) -> None:
-        plain: bytes | None = None
-        for conn_id in self._by_customer.get(push.customer_id, ()):
-            if requester is not None and conn_id == requester.id and push.echo:
-                if not skip_echo:
-                    data = encode_push(push.action, push.payload, request_id=request_id)
-                    out.append(Send(conn_id=conn_id, data=data))
-                continue
-            if plain is None:
-                plain = encode_push(
-                    push.action, push.payload, request_id=request_id if to_all else None
-                )
-            out.append(Send(conn_id=conn_id, data=plain))
+        """Render the push's fact once per dialect and send it to every connection of its
+        customer; the requester's copy of an echo carries ``request_id``."""
+        conns = [self._conns[c] for c in self._by_customer.get(push.customer_id, ())]
+        rendered: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for conn in conns:
+            if conn.dialect.api not in rendered:
+                rendered[conn.dialect.api] = conn.dialect.render(push.fact)
+        plain: dict[tuple[str, int], bytes] = {}
+        for index in range(max((len(r) for r in rendered.values()), default=0)):
+            for conn in conns:
+                dialect = conn.dialect
+                items = rendered[dialect.api]
+                if index >= len(items) or not conn.wants(items[index][0]):
+                    continue
+                action, payload = items[index]
+                if requester is not None and conn.id == requester.id and push.echo:
+                    if not skip_echo:
+                        echo = dialect.encode_push(action, payload, request_id)
+                        out.append(Send(conn_id=conn.id, data=echo))
+                    continue
+                key = (dialect.api, index)
+                cached = plain.get(key)
+                if cached is None:
+                    cached = dialect.encode_push(action, payload, request_id if to_all else None)
+                    plain[key] = cached
+                out.append(Send(conn_id=conn.id, data=cached))
 
     def _login(self, conn: _Conn, payload: dict[str, Any], wall: int, out: list[Output]) -> Outcome:
         if conn.customer_id is not None:
             raise ApiError("validation", "action: this connection is already logged in")
         token = payload.get("token")
+        if conn.v3 and isinstance(token, str) and token and not token.startswith("Bearer "):
+            token = "Bearer " + token  # liberal: a bare access token
         if not isinstance(token, str) or not token.startswith("Bearer "):
             raise ApiError("validation", "token: must be 'Bearer <access_token>'")
-        changes = check_customer_update(payload.get("customer"))
-        customer = self.accounts.customer_for(token[len("Bearer ") :], wall)
-        if customer.banned:
-            raise ApiError("customer_banned", "the customer is banned")
-        if changes:
-            self.logic.apply_customer_update(customer, changes)
+        if conn.v3:
+            organization = conn.organization_id
+            if organization is not None and organization != self.config.organization_id:
+                error = ApiError("license_not_found", "organization_id: unknown organization")
+                out.append(Send(conn_id=conn.id, data=_error_bytes(None, "login", error)))
+                self._kick(conn, "license_not_found", out)
+                return Outcome()
+            customer = self.accounts.customer_for(token[len("Bearer ") :], wall)
+            if customer.banned:
+                raise ApiError("customer_banned", "the customer is banned")
+            outcome, conn.pushes = self.v3.login(customer, payload, wall, conn.dialect.api)
+        else:
+            changes = check_customer_update(payload.get("customer"))
+            customer = self.accounts.customer_for(token[len("Bearer ") :], wall)
+            if customer.banned:
+                raise ApiError("customer_banned", "the customer is banned")
+            if changes:
+                self.logic.apply_customer_update(customer, changes)
+            outcome = Outcome(response=self.v03.login_response(customer.id))
         conn.customer_id = customer.id
         conns = self._by_customer.setdefault(customer.id, [])
         conns.append(conn.id)
         while len(conns) > self.config.max_connections_per_customer:
             self._kick(self._conns[conns[0]], "too_many_connections", out)
-        return Outcome(
-            response={
-                "customer_id": customer.id,
-                "static_config_path": self.config.static_config_path,
-            }
-        )
+        return outcome
 
     # -- timers ------------------------------------------------------------------------------
 
@@ -379,24 +487,38 @@ class ServerCore:
         times: list[float] = []
         if self.agent is not None and (when := self.agent.next_deadline()) is not None:
             times.append(when)
-        idle = self.config.idle_timeout
+        idle, login = self.config.idle_timeout, self.config.login_timeout
         for conn in self._conns.values():
             times.extend(h.release_at for h in conn.held)
             if idle is not None:
                 times.append(conn.last_activity + idle)
+            if login is not None and conn.v3 and conn.customer_id is None:
+                times.append(conn.opened_at + login)
         return min(times, default=None)
 
     def handle_timer(self, now: float) -> list[Output]:
-        """Fire everything due at ``now``: held responses, idle closes, agent moves."""
+        """Fire everything due at ``now``: held responses, login and idle closes (a logged-in
+        v3 connection first gets ``customer_disconnected``, ``connection_timeout``), agent
+        moves."""
         out: list[Output] = []
-        idle = self.config.idle_timeout
+        idle, login = self.config.idle_timeout, self.config.login_timeout
         for conn in list(self._conns.values()):
             due = [h for h in conn.held if h.release_at <= now]
             if due:
                 conn.held = [h for h in conn.held if h.release_at > now]
                 out.extend(Send(conn_id=conn.id, data=h.data) for h in due)
-            if idle is not None and now >= conn.last_activity + idle:
-                self._drop(conn, out, 1001, "idle timeout", False)
+            if (
+                login is not None
+                and conn.v3
+                and conn.customer_id is None
+                and now >= conn.opened_at + login
+            ):
+                self._drop(conn, out, 1008, "login timeout", False)
+            elif idle is not None and now >= conn.last_activity + idle:
+                if conn.v3 and conn.customer_id is not None:
+                    self._kick(conn, "connection_timeout", out, 1001)
+                else:
+                    self._drop(conn, out, 1001, "idle timeout", False)
         if self.agent is not None:
             pushes = self.agent.fire(now, self.wall(now))
             self._deliver(Outcome(pushes=pushes), now, out)
@@ -412,6 +534,8 @@ class ServerCore:
         now: float,
         *,
         upload: Upload | None = None,
+        api: str = "0.3",
+        organization_id: str | None = None,
     ) -> WebResult:
         """``POST /customer/v0.3/action/<action>``: ``authorization`` is the header value,
         ``payload`` the JSON body (bytes) or, for multipart ``send_file``, the parsed
@@ -420,7 +544,17 @@ class ServerCore:
         Pushes go to every RTM connection of the customer without ``request_id``. Answers:
         200 ``{"payload": ...}``; 400 validation, 401 authentication, 403 authorization or
         banned, 404 unknown action, 500 internal, each with ``{"error": {...}}``.
+
+        ``api="3.4"|"3.5"|"3.6"``: ``/v3.x/customer/action/<action>`` with the
+        ``organization_id`` of the query string (``payload``: the JSON body, the query
+        fields of a ``GET``, or for multipart ``upload_file`` nothing but ``upload``); the
+        200 body is the bare response payload; errors are ``{"error": {...}}`` with the
+        status of :func:`~customer_protocol.server.v3_errors.v3_status`.
         """
+        if api != "0.3":
+            return self._web_api_v3(
+                authorization, action, payload, now, upload, api, organization_id
+            )
         wall = self.wall(now)
         try:
             if action not in WEB_ACTIONS:
@@ -439,7 +573,7 @@ class ServerCore:
             rule = self.faults.take(FaultKind.ERROR, action)
             if rule is not None:
                 raise ApiError(rule.error_type, "injected fault")
-            outcome = self.logic.run(customer.id, action, body, wall, upload)
+            outcome = self.v03.run(customer.id, action, body, wall, upload)
         except ApiError as error:
             return WebResult(reply=http_error(error))
         out: list[Output] = []
@@ -447,6 +581,40 @@ class ServerCore:
         return WebResult(
             reply=HttpReply(status=200, body={"payload": outcome.response}), outputs=tuple(out)
         )
+
+    def _web_api_v3(  # noqa: PLR0917 - web_api's arguments
+        self,
+        authorization: str | None,
+        action: str,
+        payload: bytes | Mapping[str, Any] | None,
+        now: float,
+        upload: Upload | None,
+        api: str,
+        organization_id: str | None,
+    ) -> WebResult:
+        wall = self.wall(now)
+        try:
+            if api not in V3_APIS:
+                raise ApiError("unsupported_version", f"unsupported API version {api!r}")
+            if action not in V3_WEB_ACTIONS:
+                raise ApiError("not_found", f"unknown action {action!r}")
+            if organization_id is not None and organization_id != self.config.organization_id:
+                raise ApiError("license_not_found", "organization_id: unknown organization")
+            if authorization is None or not authorization.startswith("Bearer "):
+                raise ApiError("authentication", "missing 'Authorization: Bearer <token>'")
+            customer = self.accounts.customer_for(authorization[len("Bearer ") :], wall)
+            if customer.banned:
+                raise ApiError("customer_banned", "the customer is banned")
+            body = self._web_payload(payload)
+            rule = self.faults.take(FaultKind.ERROR, action)
+            if rule is not None:
+                raise ApiError(rule.error_type, "injected fault")
+            outcome = self.v3.run(api, customer.id, action, body, wall, upload, web=True)
+        except ApiError as error:
+            return WebResult(reply=v3_http_error(error))
+        out: list[Output] = []
+        self._deliver(outcome, now, out)
+        return WebResult(reply=HttpReply(status=200, body=outcome.response), outputs=tuple(out))
 
     @staticmethod
     def _web_payload(payload: bytes | Mapping[str, Any] | None) -> dict[str, Any]:
@@ -473,6 +641,15 @@ class ServerCore:
         """``POST /customer/token`` (``wire.md`` section 7)."""
         return self.accounts.exchange(form, self.epoch + now)
 
+    def accounts_token_v2(
+        self, headers: Mapping[str, str], body: bytes | Mapping[str, Any] | None, now: float
+    ) -> HttpReply:
+        """``POST /v2/customer/token`` (``v3.md`` section 7): the agent-token grant or the
+        cookie grant. ``headers``: the request headers (names in any case; ``Authorization``
+        and ``Cookie`` are read); ``body``: the JSON or form body, or its parsed fields. The
+        reply's ``headers`` carry the ``Set-Cookie`` lines of the cookie grant."""
+        return self.accounts.token_v2(headers, body, self.epoch + now)
+
     # -- administration (tests, demo) --------------------------------------------------------
 
     def create_customer(self, now: float) -> tuple[str, str]:
@@ -498,6 +675,20 @@ class ServerCore:
             raise LocalProtocolError(f"unknown customer {customer_id!r}")
         customer.banned = False
         self.store.touch("customer", customer_id)
+
+    def send_greeting(self, customer_id: str, text: str, now: float) -> list[Output]:
+        """Greet a customer: v3 connections get ``incoming_greeting`` (accept or cancel it with
+        its ``unique_id``). Raises :class:`LocalProtocolError` for an unknown customer or when
+        the agent simulator is off (greetings come from its agent)."""
+        if customer_id not in self.store.customers:
+            raise LocalProtocolError(f"unknown customer {customer_id!r}")
+        try:
+            push = self.v3.greet(customer_id, text, self.wall(now))
+        except ApiError as error:
+            raise LocalProtocolError(error.message) from None
+        out: list[Output] = []
+        self._deliver(Outcome(pushes=[push]), now, out)
+        return out
 
     def disconnect_customer(self, customer_id: str, reason: str, now: float) -> list[Output]:
         """Push ``customer_disconnected {reason}`` to every connection of the customer and

@@ -2,8 +2,8 @@
 
 The store holds plain records (customers, agents, chats, threads with their events, access
 tokens, authorization codes) and the counters that name new chats, threads and events and give
-them their ``order``. It has no notion of connections or time; the protocol logic in
-:mod:`customer_protocol.server.handlers` changes it.
+them their ``order``. It has no notion of connections or time; the shared logic in
+:mod:`customer_protocol.server.logic` changes it.
 
 Persistence
 -----------
@@ -51,6 +51,12 @@ class CustomerRecord:
     fields: dict[str, str] = field(default_factory=dict)
     monitoring: dict[str, Any] | None = None
     banned: bool = False
+    avatar: str | None = None
+    side_storage: dict[str, str] = field(default_factory=dict)
+    """v3 ``customer_side_storage``."""
+    stats: dict[str, int] = field(default_factory=dict)
+    """v3 ``statistics`` counters the store keeps (``visits_count``, ``page_views_count``,
+    ``greetings_shown_count``, ``greetings_accepted_count``)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -73,6 +79,9 @@ class ThreadRecord:
     user_ids: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     properties: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    created_ms: int = 0
+    """Wall-clock milliseconds of its creation, strictly increasing within a chat (``0`` in
+    records written before it was kept: the first event's time is used)."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -87,6 +96,8 @@ class ChatRecord:
     scopes: dict[str, list[int]] = field(default_factory=dict)
     thread_ids: list[str] = field(default_factory=list)
     last_seen: dict[str, int] = field(default_factory=dict)
+    seen_ms: dict[str, int] = field(default_factory=dict)
+    """``last_seen`` in milliseconds where it was set with that precision (v3)."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -136,5 +136,5 @@ def test_presence_follows_connections() -> None:
     h.core.close_connection("a", h.now)
     h.connect("b", token)
     h.core.close_all()
-    [user] = h.core.logic.views.users(h.core.store.chats[chat["id"]])
+    [user] = h.core.v03.views.users(h.core.store.chats[chat["id"]])
     assert user["present"] is False

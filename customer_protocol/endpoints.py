@@ -1,0 +1,208 @@
+"""The URL paths of every endpoint, both dialects: the one place that spells them.
+
+``wire.md`` section 1 (chat.io v0.3) and ``v3.md`` section 1 (LiveChat v3.4-v3.6)::
+
+    RTM      /customer/v0.3/rtm/ws?license_id=<int>
+             /v<ver>/customer/rtm/ws?organization_id=<str>
+    Web API  /customer/v0.3/action/<action>?license_id=<int>
+             /v<ver>/customer/action/<action>?organization_id=<str>
+    accounts /customer/  and  /customer/token   (v0.3 code flow)
+             /v2/customer/token                 (v3 grants)
+
+Both roles use this module: a client builds targets with :func:`rtm_path`,
+:func:`action_path` and :func:`address_query`; a server routes a request path with
+:func:`route` and reads the query with :func:`parse_address`. Pure string work, no I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import parse_qs, urlencode
+
+__all__ = [
+    "APIS",
+    "CODE_PATH",
+    "LEGACY_API",
+    "TOKEN_PATH",
+    "TOKEN_V2_PATH",
+    "V3_APIS",
+    "Address",
+    "AddressError",
+    "Endpoint",
+    "Route",
+    "action_path",
+    "address_query",
+    "api_base",
+    "check_api",
+    "is_action_name",
+    "parse_address",
+    "route",
+    "rtm_path",
+]
+
+LEGACY_API: Final = "0.3"
+"""The chat.io dialect (the default everywhere)."""
+V3_APIS: Final = ("3.4", "3.5", "3.6")
+"""The LiveChat Customer Chat API versions the project knows."""
+APIS: Final = (LEGACY_API, *V3_APIS)
+"""Every value an ``api`` argument may take."""
+
+CODE_PATH: Final = "/customer/"
+"""v0.3 accounts, step 1 (a code for an app token)."""
+TOKEN_PATH: Final = "/customer/token"
+"""v0.3 accounts, step 2 (the code for an access token)."""
+TOKEN_V2_PATH: Final = "/v2/customer/token"
+"""v3 accounts: the agent-token and cookie grants (``v3.md`` section 7)."""
+
+_ACTION_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_LEGACY_BASE: Final = "/customer/v0.3"
+_V3_BASE: Final = re.compile(r"/v(\d+\.\d+)/customer")
+
+
+class Endpoint(enum.StrEnum):
+    """What a request path addresses (see :func:`route`)."""
+
+    RTM = "rtm"
+    WEB_API = "web_api"
+    CUSTOMER_CODE = "customer_code"
+    CUSTOMER_TOKEN = "customer_token"
+    CUSTOMER_TOKEN_V2 = "customer_token_v2"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A routed path: the endpoint, and for RTM / Web API the ``api`` (and ``action``)."""
+
+    endpoint: Endpoint
+    api: str | None = None
+    action: str | None = None
+
+
+class AddressError(ValueError):
+    """The query does not name the license / organization the way the ``api`` requires."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Address:
+    """Which dialect and which license (v0.3) or organization (v3) a request addressed."""
+
+    api: str
+    license_id: int | None = None
+    organization_id: str | None = None
+
+    @property
+    def is_v3(self) -> bool:
+        """``True`` for a LiveChat v3.x address."""
+        return self.api != LEGACY_API
+
+
+def check_api(api: object) -> str:
+    """Return ``api`` if it is one of :data:`APIS`, else raise :class:`ValueError`."""
+    if not isinstance(api, str) or api not in APIS:
+        raise ValueError(f"api must be one of {', '.join(APIS)}, got {api!r}")
+    return api
+
+
+def api_base(api: str = LEGACY_API) -> str:
+    """``/customer/v0.3`` or ``/v<ver>/customer``: where RTM and Web API live."""
+    return _LEGACY_BASE if check_api(api) == LEGACY_API else f"/v{api}/customer"
+
+
+def rtm_path(api: str = LEGACY_API) -> str:
+    """The RTM WebSocket path of ``api`` (without query)."""
+    return f"{api_base(api)}/rtm/ws"
+
+
+def is_action_name(action: object) -> bool:
+    """Whether ``action`` can be a Web API action segment (lower-case ``[a-z0-9_]``)."""
+    return isinstance(action, str) and _ACTION_NAME.fullmatch(action) is not None
+
+
+def action_path(action: str, api: str = LEGACY_API) -> str:
+    """The Web API path of ``action`` in ``api`` (without query)."""
+    if not is_action_name(action):
+        raise ValueError(f"invalid action name {action!r}")
+    return f"{api_base(api)}/action/{action}"
+
+
+def address_query(
+    api: str = LEGACY_API, *, license_id: int | None = None, organization_id: str | None = None
+) -> str:
+    """``license_id=<int>`` (v0.3) or ``organization_id=<str>`` (v3), encoded.
+
+    Raises :class:`ValueError` when the id the dialect needs is missing or invalid, or the
+    other dialect's id is given.
+    """
+    if check_api(api) == LEGACY_API:
+        if organization_id is not None:
+            raise ValueError("organization_id is a v3 parameter; v0.3 takes license_id")
+        if isinstance(license_id, bool) or not isinstance(license_id, int) or license_id <= 0:
+            raise ValueError(f"license_id must be a positive int, got {license_id!r}")
+        return f"license_id={license_id}"
+    if license_id is not None:
+        raise ValueError(f"license_id is a v0.3 parameter; v{api} takes organization_id")
+    if not isinstance(organization_id, str) or not organization_id:
+        raise ValueError(f"organization_id must be a non-empty string, got {organization_id!r}")
+    return urlencode({"organization_id": organization_id})
+
+
+def route(path: str, *, prefix: str = "") -> Route | None:
+    """Which endpoint ``path`` (a request path, below ``prefix``) addresses, or ``None``.
+
+    A v3 path of a version outside :data:`V3_APIS` and a Web API path whose action is not a
+    valid action name are ``None`` (404 for a server).
+    """
+    if prefix and not path.startswith(prefix):
+        return None
+    rest = path[len(prefix) :]
+    if rest == CODE_PATH:
+        return Route(Endpoint.CUSTOMER_CODE)
+    if rest == TOKEN_PATH:
+        return Route(Endpoint.CUSTOMER_TOKEN)
+    if rest == TOKEN_V2_PATH:
+        return Route(Endpoint.CUSTOMER_TOKEN_V2)
+    if rest.startswith(_LEGACY_BASE + "/"):
+        api, tail = LEGACY_API, rest[len(_LEGACY_BASE) :]
+    else:
+        match = _V3_BASE.match(rest)
+        if match is None or match.group(1) not in V3_APIS:
+            return None
+        api, tail = match.group(1), rest[match.end() :]
+    if tail == "/rtm/ws":
+        return Route(Endpoint.RTM, api)
+    if tail.startswith("/action/"):
+        action = tail[len("/action/") :]
+        if is_action_name(action):
+            return Route(Endpoint.WEB_API, api, action)
+    return None
+
+
+def parse_address(api: str, query: str) -> Address:
+    """Read the license (v0.3) or organization (v3) from a raw query string.
+
+    v0.3 needs ``license_id`` once, a positive integer; v3 needs ``organization_id`` once, a
+    non-empty string. Other parameters (``bh``, ...) are ignored. Raises
+    :class:`AddressError` with a message naming the parameter.
+    """
+    params = parse_qs(query, keep_blank_values=True)
+    if check_api(api) == LEGACY_API:
+        values = params.get("license_id", [])
+        if not values:
+            raise AddressError("missing license_id query parameter")
+        if len(values) > 1:
+            raise AddressError("license_id must be given once, as a positive integer")
+        raw = values[0]
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) <= 0:
+            raise AddressError("license_id must be a positive integer")
+        return Address(api=api, license_id=int(raw))
+    values = params.get("organization_id", [])
+    if not values:
+        raise AddressError("missing organization_id query parameter")
+    if len(values) > 1:
+        raise AddressError("organization_id must be given once")
+    if not values[0].strip():
+        raise AddressError("organization_id must not be empty")
+    return Address(api=api, organization_id=values[0])
