@@ -451,7 +451,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             self._upload_scopes[call] = scope
             try:
                 token = output.token or await self._token(False)
-                plan = upload_plan(output, token, self._web, self.license_id, self._rng)
+                plan = upload_plan(output, token, self._web, self.target, self._rng)
                 steps = exchange_steps(
                     plan.request, body=plan.body, on_progress=self._progress.get(call)
                 )

@@ -7,6 +7,7 @@ threads, and waiting.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import random
@@ -14,7 +15,7 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Generic, ParamSpec, Protocol, TypeVar, cast
+from typing import Any, Final, Generic, ParamSpec, Protocol, TypeVar
 
 from customer_protocol import (
     CallFailed,
@@ -33,6 +34,7 @@ from customer_protocol import (
     OpenTransport,
     Send,
     SendPing,
+    SwitchHost,
     Token,
     UploadFile,
 )
@@ -128,8 +130,6 @@ def check_target(api: str, license_id: int | None, organization_id: str | None) 
             raise InvalidArgumentsError(f"api {api!r} needs 'organization_id' (a string).")
         if license_id is not None:
             raise InvalidArgumentsError(f"'license_id' is for api '0.3', not {api!r}.")
-        # The v3 dialect comes with the v3 core (issue 11); until then it is refused here.
-        raise NotSupportedError(f"api {api!r} is not supported yet; use api '0.3'.")
     else:
         raise InvalidArgumentsError(f"'api' must be one of {', '.join(map(repr, APIS))}.")
     return ApiTarget(api, license_id, organization_id)
@@ -273,13 +273,19 @@ class ClientBase:
     ) -> None:
         self.target = check_target(api, license_id, organization_id)
         """The API version and account: what the core and the transports are built for."""
-        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
+        self.license_id = self.target.license_id
         self._rng = rng or random.SystemRandom().random
+        self.url = parse_base_url(url)
         self._core = ClientProtocol(
-            license_id=self.license_id, config=config, customer=customer, rng=self._rng
+            api=self.target.api,
+            license_id=self.target.license_id,
+            organization_id=self.target.organization_id,
+            host=self.url.host,
+            config=config,
+            customer=customer,
+            rng=self._rng,
         )
         self.config = self._core.config
-        self.url = parse_base_url(url)
         self._token_source = token
         self.accounts_url = accounts_url
         self._listeners: dict[str, list[Listener]] = {}
@@ -302,10 +308,12 @@ class ClientBase:
         """A sans-IO WebSocket for a new connection to :attr:`url`, for :attr:`target`."""
         return WebSocketClient(
             host=self.url.host_header,
-            license_id=self.license_id,
+            license_id=self.target.license_id,
             bh=make_bh(self._rng),
             path_prefix=self.url.prefix,
             max_message_size=self.config.max_message_size,
+            api=self.target.api,
+            organization_id=self.target.organization_id,
         )
 
     # ------------------------------------------------------------------------------------------
@@ -460,8 +468,13 @@ class ClientBase:
                 waiter.event.set()
         elif isinstance(output, MessageDropped):
             logger.debug("< dropped %s request_id=%s: %s", *_dropped(output))
-        elif isinstance(output, SDKEvent.__args__):
-            event = cast(SDKEvent, output)
+        elif isinstance(output, SwitchHost):
+            # v3 misdirected_connection: later connections (and Web API calls) go to the region.
+            logger.info("= moving to host %s", output.host)
+            self.url = dataclasses.replace(self.url, host=output.host)
+            self._web = web_base(self.url)
+        else:  # an SDK event: the seed's (SDKEvent) or one named after a v3 push
+            event = output
             if self._note_lifecycle(event):
                 self._ready_event.set()
             self._emit(event)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+import time
 import types
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar, cast, overload
@@ -252,7 +253,9 @@ class Surface(Driver):
     @request
     def update_last_seen_timestamp(self, chat: str, timestamp: int | None = None) -> Call[int]:
         """Update the last-seen timestamp (ms); returns the stored timestamp in ms."""
-        return Call(Core.update_last_seen_timestamp, chat, timestamp_ms=timestamp)
+        # v3 sends the wall clock when no timestamp is given; the core reads no clock.
+        wall_ms = int(time.time() * 1000)
+        return Call(Core.update_last_seen_timestamp, chat, timestamp_ms=timestamp, wall_ms=wall_ms)
 
     @request
     def update_chat_properties(self, chat: str, properties: Mapping[str, Any]) -> Call[bool]:

@@ -430,7 +430,7 @@ class Client(ClientBase, Surface, Blocking):
         error: Exception | None = None
         try:
             token = output.token or self._token(False)
-            plan = upload_plan(output, token, self._web, self.license_id, self._rng)
+            plan = upload_plan(output, token, self._web, self.target, self._rng)
             steps = exchange_steps(
                 plan.request, body=plan.body, on_progress=self._progress.get(call)
             )

@@ -66,6 +66,9 @@ class WebAPIClient(Surface, Blocking):
     ) -> None:
         self.target = check_target(api, license_id, organization_id)
         """The API version and account the requests are built for."""
+        if self.target.api != "0.3":
+            # The RTM clients speak v3 (issue 11); this client's v3 Web actions come later.
+            raise NotSupportedError(f"api {api!r} is not supported by the Web API client yet.")
         self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
         self.url = web_base(parse_base_url(url))
         self._token_source = token
@@ -163,7 +166,7 @@ class WebAPIClient(Surface, Blocking):
             content_type=upload.content_type or "application/octet-stream",
             token=None,
         )
-        plan = upload_plan(output, self._token(), self.url, self.license_id, self._rng)
+        plan = upload_plan(output, self._token(), self.url, self.target, self._rng)
         steps = exchange_steps(plan.request, body=plan.body, on_progress=upload.on_progress)
         result = plan.decode(
             exchange(self.url, steps, ssl_context=self._ssl, timeout=self._timeout)

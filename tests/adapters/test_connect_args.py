@@ -59,8 +59,18 @@ def test_wrong_dialect_arguments_fail_at_connect(
     assert not isinstance(info.value, NotSupportedError)
 
 
-@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("make", [connect_async, connect_trio, connect_sync])
 @pytest.mark.parametrize("api", ["3.5", "3.6"])
-def test_v3_is_refused_clearly_until_the_v3_core(make: Callable[..., Any], api: str) -> None:
-    with pytest.raises(NotSupportedError, match=f"api '{api}' is not supported yet"):
-        make(api=api, organization_id="a9d4d2b1-org", token="t")
+def test_v3_reaches_the_core(make: Callable[..., Any], api: str) -> None:
+    client = make(
+        api=api, organization_id="a9d4d2b1-org", token="t", url="wss://api.livechatinc.com"
+    )
+    assert client.target == ApiTarget(api, None, "a9d4d2b1-org")
+    assert (client.core.api, client.core.organization_id) == (api, "a9d4d2b1-org")
+    assert client.core.host == "api.livechatinc.com"
+
+
+@pytest.mark.parametrize("api", ["3.5", "3.6"])
+def test_the_web_api_client_refuses_v3_clearly_until_it_speaks_it(api: str) -> None:
+    with pytest.raises(NotSupportedError, match=f"api '{api}' is not supported"):
+        _web(api=api, organization_id="a9d4d2b1-org", token="t")
