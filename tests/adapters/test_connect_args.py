@@ -69,7 +69,7 @@ def test_v3_reaches_the_core(make: Callable[..., Any], api: str) -> None:
     assert (client.core.api, client.core.organization_id) == (api, "a9d4d2b1-org")
     assert client.core.host == "api.livechatinc.com"
     if make is connect_sync:
-        client.destroy()  # it owns a wake-up socket pair from the start
+        client.__exit__(None, None, None)  # it owns a wake-up socket pair from the start
 
 
 @pytest.mark.parametrize("api", ["3.5", "3.6"])
