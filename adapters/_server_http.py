@@ -6,6 +6,7 @@ and action); the transports parse the request; :class:`ServerCore` answers it:
 * ``/customer/v0.3/action/<action>?license_id=`` and
   ``/v3.{4,5,6}/customer/action/<action>?organization_id=`` (JSON, multipart ``send_file`` /
   ``upload_file``, a v3 ``GET``) -> ``ServerCore.web_api(..., api=, organization_id=)``;
+  another ``/v3.<n>/`` goes to the core too, which answers ``unsupported_version``;
 * ``/customer/`` and ``/customer/token`` (v0.3 accounts code flow) and
   ``/v2/customer/token`` (v3 agent-token and cookie grants, JSON or form);
 * the RTM paths without a WebSocket upgrade -> 426;
@@ -49,7 +50,7 @@ def answer_http(
     server: ReferenceServer, http: HTTPServerConnection, request: RequestReceived
 ) -> None:
     """Answer one HTTP request on ``http`` (exactly one response is queued)."""
-    found = route(request.path)
+    found = route(request.path, other_v3=True)
     endpoint = None if found is None else found.endpoint
     try:
         if endpoint is Endpoint.WEB_API:
@@ -81,7 +82,7 @@ def answer_http(
 
 
 def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
-    call = parse_web_api_request(request, max_file_size=server.config.max_file_size)
+    call = parse_web_api_request(request, max_file_size=server.config.max_file_size, other_v3=True)
     if call.api == LEGACY_API and call.license_id != server.config.license_id:
         error = {"type": "validation", "message": "license_id: license not found"}
         return HttpReply(status=404, body={"error": error})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import anyio
 
+from customer_protocol.endpoints import LEGACY_API, TOKEN_V2_PATH, V3_APIS, api_base
 from customer_protocol.server import AgentConfig, FaultKind, FaultRule, Faults, ServerConfig
-from transports.webapi import API_PATH
 
 from .server import DEFAULT_SEND_QUEUE_LIMIT, ReferenceServer, serve
 from .tls import ServerTLS
@@ -28,6 +28,19 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     add("--port", type=int, default=8080, help="port, 0 for any free one (default %(default)s)")
     add("--db", metavar="FILE", help="SQLite file to persist to (default: in memory)")
     add("--license-id", type=int, default=defaults.license_id, help="default %(default)s")
+    add("--organization-id", default=defaults.organization_id, help="the v3 organization_id")
+    add(
+        "--agent-token",
+        default=defaults.agent_token,
+        help="the agent access token of the v3 agent_token grant",
+    )
+    add(
+        "--login-timeout",
+        type=float,
+        default=defaults.login_timeout,
+        metavar="SECONDS",
+        help="close a v3 connection that has not logged in by then (0: never)",
+    )
     add("--client-id", default=defaults.client_id, help="accounts client_id")
     add("--client-secret", default=defaults.client_secret, help="accounts client_secret")
     add("--app-token", default=defaults.app_access_token, help="accounts app access token")
@@ -85,6 +98,9 @@ def _config_from_args(args: argparse.Namespace) -> ServerConfig:
         app_access_token=args.app_token,
         redirect_uri=args.redirect_uri,
         idle_timeout=args.idle_timeout if args.idle_timeout and args.idle_timeout > 0 else None,
+        organization_id=args.organization_id,
+        agent_token=args.agent_token,
+        login_timeout=args.login_timeout if args.login_timeout and args.login_timeout > 0 else None,
         agent=agent,
     )
 
@@ -126,17 +142,30 @@ def _tls_from_args(args: argparse.Namespace) -> tuple[ServerTLS | None, Path | N
     return None, None
 
 
+def _web_api_pattern(server: ReferenceServer, api: str) -> str:
+    return f"{server.http_url}{api_base(api)}/action/<action>?{server.query_for(api)}"
+
+
 def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:
     config = server.config
+    newest = V3_APIS[-1]
     lines = [
         f"customer-protocol reference server on {server.http_url}",
-        f"  API base URL  {server.url}  (license_id={config.license_id})",
-        f"  RTM           {server.rtm_url}",
-        f"  Web API       {server.http_url}{API_PATH}/action/<action>"
-        f"?license_id={config.license_id}",
-        f"  accounts      {server.http_url}/customer/  and  {server.http_url}/customer/token",
-        f"  client_id={config.client_id}  client_secret={config.client_secret}",
-        f"  app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
+        f"  API base URL  {server.url}",
+        "  chat.io v0.3",
+        f"    license_id    {config.license_id}",
+        f"    RTM           {server.rtm_url}",
+        f"    Web API       {_web_api_pattern(server, LEGACY_API)}",
+        f"    accounts      {server.http_url}/customer/  and  {server.http_url}/customer/token",
+        f"    client_id={config.client_id}  client_secret={config.client_secret}",
+        f"    app access token={config.app_access_token}  redirect_uri={config.redirect_uri}",
+        f"  LiveChat v{', v'.join(V3_APIS)} (v{newest} shown)",
+        f"    organization_id  {config.organization_id}",
+        f"    client_id        {config.client_id}",
+        f"    agent token      {config.agent_token}  (for the agent_token grant)",
+        f"    RTM              {server.rtm_url_for(newest)}",
+        f"    Web API          {_web_api_pattern(server, newest)}",
+        f"    customer token   POST {server.http_url}{TOKEN_V2_PATH}",
         f"  database      {args.db or '(in memory)'}",
         f"  agent         {'off' if config.agent is None else config.agent.name}",
     ]

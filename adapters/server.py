@@ -72,6 +72,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from anyio.streams.tls import TLSListener
 
 from customer_protocol.codec import encode_push
+from customer_protocol.endpoints import LEGACY_API, action_path, address_query, rtm_path
 from customer_protocol.server import (
     Close,
     ConnId,
@@ -89,7 +90,6 @@ from transports.http import (
     RequestReceived,
     UpgradeRequested,
 )
-from transports.webapi import API_PATH
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
 from ._server_http import answer_http
@@ -226,8 +226,23 @@ class ReferenceServer:
 
     @property
     def rtm_url(self) -> str:
-        """The full RTM URL: ``ws://HOST:PORT/customer/v0.3/rtm/ws?license_id=N``."""
-        return f"{self.url}{API_PATH}/rtm/ws?license_id={self.config.license_id}"
+        """The full v0.3 RTM URL: ``ws://HOST:PORT/customer/v0.3/rtm/ws?license_id=N``."""
+        return self.rtm_url_for(LEGACY_API)
+
+    def query_for(self, api: str) -> str:
+        """``license_id=<N>`` (v0.3) or ``organization_id=<id>`` (v3): this server's address."""
+        if api == LEGACY_API:
+            return address_query(api, license_id=self.config.license_id)
+        return address_query(api, organization_id=self.config.organization_id)
+
+    def rtm_url_for(self, api: str) -> str:
+        """The full RTM URL of ``api`` (``"0.3"``, ``"3.4"``, ``"3.5"``, ``"3.6"``), e.g.
+        ``wss://HOST:PORT/v3.6/customer/rtm/ws?organization_id=<ServerConfig's>``."""
+        return f"{self.url}{rtm_path(api)}?{self.query_for(api)}"
+
+    def web_api_url(self, action: str, api: str = LEGACY_API) -> str:
+        """The full Web API URL of ``action`` in ``api`` (with the license / organization)."""
+        return f"{self.http_url}{action_path(action, api)}?{self.query_for(api)}"
 
     @property
     def connection_count(self) -> int:
@@ -413,6 +428,7 @@ class ReferenceServer:
             request.headers,
             request.trailing_data,
             max_message_size=self.max_message_size,
+            other_v3=True,  # the core answers another 3.<n> with unsupported_version
         )
         events = list(ws.events())
         if not any(isinstance(event, Opened) for event in events):
@@ -432,13 +448,14 @@ class ReferenceServer:
                     self._push(conn, ws.data_to_send())
                     logger.debug("= connection %d: open", conn.id)
                     if license_ok:
-                        self.core.open_connection(
+                        opened = self.core.open_connection(
                             conn.id,
                             time.monotonic(),
                             api=address.api,
                             organization_id=address.organization_id,
                         )
-                        conn.in_core = True
+                        conn.in_core = self.core.api_of(conn.id) is not None
+                        self._dispatch(opened)
                         self._on_ws_events(conn, events)
                         self._push(conn, ws.data_to_send())
                     else:

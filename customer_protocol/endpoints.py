@@ -38,6 +38,7 @@ __all__ = [
     "api_base",
     "check_api",
     "is_action_name",
+    "is_v3_version",
     "parse_address",
     "route",
     "rtm_path",
@@ -60,6 +61,7 @@ TOKEN_V2_PATH: Final = "/v2/customer/token"
 _ACTION_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _LEGACY_BASE: Final = "/customer/v0.3"
 _V3_BASE: Final = re.compile(r"/v(\d+\.\d+)/customer")
+_V3_VERSION: Final = re.compile(r"3\.\d{1,3}")
 
 
 class Endpoint(enum.StrEnum):
@@ -149,11 +151,18 @@ def address_query(
     return urlencode({"organization_id": organization_id})
 
 
-def route(path: str, *, prefix: str = "") -> Route | None:
+def is_v3_version(api: object) -> bool:
+    """Whether ``api`` looks like a LiveChat ``3.<n>`` version (known or not)."""
+    return isinstance(api, str) and _V3_VERSION.fullmatch(api) is not None
+
+
+def route(path: str, *, prefix: str = "", other_v3: bool = False) -> Route | None:
     """Which endpoint ``path`` (a request path, below ``prefix``) addresses, or ``None``.
 
-    A v3 path of a version outside :data:`V3_APIS` and a Web API path whose action is not a
-    valid action name are ``None`` (404 for a server).
+    A v3 path of a version outside :data:`V3_APIS` is ``None`` (404 for a server) unless
+    ``other_v3`` is set: then any ``3.<n>`` is routed, for a server that answers it with
+    ``unsupported_version``. A Web API path whose action is not a valid action name is
+    ``None``.
     """
     if prefix and not path.startswith(prefix):
         return None
@@ -168,7 +177,10 @@ def route(path: str, *, prefix: str = "") -> Route | None:
         api, tail = LEGACY_API, rest[len(_LEGACY_BASE) :]
     else:
         match = _V3_BASE.match(rest)
-        if match is None or match.group(1) not in V3_APIS:
+        if match is None:
+            return None
+        known = match.group(1) in V3_APIS
+        if not (known or (other_v3 and is_v3_version(match.group(1)))):
             return None
         api, tail = match.group(1), rest[match.end() :]
     if tail == "/rtm/ws":
@@ -183,12 +195,16 @@ def route(path: str, *, prefix: str = "") -> Route | None:
 def parse_address(api: str, query: str) -> Address:
     """Read the license (v0.3) or organization (v3) from a raw query string.
 
+    ``api`` is one of :data:`APIS` or any other ``3.<n>`` (see :func:`route`).
+
     v0.3 needs ``license_id`` once, a positive integer; v3 needs ``organization_id`` once, a
     non-empty string. Other parameters (``bh``, ...) are ignored. Raises
     :class:`AddressError` with a message naming the parameter.
     """
     params = parse_qs(query, keep_blank_values=True)
-    if check_api(api) == LEGACY_API:
+    if not is_v3_version(api):
+        check_api(api)
+    if api == LEGACY_API:
         values = params.get("license_id", [])
         if not values:
             raise AddressError("missing license_id query parameter")

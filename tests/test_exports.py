@@ -20,6 +20,7 @@ API_PAGES = sorted((ROOT / "docs" / "api").glob("*.md"))
 PUBLIC_MODULES = (
     "customer_protocol",
     "customer_protocol.server",
+    "customer_protocol.endpoints",
     "transports.base",
     "transports.websocket",
     "transports.memory",
@@ -33,6 +34,7 @@ PUBLIC_MODULES = (
     "adapters.webapi",
     "adapters.tokens",
     "adapters.server",
+    "adapters.tls",
     "adapters.serve_cli",
     "adapters.cli",
 )

@@ -311,7 +311,11 @@ class WebAPICall:
 
 
 def parse_web_api_request(
-    request: RequestReceived, *, prefix: str = "", max_file_size: int = MAX_FILE_SIZE
+    request: RequestReceived,
+    *,
+    prefix: str = "",
+    max_file_size: int = MAX_FILE_SIZE,
+    other_v3: bool = False,
 ) -> WebAPICall:
     """Decode a Web API request, or raise the :class:`HTTPRequestError` to answer with.
 
@@ -321,9 +325,10 @@ def parse_web_api_request(
     ``license_id`` / ``organization_id`` (400), the bearer token (401), then the body: JSON
     object (400 if malformed; an empty body is ``{}``), or for v0.3 ``send_file`` / v3
     ``upload_file`` ``multipart/form-data`` (415 otherwise; 400 if malformed or without
-    ``payload.file`` / ``file``; 413 for a file over ``max_file_size``).
+    ``payload.file`` / ``file``; 413 for a file over ``max_file_size``). ``other_v3`` routes
+    any other ``/v3.<n>/`` too (see :func:`customer_protocol.endpoints.route`).
     """
-    found = route(request.path, prefix=prefix)
+    found = route(request.path, prefix=prefix, other_v3=other_v3)
     if found is None or found.endpoint is not Endpoint.WEB_API:
         raise NotFound("no such endpoint")
     action, api = found.action, found.api

@@ -525,6 +525,8 @@ class WebSocketServer(_WebSocketEndpoint):
     ``GET /customer/v0.3/rtm/ws?license_id=<positive int>`` or
     ``GET /v3.{4,5,6}/customer/rtm/ws?organization_id=<non-empty string>``; once accepted,
     :attr:`address` says which dialect and which license / organization were addressed.
+    With ``other_v3=True`` any other ``/v3.<n>/`` is accepted too (its :attr:`address` names
+    that version), for a server that answers it with ``unsupported_version``.
 
     Feed the client's bytes to :meth:`receive_data` (the HTTP request is parsed here), or
     build the server with :meth:`from_upgrade_request` when the request was parsed elsewhere.
@@ -538,10 +540,13 @@ class WebSocketServer(_WebSocketEndpoint):
     ``Sec-WebSocket-Version``. In both cases, write :meth:`data_to_send`.
     """
 
-    __slots__ = ("_h11", "_request", "address")
+    __slots__ = ("_h11", "_other_v3", "_request", "address")
 
-    def __init__(self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+    def __init__(
+        self, *, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE, other_v3: bool = False
+    ) -> None:
         super().__init__(max_message_size)
+        self._other_v3 = other_v3
         self._h11 = h11.Connection(h11.SERVER)
         self._request: list[tuple[bytes, bytes]] | None = None
         #: The dialect and license / organization the accepted request addressed (set
@@ -558,6 +563,7 @@ class WebSocketServer(_WebSocketEndpoint):
         *,
         method: str | bytes = "GET",
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        other_v3: bool = False,
     ) -> WebSocketServer:
         """Start the server role from a request an HTTP parser (e.g. h11) already read.
 
@@ -566,7 +572,7 @@ class WebSocketServer(_WebSocketEndpoint):
         already accepted or rejected the request: drain :meth:`events`, write
         :meth:`data_to_send`, then go on feeding :meth:`receive_data` with the socket's bytes.
         """
-        server = cls(max_message_size=max_message_size)
+        server = cls(max_message_size=max_message_size, other_v3=other_v3)
         raw_target = target.encode("ascii") if isinstance(target, str) else target
         raw_method = method.encode("ascii") if isinstance(method, str) else method
         raw_headers = [
@@ -620,7 +626,7 @@ class WebSocketServer(_WebSocketEndpoint):
         except (UnicodeDecodeError, ValueError):
             self._reject(400, "the request target is not a valid URL")
             return True
-        found = route(parts.path)
+        found = route(parts.path, other_v3=self._other_v3)
         if found is None or found.endpoint is not Endpoint.RTM or found.api is None:
             self._reject(
                 404,

@@ -4,6 +4,10 @@ Start with :class:`ServerCore` (``server.py``); the I/O layer feeds it connectio
 Web API and accounts requests and timer ticks, and acts on the :data:`Output` values it returns.
 Persistence goes through :class:`Store` records (``store.py``); fault injection through
 :class:`Faults` (``faults.py``).
+
+Two dialects share one store: chat.io v0.3 (``v03.py``, ``views.py``) and LiveChat v3.4-3.6
+(``v3_actions.py``, ``v3_other.py``, ``v3_views.py``); the shared logic (``logic.py``) describes
+every change as a fact (``facts.py``) that each connection's dialect renders as its own push.
 """
 
 from __future__ import annotations

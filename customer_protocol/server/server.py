@@ -45,6 +45,7 @@ from .v03 import WEB_ACTIONS, V03Dialect
 from .v3_actions import V3_APIS, V3Actions, V3Dialect
 from .v3_actions import WEB_ACTIONS as V3_WEB_ACTIONS
 from .v3_errors import v3_http_error
+from .v3_views import encode_v3_push
 from .validation import ApiError, check_customer_update
 
 __all__ = ["MALFORMED_FRAME", "ServerCore"]
@@ -68,6 +69,8 @@ class _Conn:
     dialect: ServerDialect
     opened_at: float = 0.0
     organization_id: str | None = None
+    token_expires: float | None = None
+    """v3: when (``now`` time) the access token it logged in with expires."""
     customer_id: str | None = None
     received: int = 0
     held: list[_Held] = field(default_factory=list)
@@ -184,13 +187,24 @@ class ServerCore:
         organization_id: str | None = None,
     ) -> list[Output]:
         """A new RTM connection speaking ``api`` (``"0.3"``, or ``"3.4"``/``"3.5"``/``"3.6"``
-        with the ``organization_id`` of its query string). Raises
-        :class:`LocalProtocolError` if ``conn_id`` is in use or ``api`` is unknown."""
+        with the ``organization_id`` of its query string).
+
+        Another ``3.<n>`` is answered at once with ``customer_disconnected``
+        (``unsupported_version``) and a :class:`Close` (the connection is not kept). Raises
+        :class:`LocalProtocolError` if ``conn_id`` is in use or ``api`` is no version."""
         if conn_id in self._conns:
             raise LocalProtocolError(f"connection {conn_id!r} is already open")
         dialect = self._dialects.get(api)
         if dialect is None:
-            raise LocalProtocolError(f"unsupported API version {api!r}")
+            key = _version_key(api)
+            if key is None or len(key) != 2 or key[0] != 3:
+                raise LocalProtocolError(f"unsupported API version {api!r}")
+            reason = {"reason": "unsupported_version"}
+            data = encode_v3_push(api, "customer_disconnected", reason)
+            return [
+                Send(conn_id=conn_id, data=data),
+                Close(conn_id=conn_id, code=1008, reason="unsupported_version"),
+            ]
         self._conns[conn_id] = _Conn(
             id=conn_id,
             last_activity=now,
@@ -325,6 +339,15 @@ class ServerCore:
             outcome = self.v03.get_chat_threads_summary(
                 customer_id, payload, wall, oldest_first=True
             )
+        elif (
+            action == "list_threads"
+            and conn.v3
+            and "page_id" not in payload
+            and "sort_order" not in payload
+            and self.faults.take(FaultKind.OLDEST_PAGE_FIRST, action)
+        ):
+            asc = {**payload, "sort_order": "asc"}
+            outcome = conn.dialect.run(customer_id, action, asc, wall)
         else:
             outcome = conn.dialect.run(customer_id, action, payload, wall)
         dropped = self.faults.take(FaultKind.DROP_AFTER_STORE, action) is not None
@@ -474,6 +497,9 @@ class ServerCore:
                 self.logic.apply_customer_update(customer, changes)
             outcome = Outcome(response=self.v03.login_response(customer.id))
         conn.customer_id = customer.id
+        if conn.v3:
+            record = self.store.tokens.get(token[len("Bearer ") :])
+            conn.token_expires = None if record is None else record.expires_at - self.epoch
         conns = self._by_customer.setdefault(customer.id, [])
         conns.append(conn.id)
         while len(conns) > self.config.max_connections_per_customer:
@@ -494,12 +520,14 @@ class ServerCore:
                 times.append(conn.last_activity + idle)
             if login is not None and conn.v3 and conn.customer_id is None:
                 times.append(conn.opened_at + login)
+            if conn.token_expires is not None:
+                times.append(conn.token_expires)
         return min(times, default=None)
 
     def handle_timer(self, now: float) -> list[Output]:
         """Fire everything due at ``now``: held responses, login and idle closes (a logged-in
-        v3 connection first gets ``customer_disconnected``, ``connection_timeout``), agent
-        moves."""
+        v3 connection first gets ``customer_disconnected``: ``connection_timeout``, or
+        ``access_token_expired`` when the token it logged in with expires), agent moves."""
         out: list[Output] = []
         idle, login = self.config.idle_timeout, self.config.login_timeout
         for conn in list(self._conns.values()):
@@ -514,6 +542,8 @@ class ServerCore:
                 and now >= conn.opened_at + login
             ):
                 self._drop(conn, out, 1008, "login timeout", False)
+            elif conn.token_expires is not None and now >= conn.token_expires:
+                self._kick(conn, "access_token_expired", out)
             elif idle is not None and now >= conn.last_activity + idle:
                 if conn.v3 and conn.customer_id is not None:
                     self._kick(conn, "connection_timeout", out, 1001)

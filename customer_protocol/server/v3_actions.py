@@ -167,13 +167,17 @@ class V3Actions(V3Other):
                 raise ApiError("validation", "chat.access.group_ids: must be a list of group ids")
             groups = list(dict.fromkeys(ids))
         props = chat.get("properties")
-        chat_props = to_read_form(check_flat_properties(props, "chat.properties")) if props else {}
+        chat_props = {}
+        if props is not None:
+            chat_props = to_read_form(check_flat_properties(props, "chat.properties"))
         thread = get_object(chat, "thread", name="chat.thread") or {}
         t_raw = thread.get("properties")
-        t_props = (
-            to_read_form(check_flat_properties(t_raw, "chat.thread.properties")) if t_raw else {}
-        )
-        raw_events = thread.get("events") or []
+        t_props = {}
+        if t_raw is not None:
+            t_props = to_read_form(check_flat_properties(t_raw, "chat.thread.properties"))
+        raw_events = thread.get("events")
+        if raw_events is None:
+            raw_events = []
         if not isinstance(raw_events, list):
             raise ApiError("validation", "chat.thread.events: must be a list")
         events = [check_v3_event(e, f"chat.thread.events[{i}]") for i, e in enumerate(raw_events)]

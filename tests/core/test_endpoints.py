@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from customer_protocol.endpoints import (
     APIS,
@@ -19,6 +21,7 @@ from customer_protocol.endpoints import (
     api_base,
     check_api,
     is_action_name,
+    is_v3_version,
     parse_address,
     route,
     rtm_path,
@@ -128,3 +131,31 @@ def test_parse_address() -> None:
 def test_parse_address_errors(api: str, query: str, message: str) -> None:
     with pytest.raises(AddressError, match=message):
         parse_address(api, query)
+
+
+def test_other_v3_versions_route_only_when_asked() -> None:
+    assert route("/v3.7/customer/rtm/ws") is None
+    assert route("/v3.7/customer/rtm/ws", other_v3=True) == Route(Endpoint.RTM, "3.7")
+    assert route("/v3.10/customer/action/x", other_v3=True) == Route(Endpoint.WEB_API, "3.10", "x")
+    assert route("/v2.1/customer/rtm/ws", other_v3=True) is None
+    assert route("/v3.6/customer/rtm/ws", other_v3=True) == Route(Endpoint.RTM, "3.6")
+    assert is_v3_version("3.7") and not is_v3_version("0.3") and not is_v3_version(3.7)
+    assert parse_address("3.7", "organization_id=o") == Address(api="3.7", organization_id="o")
+    with pytest.raises(ValueError, match="api must be one of"):
+        parse_address("2.0", "organization_id=o")
+
+
+@given(
+    api=st.sampled_from(APIS),
+    license_id=st.integers(min_value=1, max_value=2**63 - 1),
+    organization_id=st.text(min_size=1).filter(lambda text: text.strip() != ""),
+    action=st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True),
+)
+def test_what_a_client_builds_a_server_reads_back(
+    api: str, license_id: int, organization_id: str, action: str
+) -> None:
+    ids = {"license_id": license_id} if api == "0.3" else {"organization_id": organization_id}
+    query = address_query(api, **ids)  # type: ignore[arg-type]
+    assert route(rtm_path(api)) == Route(Endpoint.RTM, api)
+    assert route(action_path(action, api)) == Route(Endpoint.WEB_API, api, action)
+    assert parse_address(api, query) == Address(api=api, **ids)  # type: ignore[arg-type]

@@ -35,10 +35,11 @@ PUSH_TIMEOUT = 5.0
 class SdkRtm:
     """lc-sdk-python's customer RTM client, plus helpers to check what it received."""
 
-    def __init__(self, official: OfficialServer) -> None:
+    def __init__(self, official: OfficialServer, api: str = API) -> None:
         self.official = official
+        self.api = api
         self.client = CustomerRTM.get_client(
-            version=API, base_url=official.netloc, organization_id=official.config.organization_id
+            version=api, base_url=official.netloc, organization_id=official.config.organization_id
         )
         assert self.client.ws.url.startswith("wss://")  # the SDK's own URL, unchanged
         self.client.open_connection(response_timeout=5)
@@ -70,7 +71,8 @@ class SdkRtm:
         for message in self.messages():
             if message.get("type") == "push" and message.get("action") == name:
                 assert isinstance(message.get("payload"), dict), message
-                assert message.get("version") == API, f"{name}: version {message.get('version')}"
+                version = message.get("version")
+                assert version == self.api, f"{name}: version {version}"
                 found.append(message["payload"])
         return found
 
@@ -469,3 +471,121 @@ def test_web_errors(web: tuple[Any, SdkRtm], official_server: OfficialServer) ->
         headers={"Content-Type": "application/json", "Origin": "https://shop.example"},
     )
     shapes.check_chats_summary(_ok(pretty))
+
+
+def test_sneak_peek_delete_event_welcome_and_postback(rtm: SdkRtm) -> None:
+    rtm.login()
+    started = _start(rtm)
+    chat_id, thread_id = started["chat_id"], started["thread_id"]
+    shapes.empty(rtm.call("send_sneak_peek", chat_id=chat_id, sneak_peek_text="Typ"), "ssp")
+    sent = rtm.call("send_event", chat_id=chat_id, event={"type": "message", "text": "oops"})
+    shapes.empty(
+        rtm.call("delete_event", chat_id=chat_id, thread_id=thread_id, event_id=sent["event_id"]),
+        "delete_event",
+    )
+    deleted = rtm.push("event_deleted", lambda p: p.get("event_id") == sent["event_id"])
+    assert (deleted["chat_id"], deleted["thread_id"]) == (chat_id, thread_id)
+    (thread,) = shapes.check_threads(rtm.call("list_threads", chat_id=chat_id))
+    assert sent["event_id"] not in [e["id"] for e in thread["events"] if not e.get("deleted")]
+    welcome = rtm.call("request_welcome_message")
+    shapes.fields(welcome, "request_welcome_message", {"id": str}, {"queue": bool})
+    if "predicted_agent" in welcome:
+        shapes.fields(welcome["predicted_agent"], "predicted_agent", {"id": str, "type": str})
+    postback = {"id": "action_yes", "toggled": True}
+    shapes.empty(
+        rtm.call(
+            "send_rich_message_postback",
+            chat_id=chat_id,
+            thread_id=thread_id,
+            event_id=started["event_ids"][0],
+            postback=postback,
+        ),
+        "send_rich_message_postback",
+    )
+    rtm.fail(
+        "send_rich_message_postback",
+        ("not_found", "validation"),
+        chat_id=chat_id,
+        thread_id=thread_id,
+        event_id="NO_SUCH_EVENT",
+        postback=postback,
+    )
+
+
+def test_web_client_configuration_properties_goals(web: tuple[Any, SdkRtm]) -> None:
+    """What the Web client wraps beyond the RTM actions, including its GET calls."""
+    client, _ = web
+    dynamic = shapes.fields(
+        _ok(client.get_dynamic_configuration(group_id=0, url="https://shop.example/")),
+        "get_dynamic_configuration",
+        {"organization_id": str, "livechat_active": bool},
+        {"default_widget": str, "livechat": dict},
+    )
+    assert dynamic["organization_id"] == client.organization_id
+    livechat = shapes.fields(
+        dynamic.get("livechat", {}),
+        "get_dynamic_configuration.livechat",
+        {},
+        {"group_id": int, "config_version": str, "localization_version": str, "language": str},
+    )
+    version = livechat.get("config_version", "1")
+    shapes.fields(_ok(client.get_configuration(group_id=0, version=version)), "gc", {})
+    localization = client.get_localization(
+        group_id=0,
+        language=livechat.get("language", "en"),
+        version=livechat.get("localization_version", "1"),
+    )
+    assert isinstance(_ok(localization), dict)
+    assert isinstance(_ok(client.list_license_properties()), dict)
+    assert isinstance(_ok(client.list_group_properties(group_id=0)), dict)
+    goals = client.check_goals(
+        session_fields=[{"k": "v"}], group_id=0, page_url="https://shop.example/"
+    )
+    assert isinstance(_ok(goals), dict)
+    verification = client.request_email_verification(callback_uri="https://shop.example/ok")
+    assert isinstance(_ok(verification), dict)
+
+
+def test_the_v35_client_gets_v35_pushes(official_server: OfficialServer) -> None:
+    rtm = SdkRtm(official_server, api="3.5")
+    try:
+        assert "/v3.5/customer/rtm/ws?" in rtm.client.ws.url
+        rtm.login()
+        started = _start(rtm)
+        rtm.push("incoming_chat", lambda p: p["chat"]["id"] == started["chat_id"])  # version 3.5
+    finally:
+        rtm.close()
+
+
+def _greet(official: OfficialServer, customer_id: str, text: str) -> None:
+    server = official.server.server
+
+    def greet() -> None:
+        server.apply(server.core.send_greeting(customer_id, text, time.monotonic()))
+
+    official.server.call(greet)
+
+
+def test_greetings_accepted_and_canceled(rtm: SdkRtm) -> None:
+    customer_id = rtm.login()["customer"]["id"]
+    _greet(rtm.official, customer_id, "Can I help you?")
+    greeting = rtm.push("incoming_greeting")
+    shapes.fields(
+        greeting,
+        "incoming_greeting",
+        {"id": int, "unique_id": str, "event": dict, "agent": dict},
+        {"displayed_first_time": bool, "addon": str, "subtype": str, "is_exit_intent": bool},
+    )
+    assert greeting["event"]["text"] == "Can I help you?"
+    shapes.fields(greeting["agent"], "incoming_greeting.agent", {"id": str, "name": str})
+    shapes.empty(
+        rtm.call("accept_greeting", greeting_id=greeting["id"], unique_id=greeting["unique_id"]),
+        "accept_greeting",
+    )
+    accepted = rtm.push("greeting_accepted")
+    assert accepted["unique_id"] == greeting["unique_id"]
+    _greet(rtm.official, customer_id, "Still there?")
+    second = rtm.push("incoming_greeting", lambda p: p["unique_id"] != greeting["unique_id"])
+    shapes.empty(rtm.call("cancel_greeting", unique_id=second["unique_id"]), "cancel_greeting")
+    assert rtm.push("greeting_canceled")["unique_id"] == second["unique_id"]
+    rtm.fail("cancel_greeting", "greeting_not_found", unique_id=second["unique_id"])

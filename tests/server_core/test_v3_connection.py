@@ -10,10 +10,26 @@ from customer_protocol.server import FaultKind, FaultRule, ServerConfig
 from .v3_helpers import ORG, V3Harness
 
 
-def test_open_connection_rejects_an_unknown_api() -> None:
+@pytest.mark.parametrize("api", ["3.3", "3.7"])
+def test_another_v3_version_is_disconnected_with_unsupported_version(api: str) -> None:
+    h = V3Harness()
+    outputs = h.core.open_connection("c", 0.0, api=api, organization_id=ORG)
+    [push] = h.sent(outputs, "c")
+    assert push == {
+        "version": api,
+        "action": "customer_disconnected",
+        "type": "push",
+        "payload": {"reason": "unsupported_version"},
+    }
+    assert [c.conn_id for c in h.closes(outputs)] == ["c"]
+    assert h.core.api_of("c") is None
+
+
+@pytest.mark.parametrize("api", ["2.0", "x", "3", "3.4.1", "0.2"])
+def test_open_connection_rejects_what_is_no_version(api: str) -> None:
     h = V3Harness()
     with pytest.raises(LocalProtocolError, match="unsupported API version"):
-        h.core.open_connection("c", 0.0, api="3.3")
+        h.core.open_connection("c", 0.0, api=api)
     h.open3("c", "3.4")
     assert h.core.api_of("c") == "3.4"
     assert h.core.api_of("nope") is None
@@ -210,7 +226,7 @@ def test_a_connection_that_does_not_log_in_is_closed() -> None:
     h.ok("d", "login", {"token": f"Bearer {token}"})
     outputs = h.advance(30)
     assert [(c.conn_id, c.code) for c in h.closes(outputs)] == [("c", 1008)]
-    assert h.core.next_deadline() is None
+    assert h.core.next_deadline() == h.config.token_ttl  # only d's token expiry is left
 
 
 def test_v03_connections_have_no_login_timeout() -> None:
@@ -254,3 +270,44 @@ def test_organization_id_is_a_uuid_string_by_default() -> None:
         ServerConfig(login_timeout=0)
     with pytest.raises(ValueError, match="max_pending_requests"):
         ServerConfig(max_pending_requests=0)
+
+
+def test_an_expired_token_disconnects_a_v3_connection() -> None:
+    h = V3Harness(ServerConfig(agent=None, token_ttl=100, idle_timeout=None))
+    h.customer3("c")
+    h.connect("old", h.customer()[1])
+    assert h.core.next_deadline() == 100
+    outputs = h.advance(100)
+    [push] = h.pushes(outputs, "c")
+    assert push["payload"] == {"reason": "access_token_expired"}
+    assert [c.conn_id for c in h.closes(outputs)] == ["c"]  # v0.3 keeps its connection
+
+
+def test_oldest_page_first_fault_over_v3_list_threads() -> None:
+    h = V3Harness()
+    h.customer3("c")
+    chat_id = h.start3("c")["chat_id"]
+    h.ok("c", "deactivate_chat", {"id": chat_id})
+    h.ok("c", "resume_chat", {"chat": {"id": chat_id}})
+    newest = h.ok("c", "list_threads", {"chat_id": chat_id})["threads"]
+    h.core.faults.add(FaultRule(kind=FaultKind.OLDEST_PAGE_FIRST, action="list_threads"))
+    oldest = h.ok("c", "list_threads", {"chat_id": chat_id})["threads"]
+    assert [t["id"] for t in oldest] == [t["id"] for t in newest][::-1]
+
+
+def test_echo_faults_apply_to_v3_pushes() -> None:
+    h = V3Harness()
+    _, token = h.customer3("c")
+    h.login3("d", token)
+    h.core.faults.add(FaultRule(kind=FaultKind.SKIP_PUSH, action="start_chat"))
+    _, outputs = h.request("c", "start_chat", {})
+    assert h.pushes(outputs, "c") == []
+    assert len(h.pushes(outputs, "d")) == 1
+    h.core.faults.add(FaultRule(kind=FaultKind.REQUEST_ID_TO_ALL, action="start_chat"))
+    _, outputs = h.request("c", "start_chat", {}, rid="all")
+    assert h.pushes(outputs, "d")[0]["request_id"] == "all"
+    h.core.faults.add(FaultRule(kind=FaultKind.BROKEN_PUSH, action="get_customer"))
+    _, outputs = h.request("c", "get_customer", {})
+    broken = h.pushes(outputs, "c")[0]
+    assert broken["version"] == "3.6"
+    assert "event" not in broken["payload"]

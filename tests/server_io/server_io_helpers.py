@@ -45,13 +45,26 @@ class RawWS:
 
     @classmethod
     async def connect(
-        cls, url: str, *, license_id: int = 1, max_message_size: int = 1 << 20
+        cls,
+        url: str,
+        *,
+        license_id: int | None = 1,
+        max_message_size: int = 1 << 20,
+        api: str = "0.3",
+        organization_id: str | None = None,
+        origin: str | None = None,
     ) -> RawWS:
         parts = urlsplit(url)
         assert parts.hostname is not None and parts.port is not None
         stream = await anyio.connect_tcp(parts.hostname, parts.port)
         ws = WebSocketClient(
-            host=parts.netloc, license_id=license_id, bh="", max_message_size=max_message_size
+            host=parts.netloc,
+            license_id=license_id if api == "0.3" else None,
+            bh="",
+            max_message_size=max_message_size,
+            api=api,
+            organization_id=organization_id,
+            origin=origin,
         )
         client = cls(stream, ws)
         await client._flush()

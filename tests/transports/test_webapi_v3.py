@@ -379,3 +379,11 @@ def test_token_v2_client_errors() -> None:
         decode_customer_token_v2_response(
             ResponseReceived(status=401, reason="", headers=(), body=b'{"error":"invalid"}')
         )
+
+
+def test_other_v3_versions_are_parsed_when_asked() -> None:
+    data = raw(V3.replace("v3.6", "v3.7"), **JSON_AUTH)
+    with pytest.raises(NotFound):
+        parse_web_api_request(feed_server(data, bytewise=False))
+    call = parse_web_api_request(feed_server(data, bytewise=False), other_v3=True)
+    assert (call.api, call.action, call.organization_id) == ("3.7", "list_chats", ORG)

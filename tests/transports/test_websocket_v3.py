@@ -136,3 +136,16 @@ def test_client_sees_a_v3_rejection() -> None:
     (closed,) = client.events()
     assert isinstance(closed, Closed) and isinstance(closed.error, HandshakeRejected)
     assert closed.error.status_code == 404
+
+
+def test_other_v3_versions_are_accepted_when_asked() -> None:
+    request = upgrade_request("/v3.7/customer/rtm/ws?organization_id=o")
+    strict = WebSocketServer()
+    strict.receive_data(request)
+    (closed,) = strict.events()
+    assert isinstance(closed, Closed) and isinstance(closed.error, HandshakeRejected)
+    assert closed.error.status_code == 404
+    liberal = WebSocketServer(other_v3=True)
+    liberal.receive_data(request)
+    assert [type(event) for event in liberal.events()] == [Opened]
+    assert liberal.address == Address(api="3.7", organization_id="o")
