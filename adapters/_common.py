@@ -366,6 +366,10 @@ class ClientBase:
     def _feed(self, event: TransportEvent, now: float) -> bool:
         """Feed one transport event to the core; ``True`` when the transport closed."""
         core = self._core
+        if core.state is ClientState.DESTROYED:
+            # destroy() ran while a burst of messages was being fed (the async driver yields
+            # between them): the core takes nothing more; its CloseTransport closes the link.
+            return False
         if isinstance(event, Message):
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("< %s", describe(event.data))
