@@ -113,7 +113,7 @@ class ClientEngine:
         self.host = host
         self.config = config if config is not None else Config()
         self._rng = rng if rng is not None else SeededRandom(0)
-        self._customer: dict[str, Any] = self._check_customer(customer or {})
+        self._customer: dict[str, Any] = check.check_customer(customer or {})
         self._phase = Phase.STOPPED
         self._stopped = False
         self._now = 0.0
@@ -780,21 +780,13 @@ class ClientEngine:
         if self._phase is not Phase.DESTROYED:
             self._out.append(event)
 
-    @staticmethod
-    def _check_customer(customer: Mapping[str, Any]) -> dict[str, Any]:
-        info = check.check_mapping(customer, "customer")
-        unknown = set(info) - {"name", "email", "fields", "monitoring"}
-        if unknown:
-            raise InvalidArgumentsError(f"Unknown customer keys: {sorted(unknown)}.")
-        check.check_optional_str(info.get("name"), "name")
-        check.check_optional_str(info.get("email"), "email")
-        if "fields" in info:
-            info["fields"] = check.check_str_fields(info["fields"])
-        check.check_json(info, "The customer")
-        return info
-
     def __repr__(self) -> str:
+        address = (
+            f"license_id={self.license_id}"
+            if self.organization_id is None
+            else f"api={self.api!r}, organization_id={self.organization_id!r}"
+        )
         return (
-            f"{type(self).__name__}(license_id={self.license_id}, state={self.state.value!r}, "
+            f"{type(self).__name__}({address}, state={self.state.value!r}, "
             f"phase={self._phase.value!r}, pending_calls={len(self._open_calls)})"
         )

@@ -236,3 +236,10 @@ def test_list_chats_failing_after_login_reconnects() -> None:
     out = h.error(h.one(out, "list_chats"), "internal")
     assert of(out, CloseTransport)
     assert h.client.state is ClientState.CONNECTING
+
+
+def test_the_repr_names_the_dialect_and_never_the_token() -> None:
+    h = ready()
+    text = repr(h.client)
+    assert text.startswith(f"ClientProtocol(api='3.6', organization_id='{ORG}', state='connected'")
+    assert "secret" not in text
