@@ -76,7 +76,7 @@ class V3ClientMachine(ClientMachine):
                     ),
                     samples.push(
                         "queue_position_updated",
-                        {"chat_id": chat, "threads": {"t1": {"position": 1, "wait_time": 3}}},
+                        {"chat_id": chat, "thread_id": "t1", "queue": {"position": 1}},
                     ),
                     samples.push(
                         "events_marked_as_seen",
