@@ -72,23 +72,28 @@ class Call(Generic[T]):
 
 
 class Upload(Call[str]):
-    """``send_file``'s call: the file is read by the driver (off the event loop when async)."""
+    """A call that sends a file: the driver reads it first (off the event loop when async).
 
-    __slots__ = ("chat", "content_type", "custom_id", "data", "file", "filename", "on_progress")
+    ``args``/``kwargs`` are the core method's arguments around the file's bytes, which are
+    passed after ``args`` with the settled ``filename`` and ``content_type``.
+    """
+
+    __slots__ = ("content_type", "data", "file", "filename", "on_progress")
 
     def __init__(
         self,
-        chat: str,
+        method: Callable[..., Any],
+        /,
+        *args: Any,
         file: FileLike,
-        *,
-        custom_id: str | None,
         on_progress: Progress | None,
         filename: str | None,
         content_type: str | None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(Core.send_file, chat)
-        self.chat, self.file, self.custom_id = chat, file, custom_id
-        self.on_progress, self.filename, self.content_type = on_progress, filename, content_type
+        super().__init__(method, *args, **kwargs)
+        self.file, self.on_progress = file, on_progress
+        self.filename, self.content_type = filename, content_type
         self.data = b""
 
     def read(self) -> None:
@@ -99,13 +104,16 @@ class Upload(Call[str]):
 
     def issue(self, core: ClientProtocol, now: float) -> int:
         """Start the upload on ``core`` (after :meth:`read`); returns its call id."""
-        return core.send_file(
-            self.chat,
-            self.data,
-            now,
-            filename=self.filename or "file",
-            content_type=self.content_type or "application/octet-stream",
-            custom_id=self.custom_id,
+        return cast(
+            int,
+            getattr(core, self.name)(
+                *self.args,
+                self.data,
+                now=now,
+                filename=self.filename or "file",
+                content_type=self.content_type or "application/octet-stream",
+                **self.kwargs,
+            ),
         )
 
 
@@ -307,12 +315,13 @@ class Surface(Driver):
         calling task in the async client: the call then fails with ``CANCELLED``.
         """
         return Upload(
+            Core.send_file,
             chat,
-            file,
-            custom_id=custom_id,
+            file=file,
             on_progress=on_progress,
             filename=filename,
             content_type=content_type,
+            custom_id=custom_id,
         )
 
 
