@@ -203,7 +203,7 @@ class V3(Dialect):
             opened = cast("list[SDKEvent]", list(pushes.thread_opened_events(parsed)))
             return OpenedChat(parsed.chat, thread), opened
         if source == "incoming_event":
-            chat_id = _str(payload, "chat_id")
+            _str(payload, "chat_id")  # required, although the result is the event alone
             thread_id = payload.get("thread_id")
             return objects.parse_event(
                 _dict(payload, "event"), thread=thread_id if isinstance(thread_id, str) else None
