@@ -78,5 +78,5 @@ def test_the_web_api_client_speaks_v3_too(api: str) -> None:
     assert client.target == ApiTarget(api, None, "a9d4d2b1-org")
     with pytest.raises(NotSupportedError, match="not a method of API"):
         client.update_chat_scopes("c1")
-    with pytest.raises(NotSupportedError, match="not a method of API 0.3"):
+    with pytest.raises(NotSupportedError, match=r"not a method of API 0\.3"):
         _web(license_id=1, token="t").list_chats()

@@ -19,7 +19,7 @@ def server() -> Iterator[ThreadedServer]:
 
 
 def client_for(server: ThreadedServer) -> WebAPIClient:
-    customer_id, token = server.create_customer()
+    _, token = server.create_customer()
     return WebAPIClient(
         api="3.6",
         organization_id=server.server.config.organization_id,
