@@ -56,6 +56,7 @@ class RawWS:
     ) -> RawWS:
         parts = urlsplit(url)
         assert parts.hostname is not None and parts.port is not None
+        stream = await anyio.connect_tcp(parts.hostname, parts.port)
         ws = WebSocketClient(
             host=parts.netloc,
             license_id=license_id if api == "0.3" else None,
@@ -65,7 +66,6 @@ class RawWS:
             organization_id=organization_id,
             origin=origin,
         )
-        stream = await anyio.connect_tcp(parts.hostname, parts.port)
         client = cls(stream, ws)
         await client._flush()
         while True:
@@ -73,7 +73,7 @@ class RawWS:
             if client.opened:
                 return client
             if client.closed is not None:
-                await stream.aclose()  # a refused upgrade: nothing else will close it
+                await stream.aclose()
                 raise ClosedError(client.closed)
 
     opened = False
