@@ -44,7 +44,7 @@ from ._common import (
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Awaiting, Call, Cursor, Surface, Upload
 from ._upload import history_item, upload_plan
-from .tokens import AccountsFlow
+from .tokens import TokenFlow
 
 if TYPE_CHECKING:
     from ._transport import WebSocketTransport
@@ -400,7 +400,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
 
     async def _token(self, fresh: bool) -> Token:
         source = self._token_source
-        if isinstance(source, AccountsFlow):
+        if isinstance(source, TokenFlow):
             steps, base = source.steps(), source.base or self._web
             try:
                 request = next(steps)
@@ -457,7 +457,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             self._upload_scopes[call] = scope
             try:
                 token = output.token or await self._token(False)
-                plan = upload_plan(output, token, self._web, self.license_id, self._rng)
+                plan = upload_plan(output, token, self._web, self.target, self._rng)
                 steps = exchange_steps(
                     plan.request, body=plan.body, on_progress=self._progress.get(call)
                 )

@@ -7,6 +7,7 @@ threads, and waiting.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 import random
@@ -33,6 +34,7 @@ from customer_protocol import (
     OpenTransport,
     Send,
     SendPing,
+    SwitchHost,
     Token,
     UploadFile,
 )
@@ -57,7 +59,7 @@ from transports.websocket import make_bh
 
 from ._transport import websocket_client_class
 from ._url import BaseURL, parse_base_url
-from .tokens import AccountsFlow
+from .tokens import TokenFlow
 
 if TYPE_CHECKING:
     from ._transport import WebSocketTransport
@@ -143,8 +145,6 @@ def check_target(api: str, license_id: int | None, organization_id: str | None) 
             raise InvalidArgumentsError(f"api {api!r} needs 'organization_id' (a string).")
         if license_id is not None:
             raise InvalidArgumentsError(f"'license_id' is for api '0.3', not {api!r}.")
-        # The v3 dialect comes with the v3 core (issue 11); until then it is refused here.
-        raise NotSupportedError(f"api {api!r} is not supported yet; use api '0.3'.")
     else:
         raise InvalidArgumentsError(f"'api' must be one of {', '.join(map(repr, APIS))}.")
     return ApiTarget(api, license_id, organization_id)
@@ -157,8 +157,8 @@ def web_base(url: BaseURL) -> BaseURL:
 
 
 def bind_accounts(token: Any, accounts_url: str | None, web: BaseURL) -> None:
-    """Point an :class:`AccountsFlow` without a URL of its own at ``accounts_url`` or ``web``."""
-    if isinstance(token, AccountsFlow) and token.base is None:
+    """Point a :class:`TokenFlow` without a URL of its own at ``accounts_url`` or ``web``."""
+    if isinstance(token, TokenFlow) and token.base is None:
         token.set_url(accounts_url or f"{web.scheme}://{web.host_header}")
 
 
@@ -292,14 +292,20 @@ class ClientBase:
     ) -> None:
         self.target = check_target(api, license_id, organization_id)
         """The API version and account: what the core and the transports are built for."""
-        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
+        self.license_id = self.target.license_id
         self._rng = rng or random.SystemRandom().random
+        self.url = parse_base_url(url)
         self._core = ClientProtocol(
-            license_id=self.license_id, config=config, customer=customer, rng=self._rng
+            api=self.target.api,
+            license_id=self.target.license_id,
+            organization_id=self.target.organization_id,
+            host=self.url.host,
+            config=config,
+            customer=customer,
+            rng=self._rng,
         )
         self.config = self._core.config
         self._websocket_class = websocket_client_class(self.config.websocket)
-        self.url = parse_base_url(url)
         self._token_source = token
         self.accounts_url = accounts_url
         self._listeners: dict[str, list[Listener]] = {}
@@ -325,10 +331,12 @@ class ClientBase:
         """
         return self._websocket_class(
             host=self.url.host_header,
-            license_id=self.license_id,
+            license_id=self.target.license_id,
             bh=make_bh(self._rng),
             path_prefix=self.url.prefix,
             max_message_size=self.config.max_message_size,
+            api=self.target.api,
+            organization_id=self.target.organization_id,
         )
 
     # ------------------------------------------------------------------------------------------
@@ -381,6 +389,10 @@ class ClientBase:
     def _feed(self, event: TransportEvent, now: float) -> bool:
         """Feed one transport event to the core; ``True`` when the transport closed."""
         core = self._core
+        if core.state is ClientState.DESTROYED:
+            # destroy() ran while a burst of messages was being fed (the async driver yields
+            # between them): the core takes nothing more; its CloseTransport closes the link.
+            return False
         if isinstance(event, Message):
             if logger.isEnabledFor(logging.DEBUG):
                 logger.debug("< %s", describe(event.data))
@@ -515,8 +527,13 @@ class ClientBase:
                 waiter.event.set()
         elif isinstance(output, MessageDropped):
             logger.debug("< dropped %s request_id=%s: %s", *_dropped(output))
-        elif isinstance(output, SDKEvent.__args__):  # a subclass of an SDK event
-            self._apply_event(cast(SDKEvent, output))
+        elif isinstance(output, SwitchHost):
+            # v3 misdirected_connection: later connections (and Web API calls) go to the region.
+            logger.info("= moving to host %s", output.host)
+            self.url = dataclasses.replace(self.url, host=output.host)
+            self._web = web_base(self.url)
+        else:  # an SDK event: a subclass of the seed's or one named after a v3 push
+            self._apply_event(output)
         return None
 
     def _apply_event(self, event: SDKEvent) -> None:

@@ -11,8 +11,18 @@ from typing import IO, Any
 from customer_protocol import Event, HistoryBatch, Token, UploadFile
 from customer_protocol.errors import InvalidArgumentsError
 from transports.http import HTTPRequest, ResponseReceived
-from transports.multipart import FilePart, MultipartBody, build_send_file_body, make_boundary
-from transports.webapi import build_send_file_request, decode_web_api_response
+from transports.multipart import (
+    FilePart,
+    MultipartBody,
+    build_send_file_body,
+    build_upload_file_body,
+    make_boundary,
+)
+from transports.webapi import (
+    build_send_file_request,
+    build_upload_file_request,
+    decode_web_api_response,
+)
 
 from ._common import BaseURL
 
@@ -62,9 +72,26 @@ class UploadPlan:
 
 
 def upload_plan(
-    output: UploadFile, token: Token, base: BaseURL, license_id: int, rng: Callable[[], float]
+    output: UploadFile, token: Token, base: BaseURL, target: Any, rng: Callable[[], float]
 ) -> UploadPlan:
-    """Build the multipart upload for the core's :class:`UploadFile` output."""
+    """Build the multipart upload for the core's :class:`UploadFile` output, for ``target``
+    (an ``ApiTarget``: v0.3 ``send_file``, v3 ``upload_file``)."""
+    if output.action == "upload_file":
+        upload = build_upload_file_body(
+            file=FilePart(
+                filename=output.filename, content_type=output.content_type, data=output.data
+            ),
+            boundary=make_boundary(rng),
+        )
+        head = build_upload_file_request(
+            host=base.host_header,
+            access_token=token.access_token,
+            organization_id=target.organization_id,
+            body=upload,
+            api=target.api,
+            prefix=base.prefix,
+        )
+        return UploadPlan(head, upload)
     body = build_send_file_body(
         chat_id=output.chat_id,
         file=FilePart(filename=output.filename, content_type=output.content_type, data=output.data),
@@ -74,7 +101,7 @@ def upload_plan(
     request = build_send_file_request(
         host=base.host_header,
         access_token=token.access_token,
-        license_id=license_id,
+        license_id=target.license_id,
         body=body,
         prefix=base.prefix,
     )

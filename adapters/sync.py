@@ -48,7 +48,7 @@ from ._common import (
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Blocking, Call, Cursor, Surface, Upload
 from ._upload import history_item, upload_plan
-from .tokens import AccountsFlow
+from .tokens import AccountsFlow, TokenFlow
 
 if TYPE_CHECKING:
     from ._transport import WebSocketTransport
@@ -323,7 +323,7 @@ class Client(ClientBase, Surface, Blocking):
 
     def _background(self, target: Callable[..., Any], *args: Any) -> None:
         source = self._token_source
-        static = not callable(source) and not isinstance(source, AccountsFlow)
+        static = not callable(source) and not isinstance(source, TokenFlow)
         if target == self._fetch_token and static:
             # A token given as a value: no thread to start (it took milliseconds on a loaded
             # machine, in every connect). Its outputs are drained by the pump running this.
@@ -462,7 +462,7 @@ class Client(ClientBase, Surface, Blocking):
         error: Exception | None = None
         try:
             token = output.token or self._token(False)
-            plan = upload_plan(output, token, self._web, self.license_id, self._rng)
+            plan = upload_plan(output, token, self._web, self.target, self._rng)
             steps = exchange_steps(
                 plan.request, body=plan.body, on_progress=self._progress.get(call)
             )

@@ -18,6 +18,7 @@ from .errors import (
     ErrorCode,
     InvalidArgumentsError,
     LocalProtocolError,
+    NotSupportedError,
     ProtocolError,
     RemoteProtocolError,
     RequestFailedError,
@@ -78,6 +79,7 @@ from .outputs import (
     Output,
     Send,
     SendPing,
+    SwitchHost,
     UploadFile,
 )
 from .state import ClientState, Phase
@@ -124,6 +126,7 @@ __all__ = [
     "MessageDropped",
     "MessageEvent",
     "NewEvent",
+    "NotSupportedError",
     "OpenTransport",
     "Output",
     "Phase",
@@ -139,6 +142,7 @@ __all__ = [
     "SeededRandom",
     "Send",
     "SendPing",
+    "SwitchHost",
     "SystemMessageEvent",
     "Thread",
     "ThreadClosed",

@@ -10,6 +10,7 @@ from .errors import InvalidArgumentsError
 
 __all__ = [
     "check_chat",
+    "check_customer",
     "check_file_size",
     "check_json",
     "check_limit",
@@ -141,3 +142,17 @@ def _utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def check_customer(customer: Any) -> dict[str, Any]:
+    """What the client knows of the customer (``name``, ``email``, ``fields``, ``monitoring``)."""
+    info = check_mapping(customer, "customer")
+    unknown = set(info) - {"name", "email", "fields", "monitoring"}
+    if unknown:
+        raise InvalidArgumentsError(f"Unknown customer keys: {sorted(unknown)}.")
+    check_optional_str(info.get("name"), "name")
+    check_optional_str(info.get("email"), "email")
+    if "fields" in info:
+        info["fields"] = check_str_fields(info["fields"])
+    check_json(info, "The customer")
+    return info

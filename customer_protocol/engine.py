@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
@@ -19,7 +20,9 @@ from .backoff import SeededRandom, backoff_delay
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
 from .config import Config
-from .dispatch import INDIRECT, RESPONSE, ChatTracker, map_push, resolve
+from .dialects import dialect_for
+from .dialects.base import REDIRECT, TERMINAL, HistoryCursor
+from .dispatch import RESPONSE, ChatTracker
 from .errors import (
     AuthenticationError,
     ConnectionLostError,
@@ -39,7 +42,6 @@ from .events import (
     ProtocolErrorReport,
     SDKEvent,
 )
-from .history import HistoryPlanner
 from .models import ChatsSummary, slot_builder
 from .outputs import (
     CallFailed,
@@ -51,6 +53,8 @@ from .outputs import (
     Output,
     Send,
     SendPing,
+    SwitchHost,
+    UploadFile,
 )
 from .reconcile import Reconciler
 from .requests import PendingRequest
@@ -59,23 +63,7 @@ from .throttle import SneakPeekThrottle
 from .timers import Timers
 from .tokens import Token, TokenCache
 
-__all__ = ["TERMINAL_LOGIN_ERRORS", "TERMINAL_REASONS", "ClientEngine"]
-
-TERMINAL_LOGIN_ERRORS: Final = frozenset(
-    {"customer_banned", "license_expired", "unsupported_version"}
-)
-"""Login error types after which the client does not reconnect."""
-
-TERMINAL_REASONS: Final = frozenset(
-    {
-        "customer_banned",
-        "too_many_connections",
-        "license_not_found",
-        "unsupported_version",
-        "license_expired",
-    }
-)
-"""``customer_disconnected`` reasons after which the client does not reconnect."""
+__all__ = ["ClientEngine"]
 
 _build_send: Final = slot_builder(Send, ("data",))
 _PHASE: Final = ("phase",)
@@ -88,7 +76,7 @@ _REQUESTS: Final = ("requests",)
 class _Cursor:
     __slots__ = ("busy", "planner", "queue")
 
-    def __init__(self, planner: HistoryPlanner) -> None:
+    def __init__(self, planner: HistoryCursor) -> None:
         self.planner = planner
         self.queue: deque[int] = deque()
         self.busy = False
@@ -112,17 +100,23 @@ class ClientEngine:
     def __init__(
         self,
         *,
-        license_id: int,
+        api: str = "0.3",
+        license_id: int | None = None,
+        organization_id: str | None = None,
+        host: str | None = None,
         config: Config | None = None,
         customer: Mapping[str, Any] | None = None,
         rng: Callable[[], float] | None = None,
     ) -> None:
-        if not isinstance(license_id, int) or isinstance(license_id, bool) or license_id <= 0:
-            raise InvalidArgumentsError("'license_id' must be a positive integer.")
+        self.dialect = dialect_for(api)
+        self.dialect.check_address(license_id, organization_id)
+        self.api = self.dialect.api
         self.license_id = license_id
+        self.organization_id = organization_id
+        self.host = host
         self.config = config if config is not None else Config()
         self._rng = rng if rng is not None else SeededRandom(0)
-        self._customer: dict[str, Any] = self._check_customer(customer or {})
+        self._customer: dict[str, Any] = check.check_customer(customer or {})
         self._phase = Phase.STOPPED
         self._stopped = False
         self._now = 0.0
@@ -144,16 +138,22 @@ class ClientEngine:
         self._inflight: dict[str, PendingRequest] = {}
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
+        self._cap = self.dialect.max_inflight or sys.maxsize
         self._reconciler = Reconciler(
+            # At most the cap's sends are in flight at a drop, so their lookups (one request per
+            # chat at a time) never exceed it either: they are written directly.
             write=self._write,
+            page=self.dialect.lookup_page,
             active=lambda: self._phase is Phase.READY,
             done=self._resend,
         )
         self._holding = False
         self._cursors: dict[int, _Cursor] = {}
         self._uploads: set[int] = set()
+        self._upload_outputs: dict[int, UploadFile] = {}
         self._attempt = 0
         self._link_was_open = False
+        self._fresh_token = False
         self._auth_failures = 0
         self._has_connected = False
         self._up = False
@@ -301,7 +301,8 @@ class ClientEngine:
         self._ensure_alive()
         self._now = now
         self._phase = transition(self._phase, Input.PONG)
-        self._timers.cancel(_PONG)
+        if not self.dialect.protocol_ping:  # else only an answer of the server counts
+            self._timers.cancel(_PONG)
 
     def receive(self, data: bytes | str, now: float) -> None:
         """Feed one complete server message (the bytes of one text frame)."""
@@ -389,40 +390,21 @@ class ClientEngine:
     def _failer(self, call: int) -> Callable[[CustomerSDKError], None]:
         return partial(self._fail, call)
 
-    def _call(
-        self,
-        action: str,
-        payload: Mapping[str, Any],
-        now: float,
-        *,
-        reconcilable: bool = False,
-        chat: str | None = None,
-        custom_id: str | None = None,
-    ) -> int:
-        self._ensure_usable()
-        self._now = now
-        call = self._new_call()
-        self._submit(
-            PendingRequest(
-                action,
-                payload,
-                indirect=action in INDIRECT,
-                on_ok=partial(self._succeed, call),
-                on_err=self._failer(call),
-                reconcilable=reconcilable,
-                chat=chat,
-                custom_id=custom_id,
-            ),
-            now,
-        )
-        return call
-
-    def _submit(self, request: PendingRequest, now: float) -> None:
-        self._now = now
-        if self._phase is Phase.READY and not self._holding:
+    def submit(self, request: PendingRequest) -> None:
+        """Write ``request`` now, or queue it in the outbox (in call order)."""
+        if (
+            self._phase is Phase.READY
+            and not self._holding
+            and not self._outbox
+            and self._has_room()
+        ):
             self._write(request)
         else:
             self._outbox.append(request)
+
+    def _submit(self, request: PendingRequest, now: float) -> None:
+        self._now = now
+        self.submit(request)
 
     def _write(self, request: PendingRequest) -> None:
         wire_id = str(next(self._wire_ids))
@@ -444,8 +426,18 @@ class ClientEngine:
             bisect.insort(deadlines, entry)
         self._arm_deadlines()
 
+    def _has_room(self) -> bool:
+        """Whether one more request may be written: fewer than the dialect's cap unanswered
+        (a push-resolved request whose response came no longer counts)."""
+        if len(self._inflight) < self._cap:
+            return True
+        waiting = sum(1 for request in self._inflight.values() if request.response is None)
+        return waiting < self._cap
+
     def _flush(self) -> None:
-        while self._outbox and self._phase is Phase.READY and not self._holding:
+        while (
+            self._outbox and self._phase is Phase.READY and not self._holding and self._has_room()
+        ):
             self._write(self._outbox.popleft())
 
     def _take(self, wire_id: str) -> PendingRequest | None:
@@ -460,6 +452,8 @@ class ClientEngine:
                 self._deadlines_moved = True
             if request.response is not None:
                 self._timers.cancel(("grace", wire_id))
+            if self._outbox and self._has_room():
+                self._flush()
         return request
 
     def _arm_deadlines(self) -> None:
@@ -482,7 +476,9 @@ class ClientEngine:
     def _compact_deadlines(self) -> None:
         """Forget the deadlines of ended requests (answered out of order)."""
         inflight = self._inflight
-        self._deadlines = deque(entry for entry in self._deadlines if entry[2] in inflight)
+        live = [entry for entry in self._deadlines if entry[2] in inflight]
+        self._deadlines.clear()  # in place: a caller may hold the deque (a write from _take)
+        self._deadlines.extend(live)
         self._deadlines_moved = True
 
     def _requests_due(self) -> None:
@@ -500,7 +496,7 @@ class ClientEngine:
 
     def _resolve(self, request: PendingRequest, source: str, payload: Mapping[str, Any]) -> None:
         try:
-            value, events = resolve(
+            value, events = self.dialect.resolve(
                 request.action, source, payload, request.payload or {}, self._tracker
             )
         except RemoteProtocolError as exc:
@@ -537,6 +533,8 @@ class ClientEngine:
         if request.indirect:
             request.response = response.payload
             self._timers.schedule(("grace", wire_id), self._now + self.config.indirect_grace)
+            if self._outbox:
+                self._flush()  # answered: its slot under the cap is free
             return
         self._take(wire_id)
         self._resolve(request, RESPONSE, response.payload)
@@ -547,19 +545,23 @@ class ClientEngine:
             return
         wire_id = push.request_id
         if wire_id is not None:
+            dialect = self.dialect
             request = self._inflight.get(wire_id)
             if request is None:
-                self._emit(
-                    MessageDropped(action=action, request_id=wire_id, reason="unknown request_id")
-                )
-                return
-            if request.indirect and action in INDIRECT[request.action]:
+                if dialect.drop_unknown_push_ids:
+                    self._emit(
+                        MessageDropped(
+                            action=action, request_id=wire_id, reason="unknown request_id"
+                        )
+                    )
+                    return
+            elif request.indirect and action in dialect.indirect[request.action]:
                 self._take(wire_id)
                 if request.response is None:
                     self._settled.add(wire_id)
                 self._resolve(request, action, push.payload)
                 return
-            if action == "customer_updated":
+            elif action in dialect.ignored_own_pushes:
                 return
         self._on_plain_push(action, push.payload)
 
@@ -571,7 +573,7 @@ class ClientEngine:
             self._on_kicked(payload)
             return
         try:
-            events = map_push(action, payload, self._tracker)
+            events = self.dialect.map_push(action, payload, self._tracker)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
@@ -596,7 +598,7 @@ class ClientEngine:
             if text is not None:
                 self._send_sneak_peek(name[1], text)
         elif name == _KEEPALIVE:
-            self._out.append(SendPing())
+            self._ping()
             if _PONG not in self._timers:
                 self._timers.schedule(_PONG, self._now + self.config.pong_timeout)
             self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
@@ -607,6 +609,14 @@ class ClientEngine:
             self._begin_attempt()
         else:
             self._link_failed(f"{self._phase.value} timed out", code=1011)
+
+    def _ping(self) -> None:
+        if not self.dialect.protocol_ping:
+            self._out.append(SendPing())
+        elif self._has_room():
+            # Answered by the server: any inbound message cancels the pong deadline.
+            self._write(PendingRequest("ping", {}, indirect=False))
+        # else: the cap is reached; the requests in flight are answered (or time out) instead.
 
     # ----------------------------------------------------------------------------------------
     # Connection lifecycle
@@ -619,7 +629,8 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.TOKEN_RECEIVED)
             self._open_transport()
             return
-        self._out.append(FetchToken(fresh=False))
+        self._out.append(FetchToken(fresh=self._fresh_token))
+        self._fresh_token = False
         self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
 
     def _open_transport(self) -> None:
@@ -630,12 +641,11 @@ class ClientEngine:
         token = self._login_token
         if token is None:  # pragma: no cover - every path to LOGIN sets it
             raise RuntimeError("no token for login")
-        customer = dict(self._customer) if self._customer else {"fields": {}}
         self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
         self._write(
             PendingRequest(
                 "login",
-                {"token": token.authorization, "customer": customer},
+                self.dialect.login_payload(token, self._customer),
                 indirect=False,
                 on_ok=self._login_ok,
                 on_err=self._login_failed,
@@ -650,8 +660,8 @@ class ClientEngine:
         self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
         self._write(
             PendingRequest(
-                "get_chats_summary",
-                None,
+                self.dialect.summary_action,
+                self.dialect.summary_payload(),
                 indirect=False,
                 on_ok=self._summary_ok,
                 on_err=self._summary_failed,
@@ -671,12 +681,13 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.LOGIN_REJECTED)
             self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
             self._out.append(FetchToken(fresh=True))
-        elif kind in TERMINAL_LOGIN_ERRORS:
+        elif kind in self.dialect.terminal_login_errors:
             self._terminal(kind or "internal")
         else:
             self._link_failed(f"login failed: {kind}")
 
-    def _summary_ok(self, summary: ChatsSummary) -> None:
+    def _summary_ok(self, value: Any) -> None:
+        summary: ChatsSummary = self.dialect.summary_result(value)
         self._phase = transition(self._phase, Input.SUMMARY_OK)
         self._timers.cancel(_PHASE)
         self._attempt = 0
@@ -702,11 +713,19 @@ class ClientEngine:
     def _on_kicked(self, payload: Mapping[str, Any]) -> None:
         reason = payload.get("reason")
         reason = reason if isinstance(reason, str) and reason else "unknown"
-        if reason in TERMINAL_REASONS:
+        verdict = self.dialect.disconnect_verdict(reason, payload.get("data"), self.host)
+        if verdict.kind == TERMINAL:
             self._terminal(reason)
             return
         self._emit_event(Disconnected(reason=reason))
-        self._link_failed(f"customer_disconnected: {reason}", delay=self.config.kicked_retry_delay)
+        if verdict.fresh_token:
+            self._tokens.invalidate()
+            self._fresh_token = True
+        if verdict.kind == REDIRECT and verdict.host is not None:
+            self.host = verdict.host
+            self._emit(SwitchHost(host=verdict.host))
+        delay = self.config.kicked_retry_delay if verdict.delay is None else verdict.delay
+        self._link_failed(f"customer_disconnected: {reason}", delay=delay)
 
     def _link_failed(self, reason: str, *, code: int = 1000, delay: float | None = None) -> None:
         """The core gives up on the current link: close it and reconnect with backoff."""
@@ -783,6 +802,7 @@ class ClientEngine:
         for call in sorted(self._uploads):
             self._fail(call, error)
         self._uploads.clear()
+        self._upload_outputs.clear()
         for call in sorted(self._open_calls):  # pragma: no cover - defensive: nothing may hang
             self._fail(call, error)
 
@@ -808,6 +828,12 @@ class ClientEngine:
     def _send_sneak_peek(self, chat: str, text: str) -> None:
         if self._phase is not Phase.READY or self._tracker.is_inactive(chat):
             return
+        action, payload = self.dialect.sneak_peek(chat, text)
+        if not self._has_room():
+            self._out.append(
+                MessageDropped(action=action, request_id=None, reason="too many requests in flight")
+            )
+            return
         self._throttle.sent(chat, self._now)
 
         def report(error: CustomerSDKError) -> None:
@@ -817,8 +843,8 @@ class ClientEngine:
 
         self._write(
             PendingRequest(
-                "send_sneak_peek",
-                {"chat_id": chat, "sneak_peek_text": text},
+                action,
+                payload,
                 indirect=False,
                 on_err=report,
             )
@@ -831,21 +857,13 @@ class ClientEngine:
         if self._phase is not Phase.DESTROYED:
             self._out.append(event)
 
-    @staticmethod
-    def _check_customer(customer: Mapping[str, Any]) -> dict[str, Any]:
-        info = check.check_mapping(customer, "customer")
-        unknown = set(info) - {"name", "email", "fields", "monitoring"}
-        if unknown:
-            raise InvalidArgumentsError(f"Unknown customer keys: {sorted(unknown)}.")
-        check.check_optional_str(info.get("name"), "name")
-        check.check_optional_str(info.get("email"), "email")
-        if "fields" in info:
-            info["fields"] = check.check_str_fields(info["fields"])
-        check.check_json(info, "The customer")
-        return info
-
     def __repr__(self) -> str:
+        address = (
+            f"license_id={self.license_id}"
+            if self.organization_id is None
+            else f"api={self.api!r}, organization_id={self.organization_id!r}"
+        )
         return (
-            f"{type(self).__name__}(license_id={self.license_id}, state={self.state.value!r}, "
+            f"{type(self).__name__}({address}, state={self.state.value!r}, "
             f"phase={self._phase.value!r}, pending_calls={len(self._open_calls)})"
         )

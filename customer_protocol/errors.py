@@ -26,6 +26,7 @@ __all__ = [
     "ErrorCode",
     "InvalidArgumentsError",
     "LocalProtocolError",
+    "NotSupportedError",
     "ProtocolError",
     "RemoteProtocolError",
     "RequestFailedError",
@@ -45,6 +46,7 @@ class ErrorCode(enum.StrEnum):
     CONNECTION_LOST = "CONNECTION_LOST"
     SDK_DESTROYED = "SDK_DESTROYED"
     CANCELLED = "CANCELLED"
+    NOT_SUPPORTED = "NOT_SUPPORTED"
 
 
 class CustomerSDKError(Exception):
@@ -134,6 +136,13 @@ class CancelledError(CustomerSDKError):
     code = ErrorCode.CANCELLED
 
 
+class NotSupportedError(CustomerSDKError):
+    """The connection's dialect has no such method (``spec/v3.md`` section 10); nothing was
+    sent."""
+
+    code = ErrorCode.NOT_SUPPORTED
+
+
 _BY_CODE: dict[ErrorCode, type[CustomerSDKError]] = {
     cls.code: cls
     for cls in (
@@ -144,6 +153,7 @@ _BY_CODE: dict[ErrorCode, type[CustomerSDKError]] = {
         ConnectionLostError,
         SDKDestroyedError,
         CancelledError,
+        NotSupportedError,
     )
 }
 

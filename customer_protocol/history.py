@@ -23,21 +23,26 @@ SUMMARY_PAGE = 25
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HistoryPosition:
-    """Where a cursor is: threads still to load, and summaries already read but not loaded."""
+    """Where a cursor is: threads still to load, and summaries already read but not loaded
+    (v0.3), or the ``next_page_id`` of ``list_threads`` (v3, ``page_id``)."""
 
     chat: str
     left_to_fetch: int | None = None
     leftovers: tuple[tuple[str, int, int], ...] = ()
     done: bool = False
+    page_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form of the position."""
-        return {
+        data: dict[str, Any] = {
             "chat": self.chat,
             "left_to_fetch": self.left_to_fetch,
             "leftovers": [list(item) for item in self.leftovers],
             "done": self.done,
         }
+        if self.page_id is not None:
+            data["page_id"] = self.page_id
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> HistoryPosition:
@@ -50,13 +55,16 @@ class HistoryPosition:
                 for thread_id, order, total in data.get("leftovers", ())
             )
             done = bool(data.get("done", False))
+            page_id = data.get("page_id")
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidArgumentsError("Malformed history position.") from exc
         if not isinstance(chat, str) or not chat:
             raise InvalidArgumentsError("Malformed history position.")
         if left is not None and (not isinstance(left, int) or left < 0):
             raise InvalidArgumentsError("Malformed history position.")
-        return cls(chat=chat, left_to_fetch=left, leftovers=leftovers, done=done)
+        if page_id is not None and (not isinstance(page_id, str) or not page_id):
+            raise InvalidArgumentsError("Malformed history position.")
+        return cls(chat=chat, left_to_fetch=left, leftovers=leftovers, done=done, page_id=page_id)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

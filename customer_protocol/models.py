@@ -234,7 +234,8 @@ class Chat:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChatSummary:
-    """One chat of ``get_chats_summary``; ``order`` is in milliseconds (server seconds x 1000).
+    """One chat of ``get_chats_summary``; ``order`` is in milliseconds (server seconds x 1000
+    in v0.3, ``last_thread_created_at`` in v3).
 
     ``active`` is known in v3 only (``None`` in v0.3); ``extra`` keeps what else the server sent
     (v3: ``last_thread_id``, ``access``, ...).

@@ -6,6 +6,7 @@ handles them in order:
 
 * :class:`OpenTransport` — open a new transport to the RTM endpoint, then call
   ``transport_opened(now)`` (or ``transport_closed(now)`` if it could not be opened);
+* :class:`SwitchHost` — open later transports to another host (v3 ``misdirected_connection``);
 * :class:`CloseTransport` — close the transport; feed nothing more from it (no messages, no
   ``transport_closed``);
 * :class:`Send` — write one message; :class:`SendPing` — send a keepalive ping;
@@ -37,6 +38,7 @@ __all__ = [
     "Output",
     "Send",
     "SendPing",
+    "SwitchHost",
     "UploadFile",
 ]
 
@@ -44,6 +46,17 @@ __all__ = [
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpenTransport:
     """Open a transport to the RTM endpoint; report with ``transport_opened``/``_closed``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwitchHost:
+    """Open every later transport to ``host`` (the server sent the client to another region).
+
+    Emitted before the :class:`CloseTransport` of the current link; the base URL's scheme, port
+    and path stay as configured.
+    """
+
+    host: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +93,10 @@ class UploadFile:
 
     ``token`` is the cached access token when the core has a good one (else ask the provider).
     Report the end with ``upload_finished(call, payload)`` or ``upload_failed(call, error)``.
+
+    ``action`` names the Web API action: ``send_file`` (v0.3: the upload sends the file
+    event) or ``upload_file`` (v3: the upload only stores the file; the core then sends the
+    file event with the returned ``url`` over RTM).
     """
 
     call: int
@@ -89,6 +106,7 @@ class UploadFile:
     filename: str
     content_type: str
     token: Token | None
+    action: str = "send_file"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +139,7 @@ Output = (
     | CloseTransport
     | Send
     | SendPing
+    | SwitchHost
     | FetchToken
     | UploadFile
     | CallSucceeded

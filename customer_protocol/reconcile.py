@@ -3,10 +3,12 @@
 A ``send_event`` in flight when the link drops is not failed: it is *held*. After the next
 login, :meth:`Reconciler.start` looks for each held event's ``custom_id`` in every thread of its
 chat that can hold it: from the thread that was the chat's newest known one when the send was
-written (its ``since``) up to the newest, however many started meanwhile. The lookup reads
+written (its ``since``) up to the newest, however many started meanwhile. The dialect reads the
+pages (:meth:`customer_protocol.dialects.base.Dialect.lookup_page`: v0.3 reads
 ``get_chat_threads_summary`` pages newest first and loads each page's threads with
-``get_chat_threads``, and stops as soon as every held send of the chat is found, the page
-reaches the ``since`` thread, or the chat has no older thread. (When the client never saw a
+``get_chat_threads``; v3 reads ``list_threads`` pages), and the lookup stops as soon as every
+held send of the chat is found, the page reaches the ``since`` thread, or the chat has no older
+thread. (When the client never saw a
 thread of the chat, every thread can hold the send and the lookup may read them all, one page at
 a time.) A found event resolves its request; the others are handed back, in their original order,
 to be sent again before anything queued later. While that runs the client holds its outbox, so
@@ -19,49 +21,88 @@ own stored event to the new connection without our ``request_id``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Final
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
 from .errors import CustomerSDKError
 from .events import NewEvent, SDKEvent
-from .models import Event, Thread, ThreadsSummary
+from .models import Event, Thread
 from .requests import PendingRequest
 
-__all__ = ["LOOKUP_PAGE", "RECONCILED_MEMORY", "Reconciler"]
+__all__ = ["RECONCILED_MEMORY", "LookupPage", "LookupState", "Reconciler"]
 
-LOOKUP_PAGE: Final = 25
-"""The ``limit`` of the ``get_chat_threads_summary`` pages a lookup reads (the SDK's page)."""
 RECONCILED_MEMORY: Final = 256
 """How many reconciled sends are remembered, so that a late push of one is not a new_event."""
 
 
-class _Lookup:
-    """The lookup of one chat: the next page and the threads already read."""
+class LookupState:
+    """The lookup of one chat: where the next page starts (the dialect's ``cursor``: an offset
+    in v0.3, a ``page_id`` in v3; ``None`` for the newest page), the threads already read, and
+    the oldest thread that can hold a held send (``since``)."""
 
-    __slots__ = ("offset", "seen", "since")
+    __slots__ = ("cursor", "seen", "since")
 
     def __init__(self, since: tuple[int, str] | None) -> None:
         self.since = since
-        self.offset = 0
+        self.cursor: Any = None
         self.seen: set[str] = set()
+
+    def wanted(self, page: Sequence[tuple[int, str]]) -> tuple[list[str], bool]:
+        """Of a page of ``(order, id)`` (any order): the ids not read yet that can hold a
+        held send, newest first, and whether the page reaches ``since`` (the last page)."""
+        since = self.since
+        ordered = sorted(page, reverse=True)
+        wanted = [
+            tid for order, tid in ordered if since is None or order >= since[0] or tid == since[1]
+        ]
+        new = [tid for tid in wanted if tid not in self.seen]
+        self.seen.update(tid for _, tid in ordered)
+        reached = since is not None and any(
+            order <= since[0] or tid == since[1] for order, tid in ordered
+        )
+        return new, reached
+
+
+LookupPage = Callable[
+    [
+        str,
+        LookupState,
+        Callable[[PendingRequest], None],
+        Callable[[Sequence[Thread], bool], None],
+        Callable[[CustomerSDKError], None],
+    ],
+    None,
+]
+"""A dialect's page reader ``(chat, state, write, on_page(threads, last), on_error)``."""
 
 
 class Reconciler:
     """The held sends and the lookups in progress. Pure: it only writes through ``write``."""
 
-    __slots__ = ("_active", "_done", "_lookups", "_reconciled", "_round", "_write", "held")
+    __slots__ = (
+        "_active",
+        "_done",
+        "_lookups",
+        "_page",
+        "_reconciled",
+        "_round",
+        "_write",
+        "held",
+    )
 
     def __init__(
         self,
         *,
         write: Callable[[PendingRequest], None],
+        page: LookupPage,
         active: Callable[[], bool],
         done: Callable[[list[PendingRequest]], None],
     ) -> None:
         self._write = write
+        self._page = page
         self._active = active
         self._done = done
-        self._lookups: dict[str, _Lookup] = {}
+        self._lookups: dict[str, LookupState] = {}
         self._round = 0
         self.held: list[PendingRequest] = []
         """Sends waiting to be found or sent again, in their original order."""
@@ -75,7 +116,7 @@ class Reconciler:
         """Logged in again: look every held send up, one chat at a time in parallel."""
         self._round += 1
         chats = list(dict.fromkeys(request.chat or "" for request in self.held))
-        self._lookups = {chat: _Lookup(self._since(chat)) for chat in chats}
+        self._lookups = {chat: LookupState(self._since(chat)) for chat in chats}
         for chat in chats:
             self._read_page(chat, self._round, self._lookups[chat])
 
@@ -146,59 +187,23 @@ class Reconciler:
     def _waiting(self, chat: str) -> bool:
         return any(request.chat == chat for request in self.held)
 
-    def _current(self, chat: str, round_: int) -> _Lookup | None:
+    def _current(self, chat: str, round_: int) -> LookupState | None:
         if round_ != self._round:
             return None
         return self._lookups.get(chat)
 
-    def _read_page(self, chat: str, round_: int, lookup: _Lookup) -> None:
+    def _read_page(self, chat: str, round_: int, lookup: LookupState) -> None:
+        if not self._waiting(chat):  # every send of the chat was claimed by a push
+            self._settle(chat, None)
+            return
+
         def on_error(error: CustomerSDKError) -> None:
             if self._current(chat, round_) is not None and self._active():
                 self._settle(chat, error)
 
-        def on_summary(summary: ThreadsSummary) -> None:
+        def on_page(threads: Sequence[Thread], last: bool) -> None:
             # (A dropped link fails the lookup's requests, it never answers them late; the
             # round check is a guard, not a path.)
-            if self._current(chat, round_) is lookup:  # pragma: no branch
-                self._on_summary(chat, round_, lookup, summary, on_error)
-
-        self._write(
-            PendingRequest(
-                "get_chat_threads_summary",
-                {"chat_id": chat, "offset": lookup.offset, "limit": LOOKUP_PAGE},
-                indirect=False,
-                on_ok=on_summary,
-                on_err=on_error,
-                quiet=True,
-            )
-        )
-
-    def _on_summary(
-        self,
-        chat: str,
-        round_: int,
-        lookup: _Lookup,
-        summary: ThreadsSummary,
-        on_error: Callable[[CustomerSDKError], None],
-    ) -> None:
-        if not self._waiting(chat):  # every send of the chat was claimed meanwhile
-            self._settle(chat, None)
-            return
-        page = sorted(summary.threads_summary, key=lambda s: s.order, reverse=True)
-        since = lookup.since
-        wanted = [s.id for s in page if since is None or s.order >= since[0] or s.id == since[1]]
-        new = [thread_id for thread_id in wanted if thread_id not in lookup.seen]
-        lookup.seen.update(s.id for s in page)
-        lookup.offset += len(page)
-        reached = since is not None and any(s.order <= since[0] or s.id == since[1] for s in page)
-        # The last page: the since thread, no older thread, or a page with nothing new in it
-        # (a server repeating itself must not keep the lookup going).
-        last = reached or not page or lookup.offset >= summary.total_threads or not new
-        if not new:  # (then this is the last page)
-            self._settle(chat, None)
-            return
-
-        def on_threads(threads: tuple[Thread, ...]) -> None:
             if self._current(chat, round_) is not lookup:  # pragma: no cover - a guard
                 return
             self._resolve(chat, (event for thread in threads for event in thread.events))
@@ -207,16 +212,7 @@ class Reconciler:
             else:
                 self._read_page(chat, round_, lookup)
 
-        self._write(
-            PendingRequest(
-                "get_chat_threads",
-                {"chat_id": chat, "thread_ids": new},
-                indirect=False,
-                on_ok=on_threads,
-                on_err=on_error,
-                quiet=True,
-            )
-        )
+        self._page(chat, lookup, self._write, on_page, on_error)
 
     def _settle(self, chat: str, error: CustomerSDKError | None) -> None:
         """The lookup of ``chat`` ended; a server error fails the chat's held sends."""

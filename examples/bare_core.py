@@ -41,6 +41,7 @@ from customer_protocol import (
     SDKEvent,
     Send,
     SendPing,
+    SwitchHost,
     ThreadClosed,
     Token,
     UploadFile,
@@ -162,6 +163,8 @@ class Driver:
                         self.core.upload_failed(call, error, time.monotonic())
                     case CallSucceeded(call=call) | CallFailed(call=call):
                         self.results[call] = output
+                    case SwitchHost():
+                        pass  # only LiveChat v3 sends the client to another region
                     case MessageDropped():
                         pass  # a late reply to a request that already ended: log it if you like
                     case _:

@@ -38,6 +38,33 @@ SEED_REQUESTS = {
     "send_rating",
     "send_file",
 }
+V3_REQUESTS = {
+    "list_chats",
+    "list_threads",
+    "get_chat",
+    "resume_chat",
+    "deactivate_chat",
+    "delete_event",
+    "send_rich_message_postback",
+    "delete_chat_properties",
+    "delete_thread_properties",
+    "update_event_properties",
+    "delete_event_properties",
+    "get_customer",
+    "set_customer_session_fields",
+    "update_customer_page",
+    "list_group_statuses",
+    "get_form",
+    "get_predicted_agent",
+    "get_url_info",
+    "mark_events_as_seen",
+    "accept_greeting",
+    "cancel_greeting",
+    "send_greeting_button_clicked",
+    "request_welcome_message",
+    "cancel_rate",
+}
+"""The requests new in LiveChat v3 (v3.md section 5; ``upload_file`` is ``send_file``'s)."""
 
 RTM_ONLY = {
     "get_chats_summary",
@@ -60,7 +87,7 @@ def test_mypy_types_the_surface_per_driver() -> None:
 
 
 def test_every_seed_request_is_declared_once_in_the_surface() -> None:
-    assert set(DECLARED) == SEED_REQUESTS
+    assert set(DECLARED) == SEED_REQUESTS | V3_REQUESTS
     for name in DECLARED:
         for client in (AsyncClient, Client, WebAPIClient):
             defined_in = next(k for k in client.__mro__ if name in vars(k))
@@ -144,7 +171,8 @@ def test_a_blocking_driver_runs_the_declared_call() -> None:
         {"custom_id": "c1"},
     )
     probe.update_last_seen_timestamp("CH1", 5)
-    assert probe.calls[-1].kwargs == {"timestamp_ms": 5}
+    assert probe.calls[-1].kwargs["timestamp_ms"] == 5
+    assert isinstance(probe.calls[-1].kwargs["wall_ms"], int)  # v3's wall clock
 
 
 @pytest.mark.anyio

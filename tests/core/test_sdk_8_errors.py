@@ -56,6 +56,7 @@ def test_the_codes_are_exactly_the_spec_list() -> None:
         "CONNECTION_LOST",
         "SDK_DESTROYED",
         "CANCELLED",
+        "NOT_SUPPORTED",  # v3.md section 10
     }
 
 
