@@ -48,12 +48,17 @@ MAX_DEPTH: Final = 64
 
 _INT_LIMIT: Final = 2**64
 _USE_ORJSON: bool = _ORJSON_AVAILABLE
-# A run of 20+ digits can be an integer orjson would silently turn into a float (or one the
-# standard library parser would have to range-check). Regular expressions scan slowly; mapping
-# every digit to "0" (one C pass) and searching for twenty of them finds the same runs.
+# A run of 20+ digits can be an integer outside 64 bits (the standard library parser then
+# range-checks). Regular expressions scan slowly; mapping every digit to "0" (one C pass) and
+# searching for twenty of them finds the same runs.
 _LONG_DIGITS: Final = re.compile(r"\d{20,}")
-_DIGITS_TO_ZERO: Final = bytes.maketrans(b"0123456789", b"0" * 10)
+_SCAN: Final = bytes.maketrans(b"0123456789[", b"0" * 10 + b"{")
 _TWENTY_ZEROS: Final = b"0" * 20
+# orjson turns an integer outside [-2**63, 2**64) into a float; below -2**63 it has 19 digits.
+# A document with a run of 19+ digits (rare) is parsed by the standard library, which keeps
+# every integer up to 64 bits exact and range-checks the longer ones.
+_NINETEEN_ZEROS: Final = b"0" * 19
+_DIGIT_RUN: Final = re.compile(r"\d{19}")
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 
 
@@ -134,25 +139,34 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
 
     Raises :class:`RemoteProtocolError` (never anything else) when ``data`` is not acceptable.
     """
-    raw = bytes(data) if isinstance(data, bytearray | memoryview) else data
+    raw = data if type(data) is bytes else bytes(data) if not isinstance(data, str) else data
     try:
         if isinstance(raw, bytes):
-            long_digits = _TWENTY_ZEROS in raw.translate(_DIGITS_TO_ZERO)
-        else:
-            long_digits = _LONG_DIGITS.search(raw) is not None
-        if _USE_ORJSON and (isinstance(raw, str) or not long_digits):
-            value = (_orjson or _load_orjson()).loads(raw)
-            if _depth_bound(raw) > MAX_DEPTH:
-                _check(value, 0, False)
-            return value
-        if isinstance(raw, bytes):
+            # One C pass: digits to "0", "[" to "{" (the digit runs and the bracket count).
+            scan = raw.translate(_SCAN)
+            if _USE_ORJSON and _NINETEEN_ZEROS not in scan:
+                # orjson rejects invalid UTF-8, lone surrogates, NaN/Infinity and overflowing
+                # floats itself (tests/core/test_wire_codec.py): only the depth is left.
+                value = (_orjson or _load_orjson()).loads(raw)
+                if scan.count(b"{") > MAX_DEPTH:
+                    _check(value, 0, False)
+                return value
             text = raw.decode("utf-8")
+            long_digits = _TWENTY_ZEROS in scan
+            deep = scan.count(b"{") > MAX_DEPTH
         else:
+            if _USE_ORJSON and _DIGIT_RUN.search(raw) is None:
+                value = (_orjson or _load_orjson()).loads(raw)
+                if _depth_bound(raw) > MAX_DEPTH:
+                    _check(value, 0, False)
+                return value
             text = raw
             text.encode("utf-8")  # a str may hold lone surrogates that are not escapes
+            long_digits = _LONG_DIGITS.search(raw) is not None
+            deep = _depth_bound(text) > MAX_DEPTH
         value = (_DECODER if long_digits else _DECODER_SHORT_INTS).decode(text)
         escapes = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
-        if escapes or _depth_bound(text) > MAX_DEPTH:
+        if escapes or deep:
             _check(value, 0, escapes)
         return value
     except RemoteProtocolError:  # pragma: no cover - nothing above raises it today

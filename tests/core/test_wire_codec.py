@@ -87,6 +87,38 @@ def test_well_formed_json_is_accepted(data: bytes | str, expected: object) -> No
     assert loads(data) == expected
 
 
+@pytest.mark.parametrize("as_text", [False, True])
+@pytest.mark.parametrize(
+    "number",
+    [2**63 - 1, -(2**63), 2**63, -(2**63) - 1, 2**64 - 1, -(2**64 - 1), -(10**19 - 1)],
+)
+def test_integers_within_64_bits_stay_exact_integers(number: int, as_text: bool) -> None:
+    # orjson turns integers outside its i64/u64 range into floats: such documents must be
+    # parsed so that the value stays the exact int (the same result on either backend).
+    document = f'{{"n":[{number}]}}'
+    value = loads(document if as_text else document.encode())
+    assert value == {"n": [number]}
+    assert type(value["n"][0]) is int
+
+
+@pytest.mark.parametrize("as_text", [False, True])
+def test_integers_beyond_64_bits_are_rejected_as_text_too(as_text: bool) -> None:
+    document = "[18446744073709551616]"
+    with pytest.raises(RemoteProtocolError):
+        loads(document if as_text else document.encode())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'["\\ud800"]', b'{"a":"\\udfff"}', b'["\xed\xa0\x80"]', b"[1e999]", b"[NaN]", b"\xff\xfe"],
+)
+def test_what_orjson_rejects_itself_is_still_rejected(data: bytes) -> None:
+    # The orjson path does not walk the value: these checks are orjson's own (or the stdlib
+    # path's); either backend must reject them.
+    with pytest.raises(RemoteProtocolError):
+        loads(data)
+
+
 def test_the_deepest_accepted_nesting_is_max_depth() -> None:
     loads(nested(MAX_DEPTH))
     deep_object = '{"a":' * MAX_DEPTH + "1" + "}" * MAX_DEPTH
