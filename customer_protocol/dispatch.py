@@ -35,6 +35,7 @@ from .models import (
     parse_thread,
     parse_threads_summary,
     parse_users,
+    plain_message,
     slot_builder,
     timestamp_ms,
     to_ms,
@@ -42,6 +43,7 @@ from .models import (
 
 __all__ = [
     "INDIRECT",
+    "PUSHES",
     "RESPONSE",
     "ChatTracker",
     "map_push",
@@ -134,7 +136,9 @@ def _incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SD
     thread = payload.get("thread_id")
     if type(chat) is not str or type(thread) is not str:
         raise RemoteProtocolError("payload.chat_id and payload.thread_id must be strings")
-    return [_build_new_event(chat, parse_event(payload.get("event"), thread=thread))]
+    event = payload.get("event")
+    message = plain_message(event, thread) if type(event) is dict else None
+    return [_build_new_event(chat, message or parse_event(event, thread=thread))]
 
 
 def _incoming_chat_thread(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
@@ -203,7 +207,7 @@ def _thread_properties(payload: Mapping[str, Any], tracker: ChatTracker) -> list
     ]
 
 
-_PUSHES: Final[Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]]] = {
+PUSHES: Final[Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]]] = {
     "incoming_event": _incoming_event,
     "incoming_chat_thread": _incoming_chat_thread,
     "incoming_typing_indicator": _typing,
@@ -221,7 +225,7 @@ def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> l
     ``customer_disconnected`` is lifecycle and handled by the client, not here. Unknown pushes
     become a raw :class:`~customer_protocol.events.Push`.
     """
-    handler = _PUSHES.get(action)
+    handler = PUSHES.get(action)
     if handler is None:
         return [Push(name=action, payload=payload)]
     return handler(payload, tracker)

@@ -122,6 +122,8 @@ class ClientEngine:
         self._now = 0.0
         self._out: list[Output] = []
         self._timers = Timers()
+        self._cancel_pong = self._timers.canceller(_PONG)
+        self._event_pushes = self.dialect.event_pushes
         # Written requests' timeouts, (deadline, timer seq, wire id), sorted; behind one timer.
         self._deadlines: deque[tuple[float, int, str]] = deque()
         self._deadlines_armed: tuple[float, int] | None = None
@@ -310,7 +312,7 @@ class ClientEngine:
             self._ensure_alive()
             self._phase = transition(self._phase, Input.MESSAGE)
         self._now = now
-        self._timers.cancel(_PONG)
+        self._cancel_pong()
         try:
             value = loads(data)
             # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
@@ -319,7 +321,11 @@ class ClientEngine:
                 action = value.get("action")
                 payload = value.get("payload", {})
                 if type(action) is str and action and type(payload) is dict:
-                    self._on_plain_push(action, payload)
+                    handler = self._event_pushes.get(action)
+                    if handler is None or self._reconciler.claims:
+                        self._on_plain_push(action, payload)
+                    else:  # map_push without its layers; never DESTROYED here (_emit_event)
+                        self._out.extend(handler(payload, self._tracker))
                     return
             message = message_from(value, data)
         except RemoteProtocolError as exc:

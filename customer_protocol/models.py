@@ -48,6 +48,7 @@ __all__ = [
     "parse_thread_summary",
     "parse_threads_summary",
     "parse_user",
+    "plain_message",
     "timestamp_ms",
     "to_ms",
 ]
@@ -571,6 +572,46 @@ def parse_event(value: Any, *, thread: str | None = None) -> Event:
         return CustomEvent(content=obj.get("content"), **common)
     common["extra"] = {key: value for key, value in obj.items() if key not in _COMMON_KEYS}
     return UnknownEvent(type=kind, **common)
+
+
+_MESSAGE_KEY_COUNT: Final = len(_MESSAGE_KEYS)
+
+
+def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
+    """:func:`parse_event` of the common ``message`` (integer ``order`` and ``timestamp``, no
+    unknown keys) in one pass; ``None`` for anything else, which :func:`parse_event` decides
+    (the result, or the error, is then exactly the general parser's)."""
+    get = obj.get
+    event_id = get("id")
+    text = get("text")
+    author = get("author_id")
+    timestamp = get("timestamp")
+    custom_id = get("custom_id")
+    properties = get("properties", _EMPTY)
+    if (
+        type(event_id) is str
+        and type(text) is str
+        and type(timestamp) is int
+        and type(get("order")) is int
+        and get("type") == "message"
+        and (author is None or type(author) is str)
+        and (custom_id is None or type(custom_id) is str)
+        and (type(properties) is dict or properties is _EMPTY)
+        and len(obj) <= _MESSAGE_KEY_COUNT
+        and _MESSAGE_KEYS.issuperset(obj)
+    ):
+        return _build_message(
+            event_id,
+            "message",
+            author,
+            timestamp * 1000,
+            thread,
+            custom_id,
+            properties,
+            _EMPTY,
+            text,
+        )
+    return None
 
 
 def parse_events(values: Any, *, thread: str | None = None) -> tuple[Event, ...]:

@@ -122,6 +122,10 @@ class Dialect:
     ignored_own_pushes: frozenset[str] = frozenset()
     """Pushes ignored when they carry the ``request_id`` of one of our requests."""
     methods: Mapping[str, Callable[..., int]] = {}
+    event_pushes: Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]] = {}
+    """Pushes the engine may map without :meth:`map_push`: ``event_pushes[action](payload,
+    tracker)`` must return (or raise) exactly what ``map_push(action, ...)`` does, with the same
+    effects (the hot path skips the dispatch layers)."""
     """The SDK methods this dialect has, by name (the others raise ``NOT_SUPPORTED``)."""
     summary_action: str = ""
     """The request after ``login`` whose result (a ``ChatsSummary``) ``connected`` carries."""

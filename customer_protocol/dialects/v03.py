@@ -350,6 +350,7 @@ class V03(Dialect):
     terminal_login_errors = TERMINAL_LOGIN_ERRORS
     ignored_own_pushes = frozenset({"customer_updated"})
     summary_action = "get_chats_summary"
+    event_pushes = dispatch.PUSHES
     methods: Mapping[str, Callable[..., int]] = {
         "start_chat": start_chat,
         "send_event": send_event,
