@@ -50,6 +50,41 @@ def push_messages(n: int) -> list[bytes]:
     return [json.dumps(incoming_event(i), separators=(",", ":")).encode() for i in range(1, n + 1)]
 
 
+ORGANIZATION_ID = "390e44e6-f1e6-4368-a6dd-b74a14508c2e"
+CUSTOMER_ID = "c0ffee00-0000-4000-8000-000000000001"
+
+
+def rfc3339(seconds: int) -> str:
+    """``seconds`` since the epoch as v3 writes timestamps (RFC 3339, microseconds, UTC)."""
+    moment = time.gmtime(seconds)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", moment) + f".{(seconds * 7919) % 1000:03d}000Z"
+
+
+def incoming_event_v3(i: int) -> dict:
+    """One v3.6 ``incoming_event`` push (the docs' shape: ``created_at``, ``recipients``)."""
+    event: dict[str, Any] = {
+        "id": f"{THREAD_ID}_{i}",
+        "created_at": rfc3339(1700000000 + i),
+        "recipients": "all",
+        "type": "message",
+        "properties": {},
+        "text": f"Hello! This is message number {i}. How can I help you today?",
+        "author_id": AGENT_ID,
+    }
+    return {
+        "action": "incoming_event",
+        "type": "push",
+        "payload": {"chat_id": CHAT_ID, "thread_id": THREAD_ID, "event": event},
+    }
+
+
+def push_messages_v3(n: int) -> list[bytes]:
+    """``n`` distinct v3.6 incoming_event pushes, compact JSON bytes."""
+    return [
+        json.dumps(incoming_event_v3(i), separators=(",", ":")).encode() for i in range(1, n + 1)
+    ]
+
+
 @dataclass
 class Figure:
     """One measured figure: the ratio (ours / baseline, higher is better unless noted)."""

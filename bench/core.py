@@ -11,9 +11,17 @@ from collections.abc import Callable
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import Request as WsRequest
 
-from bench._util import Figure, paired, push_messages
+from bench._util import (
+    CUSTOMER_ID,
+    ORGANIZATION_ID,
+    Figure,
+    paired,
+    push_messages,
+    push_messages_v3,
+)
 from customer_protocol import ClientProtocol, Config, Token, codec
 from customer_protocol.events import NewEvent
+from customer_protocol.models import MessageEvent
 from customer_protocol.outputs import FetchToken, OpenTransport, Send
 from transports.websocket import WebSocketClient
 
@@ -28,9 +36,31 @@ except ImportError:  # pragma: no cover - the plain install
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
-def ready_core(config: Config | None = None) -> ClientProtocol:
+#: The dialects the core figures cover: (key suffix, api, pushes, login/summary answers).
+_LOGIN_V3: dict = {
+    "customer": {"id": CUSTOMER_ID, "type": "customer", "name": "Ann", "present": True},
+    "has_active_thread": False,
+    "chats": [],
+}
+_ANSWERS: dict[str, dict[str, dict]] = {
+    "0.3": {
+        "login": {"customer_id": "c1"},
+        "get_chats_summary": {"chats_summary": [], "total_chats": 0},
+    },
+    "3.6": {"login": _LOGIN_V3, "list_chats": {"chats_summary": [], "total_chats": 0}},
+}
+DIALECTS: tuple[tuple[str, str, Callable[[int], list[bytes]]], ...] = (
+    ("", "0.3", push_messages),
+    ("_v3", "3.6", push_messages_v3),
+)
+
+
+def ready_core(config: Config | None = None, api: str = "0.3") -> ClientProtocol:
     """A client core logged in (login and chats summary answered), outputs drained."""
-    core = ClientProtocol(license_id=1, config=config)
+    if api == "0.3":
+        core = ClientProtocol(license_id=1, config=config)
+    else:
+        core = ClientProtocol(api=api, organization_id=ORGANIZATION_ID, config=config)
     core.connect(0.0)
     for _ in range(10):
         outputs = core.outputs()
@@ -44,17 +74,12 @@ def ready_core(config: Config | None = None) -> ClientProtocol:
             elif isinstance(output, Send):
                 request = json.loads(output.data)
                 action = request["action"]
-                payload = (
-                    {"customer_id": "c1"}
-                    if action == "login"
-                    else {"chats_summary": [], "total_chats": 0}
-                )
                 answer = {
                     "request_id": request["request_id"],
                     "action": action,
                     "type": "response",
                     "success": True,
-                    "payload": payload,
+                    "payload": _ANSWERS[api][action],
                 }
                 core.receive(json.dumps(answer).encode(), 0.0)
     assert core.state.value == "connected", core.state
@@ -65,12 +90,12 @@ def ready_core(config: Config | None = None) -> ClientProtocol:
 BATCH = 200
 
 
-def _receive_loop(messages: list[bytes]) -> Callable[[], float]:
+def _receive_loop(messages: list[bytes], api: str) -> Callable[[], float]:
     """The core fed as the drivers feed it: a read's messages at once, outputs drained once."""
     batches = [messages[i : i + BATCH] for i in range(0, len(messages), BATCH)]
 
     def run() -> float:
-        core = ready_core()
+        core = ready_core(api=api)
         receive_many, outputs = core.receive_many, core.outputs
         start = time.perf_counter()
         for batch in batches:
@@ -85,56 +110,60 @@ def _receive_loop(messages: list[bytes]) -> Callable[[], float]:
     return run
 
 
-def _check_typed(messages: list[bytes]) -> None:
-    core = ready_core()
+def _check_typed(messages: list[bytes], api: str) -> None:
+    core = ready_core(api=api)
     core.receive(messages[0], 1.0)
     (event,) = core.outputs()
     assert isinstance(event, NewEvent), event
+    assert isinstance(event.event, MessageEvent), event
+
+
+def _loads_loop(loads: Callable[[bytes], object], messages: list[bytes]) -> Callable[[], float]:
+    def base() -> float:
+        start = time.perf_counter()
+        for data in messages:
+            loads(data)
+        return time.perf_counter() - start
+
+    return base
 
 
 def fig_core_receive(n: int, rounds: int) -> list[Figure]:
-    messages = push_messages(n)
-    _check_typed(messages)
+    """Pushes -> typed NewEvent, per dialect, vs bare json.loads / orjson.loads of the bytes."""
     figures = []
     previous = codec.use_orjson(False)
     try:
-        loads = json.loads
-
-        def base() -> float:
-            start = time.perf_counter()
-            for data in messages:
-                loads(data)
-            return time.perf_counter() - start
-
-        ratio, ours, baseline = paired(_receive_loop(messages), base, rounds)
-        figures.append(
-            Figure(
-                "core_receive_json",
-                "core: incoming_event pushes -> NewEvent (stdlib json) vs json.loads",
-                ">= 0.5x",
-                ratio,
-                n / ours,
-                n / baseline,
-                ok=ratio >= 0.5,
+        for suffix, api, make in DIALECTS:
+            messages = make(n)
+            _check_typed(messages, api)
+            codec.use_orjson(False)
+            ratio, ours, baseline = paired(
+                _receive_loop(messages, api), _loads_loop(json.loads, messages), rounds
             )
-        )
-        if codec._ORJSON_AVAILABLE:
+            figures.append(
+                Figure(
+                    f"core_receive_json{suffix}",
+                    f"core (api {api}): incoming_event pushes -> NewEvent (stdlib json) vs "
+                    "json.loads",
+                    ">= 0.5x",
+                    ratio,
+                    n / ours,
+                    n / baseline,
+                    ok=ratio >= 0.5,
+                )
+            )
+            if not codec._ORJSON_AVAILABLE:
+                continue
             import orjson
 
             codec.use_orjson(True)
-            oloads = orjson.loads
-
-            def obase() -> float:
-                start = time.perf_counter()
-                for data in messages:
-                    oloads(data)
-                return time.perf_counter() - start
-
-            ratio, ours, baseline = paired(_receive_loop(messages), obase, rounds)
+            ratio, ours, baseline = paired(
+                _receive_loop(messages, api), _loads_loop(orjson.loads, messages), rounds
+            )
             figures.append(
                 Figure(
-                    "core_receive_orjson",
-                    "core: incoming_event pushes -> NewEvent (orjson) vs orjson.loads",
+                    f"core_receive_orjson{suffix}",
+                    f"core (api {api}): incoming_event pushes -> NewEvent (orjson) vs orjson.loads",
                     ">= 0.35x",
                     ratio,
                     n / ours,
@@ -151,61 +180,59 @@ def fig_core_send(n: int, rounds: int) -> list[Figure]:
     """send_message -> Send output vs json.dumps of the same request dicts (stdlib json)."""
     texts = [f"Hello, this is customer message number {i}." for i in range(n)]
     config = Config(max_pending_requests=n + 10)
+    figures = []
     previous = codec.use_orjson(False)
     try:
-        sample = ready_core(config)
-        sample.send_message("CHAT1", texts[0], 1.0)
-        (send,) = sample.outputs()
-        assert isinstance(send, Send)
-        request = json.loads(send.data)
-        dicts = [
-            {
-                "request_id": str(i + 2),
-                "action": "send_event",
-                "payload": {
-                    "chat_id": "CHAT1",
-                    "event": {
-                        "type": "message",
-                        "text": text,
-                        "custom_id": request["payload"]["event"]["custom_id"],
-                    },
-                },
-            }
-            for i, text in enumerate(texts)
-        ]
+        for suffix, api, _ in DIALECTS:
+            sample = ready_core(config, api)
+            sample.send_message("CHAT1", texts[0], 1.0)
+            (send,) = sample.outputs()
+            assert isinstance(send, Send)
+            request = json.loads(send.data)
+            first = int(request["request_id"])
+            payload = request["payload"]
+            dicts = [
+                {
+                    **request,
+                    "request_id": str(first + i),
+                    "payload": {**payload, "event": {**payload["event"], "text": text}},
+                }
+                for i, text in enumerate(texts)
+            ]
 
-        def ours() -> float:
-            core = ready_core(config)
-            send_message, outputs = core.send_message, core.outputs
-            start = time.perf_counter()
-            for text in texts:
-                send_message("CHAT1", text, 1.0)
-                for _ in outputs():
-                    pass
-            return time.perf_counter() - start
+            def ours(api: str = api) -> float:
+                core = ready_core(config, api)
+                send_message, outputs = core.send_message, core.outputs
+                start = time.perf_counter()
+                for text in texts:
+                    send_message("CHAT1", text, 1.0)
+                    for _ in outputs():
+                        pass
+                return time.perf_counter() - start
 
-        dumps = json.dumps
+            def base(dicts: list[dict] = dicts) -> float:
+                dumps = json.dumps
+                start = time.perf_counter()
+                for item in dicts:
+                    dumps(item, separators=(",", ":"), ensure_ascii=False).encode()
+                return time.perf_counter() - start
 
-        def base() -> float:
-            start = time.perf_counter()
-            for item in dicts:
-                dumps(item, separators=(",", ":"), ensure_ascii=False).encode()
-            return time.perf_counter() - start
-
-        ratio, t_ours, t_base = paired(ours, base, rounds)
+            ratio, t_ours, t_base = paired(ours, base, rounds)
+            figures.append(
+                Figure(
+                    f"core_send{suffix}",
+                    f"core (api {api}): send_message -> Send (stdlib json) vs json.dumps of the "
+                    "same dicts",
+                    ">= 0.5x",
+                    ratio,
+                    n / t_ours,
+                    n / t_base,
+                    ok=ratio >= 0.5,
+                )
+            )
     finally:
         codec.use_orjson(previous)
-    return [
-        Figure(
-            "core_send",
-            "core: send_message -> Send (stdlib json) vs json.dumps of the same dicts",
-            ">= 0.5x",
-            ratio,
-            n / t_ours,
-            n / t_base,
-            ok=ratio >= 0.5,
-        )
-    ]
+    return figures
 
 
 def _accept_response(request_bytes: bytes) -> bytes:
