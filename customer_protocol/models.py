@@ -578,10 +578,11 @@ _MESSAGE_KEY_COUNT: Final = len(_MESSAGE_KEYS)
 
 
 def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
-    """:func:`parse_event` of the common ``message`` (integer ``order`` and ``timestamp``, no
-    unknown keys) in one pass; ``None`` for anything else, which :func:`parse_event` decides
-    (the result, or the error, is then exactly the general parser's)."""
+    """:func:`parse_event` of the common ``message`` (integer ``order`` and ``timestamp``) in
+    one pass; ``None`` for anything else, which :func:`parse_event` decides (the result, or the
+    error, is then exactly the general parser's)."""
     get = obj.get
+    fits = len(obj) <= _MESSAGE_KEY_COUNT and _MESSAGE_KEYS.issuperset(obj)
     event_id = get("id")
     text = get("text")
     author = get("author_id")
@@ -597,8 +598,6 @@ def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
         and (author is None or type(author) is str)
         and (custom_id is None or type(custom_id) is str)
         and (type(properties) is dict or properties is _EMPTY)
-        and len(obj) <= _MESSAGE_KEY_COUNT
-        and _MESSAGE_KEYS.issuperset(obj)
     ):
         return _build_message(
             event_id,
@@ -608,7 +607,7 @@ def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
             thread,
             custom_id,
             properties,
-            _EMPTY,
+            _EMPTY if fits else _extra(obj, _MESSAGE_KEYS),
             text,
         )
     return None

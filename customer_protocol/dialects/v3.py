@@ -169,6 +169,11 @@ class V3(Dialect):
     protocol_ping = True
     drop_unknown_push_ids = False
     summary_action = "list_chats"
+    # The hot push: the same events as map_push, which adds nothing for it (no storage map,
+    # no chat activity); tests/core/v3/test_v3_fast_paths.py.
+    event_pushes: Mapping[str, Callable[[Mapping[str, Any], ChatTracker], list[SDKEvent]]] = {
+        "incoming_event": cast("Any", pushes.incoming_event)
+    }
 
     def __init__(self, api: str) -> None:
         from .v3_calls import METHODS, METHODS_35  # noqa: PLC0415 - they import this module

@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.models import (
+    _EMPTY,
     Agent,
     Chat,
     ChatSummary,
@@ -39,6 +40,7 @@ from customer_protocol.models import (
     Thread,
     UnknownEvent,
     User,
+    _build_message,
     _extra,
     _list,
     _mapping,
@@ -65,6 +67,7 @@ __all__ = [
     "parse_timestamp",
     "parse_user",
     "parse_users",
+    "plain_message",
     "session_fields_to_fields",
 ]
 
@@ -347,6 +350,47 @@ def parse_event(value: Any, *, thread: str | None = None, require_id: bool = Tru
             **common,
         )
     return UnknownEvent(type=kind, **common)
+
+
+_MESSAGE_KEYS: Final = _TYPE_KEYS["message"]
+_MESSAGE_KEY_COUNT: Final = len(_MESSAGE_KEYS)
+
+
+def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
+    """:func:`parse_event` of a well-formed v3 ``message`` in one pass; ``None`` for anything
+    else, which :func:`parse_event` decides (the result, or the error, is then exactly the
+    general parser's)."""
+    get = obj.get
+    fits = len(obj) <= _MESSAGE_KEY_COUNT and _MESSAGE_KEYS.issuperset(obj)
+    event_id = get("id")
+    text = get("text")
+    author = get("author_id")
+    custom_id = get("custom_id")
+    properties = get("properties")
+    created = get("created_at")
+    if not (
+        type(event_id) is str
+        and type(text) is str
+        and get("type") == "message"
+        and (author is None or type(author) is str)
+        and (custom_id is None or type(custom_id) is str)
+        and (properties is None or type(properties) is dict)
+    ):
+        return None
+    millis = None if created is None else parse_ms(created)
+    if millis is None and created is not None:
+        return None
+    return _build_message(
+        event_id,
+        "message",
+        author,
+        millis,
+        thread,
+        custom_id,
+        {} if properties is None else properties,
+        _EMPTY if fits else _extra(obj, _MESSAGE_KEYS),
+        text,
+    )
 
 
 def parse_events(values: Any, *, thread: str | None = None) -> tuple[Event, ...]:

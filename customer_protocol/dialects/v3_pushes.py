@@ -38,6 +38,7 @@ from customer_protocol.models import (
     _obj,
     _opt_str,
     _str,
+    slot_builder,
     timestamp_ms,
 )
 
@@ -68,6 +69,7 @@ from .v3_objects import (
     parse_event,
     parse_timestamp,
     parse_user,
+    plain_message,
     session_fields_to_fields,
 )
 from .v3_results import parse_greeting, parse_groups_list, parse_queue
@@ -76,6 +78,7 @@ __all__ = [
     "LIFECYCLE_PUSHES",
     "PUSHES_3_5",
     "PUSHES_3_6",
+    "incoming_event",
     "map_push",
     "parse_incoming_chat",
     "push_events",
@@ -185,6 +188,22 @@ def _user_removed(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
 def _incoming_event(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     return (NewEvent(chat=chat, event=parse_event(payload.get("event"), thread=thread)),)
+
+
+_build_new_event: Final = slot_builder(NewEvent, ("chat", "event"))
+
+
+def incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[AnyEvent]:
+    """``map_push("incoming_event", ...)`` with the common message parsed in one pass (the
+    engine's hot path, ``Dialect.event_pushes``); anything else takes the general parser."""
+    chat = payload.get("chat_id")
+    thread = payload.get("thread_id")
+    event = payload.get("event")
+    if type(chat) is str and type(thread) is str and type(event) is dict:
+        message = plain_message(event, thread)
+        if message is not None:
+            return [_build_new_event(chat, message)]
+    return list(_incoming_event(_obj(payload, _P)))
 
 
 def _event_preview(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:

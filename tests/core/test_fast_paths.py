@@ -62,7 +62,8 @@ VARIANTS: list[tuple[dict[str, Any], bool]] = [
     ({"type": "system_message"}, False),
     ({"author_id": 3}, False),
     ({"custom_id": 3}, False),
-    ({"unknown": 1}, False),
+    ({"unknown": 1}, True),  # to extra
+    ({"unknown": 1, "more": [2]}, True),
 ]
 
 
