@@ -63,3 +63,76 @@ def test_format_sample() -> None:
 
 def test_format_pads_early_years() -> None:
     assert format_ms(-62135596800000) == "0001-01-01T00:00:00.000000Z"
+
+
+def _reference(value: str) -> int | None:
+    """The datetime-based conversion parse_ms replaced (kept here as the oracle)."""
+    from datetime import UTC, datetime, timedelta
+
+    from customer_protocol.rfc3339 import _PATTERN
+
+    match = _PATTERN.match(value) if len(value) <= 40 else None
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    try:
+        moment = datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), tzinfo=UTC
+        )
+    except ValueError:
+        return None
+    delta = moment - datetime(1970, 1, 1, tzinfo=UTC)
+    millis = (delta.days * 86_400 + delta.seconds) * 1000
+    if not zulu:
+        offset = timedelta(hours=int(off_h), minutes=int(off_m))
+        if offset >= timedelta(hours=24):
+            return None
+        shift = (offset.days * 86_400 + offset.seconds) * 1000
+        millis = millis - shift if sign == "+" else millis + shift
+    if fraction:
+        millis += int((fraction + "00")[:3])
+    return millis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-02-29T23:59:59.999999Z",
+        "2023-02-29T00:00:00Z",
+        "2024-04-31T00:00:00Z",
+        "2024-00-10T00:00:00Z",
+        "2024-01-00T00:00:00Z",
+        "0000-01-01T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T23:60:00Z",
+        "2024-01-01T23:59:60Z",
+        "2024-01-01t23:59:59z",
+        "2024-01-01 23:59:59.1-23:59",
+        "2024-01-01T23:59:59.123456789+23:99",
+        "2024-01-01T00:00:00+00:99",
+        "1900-03-01T12:00:00.5-07:30",
+        "2023-02-29T00:00:00.1Z",
+        "2024-01-01T24:00:00.000Z",
+        "2024-01-01 23:59:60.5z",
+        "2024-01-01T23:59:59.1234567890Z",
+        "2024-01-01T23:59:59.Z",
+        "2024-13-01T00:00:00.000000Z",
+        "\uff11\uff19\uff17\uff10-01-01T00:00:00.0Z",  # non-ASCII digits
+        "1970-01-01T00:00:00.000001Z",
+        "1969-12-31T23:59:59.999999Z",
+    ],
+)
+def test_parse_agrees_with_datetime(text: str) -> None:
+    assert parse_ms(text) == _reference(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "millis"),
+    [
+        ("0001-01-01T00:00:00+01:00", -62135596800000 - 3_600_000),
+        ("9999-12-31T23:59:59-01:00", 253402300799000 + 3_600_000),
+    ],
+)
+def test_offsets_past_the_datetime_range_are_numbers_not_crashes(text: str, millis: int) -> None:
+    # The datetime arithmetic raised OverflowError here (an untyped crash on server data).
+    assert parse_ms(text) == millis
