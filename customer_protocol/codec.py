@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import json.encoder as _json_encoder
 import math
 import re
 from collections.abc import Mapping
@@ -107,6 +108,16 @@ _DECODER_SHORT_INTS: Final = json.JSONDecoder(
     parse_constant=_reject_constant, parse_float=_parse_float
 )
 _ENCODER: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+# JSONEncoder.encode builds a C encoder per call; this one is built once. Without markers (no
+# shared state between threads) a cycle ends in RecursionError: on any error the general
+# encoder runs again and raises its own error (a cycle, NaN, an unencodable value).
+_make_c_encoder: Any = getattr(_json_encoder, "c_make_encoder", None)
+_c_basestring: Any = getattr(_json_encoder, "c_encode_basestring", None)
+_encode_c: Any = (
+    None
+    if _make_c_encoder is None or _c_basestring is None
+    else _make_c_encoder(None, _ENCODER.default, _c_basestring, None, ":", ",", False, False, False)
+)
 
 
 def _check(value: Any, depth: int, check_strings: bool) -> None:
@@ -180,6 +191,11 @@ def dumps(value: Any) -> bytes:
     """Encode ``value`` as compact UTF-8 JSON."""
     if _USE_ORJSON:
         return (_orjson or _load_orjson()).dumps(value)  # type: ignore[no-any-return]
+    if _encode_c is not None:
+        try:
+            return "".join(_encode_c(value, 0)).encode("utf-8")
+        except (ValueError, TypeError, RecursionError, OverflowError):
+            pass  # raised again, as the general encoder words it
     return _ENCODER.encode(value).encode("utf-8")
 
 

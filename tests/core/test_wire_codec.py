@@ -295,3 +295,41 @@ def test_cyclic_and_too_deep_arguments_fail_at_once() -> None:
         client.send_event("c1", {"type": "custom", "content": cyclic}, 0)
     ok = client.send_event("c1", {"type": "custom", "content": ["é", (1, 2.5), {"a": None}]}, 0)
     assert ok == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"request_id": "1", "action": "send_event", "payload": {"event": {"text": "é\u2028"}}},
+        [1, -2.5, 1e300, None, True, False, "", {"": []}],
+        "just a string",
+        12,
+        {"nested": {"a": [{"b": [1, {"c": "d"}]}]}},
+    ],
+    ids=repr,
+)
+def test_the_prebuilt_encoder_writes_what_the_general_encoder_writes(value: object) -> None:
+    codec.use_orjson(False)  # the stdlib path (the fixture restores the backend)
+    expected = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    assert dumps(value) == expected
+
+
+def test_encoding_errors_keep_the_general_encoders_words() -> None:
+    codec.use_orjson(False)  # the stdlib path (the fixture restores the backend)
+    cycle: list[object] = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular reference"):
+        dumps({"a": cycle})
+    with pytest.raises(ValueError, match="Out of range float"):
+        dumps([float("inf")])
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        dumps({"a": object()})
+    with pytest.raises(UnicodeEncodeError):
+        dumps("\ud800")
+    assert dumps({"ok": 1}) == b'{"ok":1}'  # nothing left over from the failures
+
+
+def test_without_the_c_encoder_the_general_encoder_writes(monkeypatch: pytest.MonkeyPatch) -> None:
+    codec.use_orjson(False)  # the stdlib path (the fixture restores the backend)
+    monkeypatch.setattr(codec, "_encode_c", None)  # as on an interpreter without json's C part
+    assert dumps({"a": ["é", 1.5]}) == '{"a":["é",1.5]}'.encode()
