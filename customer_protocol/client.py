@@ -77,9 +77,7 @@ class ClientProtocol(ClientEngine):
 
     def open_call(self, now: float) -> int:
         """Register a new call (after the usability checks); returns its id."""
-        self._ensure_usable()
-        self._now = now
-        return self._new_call()
+        return self._open_call(now)
 
     def succeed(self, call: int, value: Any) -> None:
         """End ``call`` with ``value`` (ignored if it already ended)."""
@@ -130,7 +128,7 @@ class ClientProtocol(ClientEngine):
     ) -> int:
         """A call that is one request: its result is the request's result (through
         ``map_value`` when given; ``before_ok`` sees it first)."""
-        call = self.open_call(now)
+        call = self._open_call(now)
         on_ok: Callable[[Any], None] = partial(self._succeed, call)
         if before_ok is not None or map_value is not None:
             hook, mapper, done = before_ok, map_value, on_ok
@@ -140,12 +138,14 @@ class ClientProtocol(ClientEngine):
                     hook(value)
                 done(value if mapper is None else mapper(value))
 
+        # self.request(...), inline: every method goes through here.
         self.submit(
-            self.request(
+            PendingRequest(
                 action,
                 payload,
+                indirect=action in self.dialect.indirect,
                 on_ok=on_ok,
-                on_err=self.failer(call),
+                on_err=partial(self._fail, call),
                 reconcilable=reconcilable,
                 chat=chat,
                 custom_id=custom_id,

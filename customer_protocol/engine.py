@@ -372,13 +372,22 @@ class ClientEngine:
             raise SDKDestroyedError("The client was destroyed.")
 
     def _ensure_usable(self) -> None:
-        self._ensure_alive()
+        if self._phase is Phase.DESTROYED:
+            raise SDKDestroyedError("The client was destroyed.")
         if self._stopped:
             raise ConnectionLostError("The client is disconnected.")
         if len(self._open_calls) >= self.config.max_pending_requests:
             raise InvalidArgumentsError("Too many pending requests.")
 
     def _new_call(self) -> int:
+        call = next(self._call_ids)
+        self._open_calls.add(call)
+        return call
+
+    def _open_call(self, now: float) -> int:
+        """:meth:`_ensure_usable`, then a new call (the first step of every method)."""
+        self._ensure_usable()
+        self._now = now
         call = next(self._call_ids)
         self._open_calls.add(call)
         return call

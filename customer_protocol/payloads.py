@@ -75,7 +75,8 @@ def send_message(
 ) -> dict[str, Any]:
     """``send_event`` of a ``message``: the same checks as :func:`send_event`, without walking
     a general event (the hot path of a chat client)."""
-    check.check_chat(chat)
+    if type(chat) is not str or not chat or not chat.isascii():  # else the common id: valid
+        check.check_chat(chat)
     if not isinstance(text, str):
         raise InvalidArgumentsError("'text' must be a string.")
     if not text.isascii():
