@@ -17,7 +17,7 @@ from adapters.asyncio import connect as connect_async
 from adapters.sync import Client, History
 from adapters.sync import connect as connect_sync
 from adapters.webapi import NotSupportedError, WebAPIClient
-from customer_protocol import ClientProtocol
+from customer_protocol import ClientProtocol, UploadFile
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,6 +39,35 @@ SEED_REQUESTS = {
     "send_file",
 }
 
+V3_REQUESTS = {
+    "list_chats",
+    "list_threads",
+    "get_chat",
+    "resume_chat",
+    "deactivate_chat",
+    "delete_event",
+    "send_rich_message_postback",
+    "delete_chat_properties",
+    "delete_thread_properties",
+    "update_event_properties",
+    "delete_event_properties",
+    "get_customer",
+    "set_customer_session_fields",
+    "update_customer_page",
+    "list_group_statuses",
+    "get_form",
+    "get_predicted_agent",
+    "get_url_info",
+    "mark_events_as_seen",
+    "accept_greeting",
+    "cancel_greeting",
+    "send_greeting_button_clicked",
+    "request_welcome_message",
+    "cancel_rate",
+    "upload_file",
+}
+"""v3.md section 5."""
+
 RTM_ONLY = {
     "get_chats_summary",
     "get_chat_threads",
@@ -59,8 +88,8 @@ def test_mypy_types_the_surface_per_driver() -> None:
     assert status == 0, out + err
 
 
-def test_every_seed_request_is_declared_once_in_the_surface() -> None:
-    assert set(DECLARED) == SEED_REQUESTS
+def test_every_seed_and_v3_request_is_declared_once_in_the_surface() -> None:
+    assert set(DECLARED) == SEED_REQUESTS | V3_REQUESTS
     for name in DECLARED:
         for client in (AsyncClient, Client, WebAPIClient):
             defined_in = next(k for k in client.__mro__ if name in vars(k))
@@ -93,7 +122,7 @@ def test_a_bound_method_has_the_public_signature() -> None:
     assert getattr(client.send_message, "__self__", None) is client
 
 
-@pytest.mark.parametrize("name", sorted(SEED_REQUESTS - {"send_file"}))
+@pytest.mark.parametrize("name", sorted((SEED_REQUESTS | V3_REQUESTS) - {"send_file"}))
 def test_each_declaration_names_a_core_method(name: str) -> None:
     func = vars(Surface)[name].func
     arguments = {
@@ -108,7 +137,24 @@ def test_each_declaration_names_a_core_method(name: str) -> None:
     ]
     call = func(None, *positional, **arguments)
     assert isinstance(call, Call)
-    assert callable(getattr(ClientProtocol, call.name))
+    method = getattr(ClientProtocol, call.name)
+    assert callable(method)
+    if not isinstance(call, Upload):  # the core takes what the declaration passes, and now
+        inspect.signature(method).bind(None, *call.args, now=0.0, **call.kwargs)
+
+
+def test_upload_file_is_an_upload_without_a_chat() -> None:
+    probe = _BlockingProbe()
+    probe.upload_file(b"abc", filename="a.bin")
+    (upload,) = probe.calls
+    assert isinstance(upload, Upload)
+    assert (upload.name, upload.chat, upload.args) == ("upload_file", None, ())
+    upload.read()
+    core = ClientProtocol(api="3.6", organization_id="org", rng=lambda: 0.5)
+    with pytest.raises(NotSupportedError):  # a v0.3 core has no upload_file
+        upload.issue(ClientProtocol(license_id=1, rng=lambda: 0.5), 0.0)
+    assert isinstance(upload.issue(core, 0.0), int)
+    assert [o.action for o in core.outputs() if isinstance(o, UploadFile)] == ["upload_file"]
 
 
 class _BlockingProbe(Surface, Blocking):

@@ -1,0 +1,217 @@
+"""The methods new in v3 (v3.md section 5) in the three adapters against the reference server.
+
+Grouped in few tests to keep CI short: chats, threads and events; the customer, groups, forms
+and greetings; and ``NOT_SUPPORTED`` for every one of them on a v0.3 connection.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+from adapters_helpers import Client, make_client
+from test_adapters_v3 import v3_client
+
+from adapters._surface import Surface, request
+from adapters.server import ReferenceServer
+from customer_protocol import Chat, Customer, MessageEvent, NotSupportedError
+from customer_protocol.dialects.v3_results import (
+    ChatsPage,
+    FormResult,
+    GetChatResult,
+    PredictedAgent,
+    ThreadsPage,
+    UrlInfo,
+    WelcomeMessage,
+)
+
+pytestmark = pytest.mark.anyio
+
+V3_METHODS = (
+    "list_chats",
+    "list_threads",
+    "get_chat",
+    "resume_chat",
+    "deactivate_chat",
+    "delete_event",
+    "send_rich_message_postback",
+    "delete_chat_properties",
+    "delete_thread_properties",
+    "update_event_properties",
+    "delete_event_properties",
+    "get_customer",
+    "set_customer_session_fields",
+    "update_customer_page",
+    "list_group_statuses",
+    "get_form",
+    "get_predicted_agent",
+    "get_url_info",
+    "mark_events_as_seen",
+    "accept_greeting",
+    "cancel_greeting",
+    "send_greeting_button_clicked",
+    "request_welcome_message",
+    "cancel_rate",
+    "upload_file",
+)
+"""Every method of v3.md section 5, in its order."""
+
+
+async def test_v3_chats_threads_and_events(adapter: str, server: ReferenceServer) -> None:
+    _, client = v3_client(adapter, server)
+    wait = client.recorder.wait_for
+    async with client:
+        chat = await client.start_chat(events=[{"type": "message", "text": "hello"}])
+        first = chat.threads[0]
+
+        page = await client.list_chats(limit=1)
+        assert isinstance(page, ChatsPage)
+        assert ([c.id for c in page.chats], page.total_chats) == ([chat.id], 1)
+        got = await client.get_chat(chat.id)
+        assert isinstance(got, GetChatResult)
+        assert (got.chat.id, got.thread and got.thread.id) == (chat.id, first)
+        own = next(e for e in got.thread.events if getattr(e, "text", None) == "hello")
+
+        mark = client.recorder.mark()
+        properties = {"shop": {"sku": "A-1"}}
+        assert await client.update_event_properties(chat.id, first, own.id, properties) is True
+        updated = await wait("event_properties_updated", after=mark)
+        assert (updated.event, updated.properties) == (own.id, properties)
+        assert await client.delete_event_properties(chat.id, first, own.id, {"shop": ["sku"]})
+        deleted = await wait("event_properties_deleted", after=mark)
+        assert deleted.properties == {"shop": ("sku",)}
+        await client.update_chat_properties(chat.id, {"shop": {"cart": 3}})
+        assert await client.delete_chat_properties(chat.id, {"shop": ["cart"]}) is True
+        await wait("chat_properties_deleted", lambda e: e.chat == chat.id, after=mark)
+        await client.update_chat_thread_properties(chat.id, first, {"shop": {"step": 2}})
+        assert await client.delete_thread_properties(chat.id, first, {"shop": ["step"]}) is True
+        await wait("thread_properties_deleted", lambda e: e.thread == first, after=mark)
+
+        assert await client.send_rich_message_postback(
+            chat.id, first, own.id, postback_id="yes", toggled=True, button_type="message"
+        )
+        postback = await wait("incoming_rich_message_postback", after=mark)
+        assert (postback.event, postback.postback_id, postback.toggled) == (own.id, "yes", True)
+
+        await client.send_rating(chat.id, "good", "fine")
+        assert await client.cancel_rate(chat.id) is True
+        rated = await client.get_chat(chat.id, first)
+        assert rated.thread is not None and "score" not in rated.thread.properties.get("rating", {})
+
+        oops = await client.send_message(chat.id, "oops")
+        assert await client.delete_event(chat.id, first, oops.id) is True
+        await wait("event_deleted", lambda e: e.event == oops.id, after=mark)
+
+        seen = int(time.time() * 1000)
+        assert await client.mark_events_as_seen(chat.id, seen) is True
+        await wait("last_seen_timestamp_updated", after=mark)
+
+        assert await client.deactivate_chat(chat.id) is True
+        await wait("thread_closed", lambda e: e.chat == chat.id, after=mark)
+        resumed = await client.resume_chat(chat.id, events=[{"type": "message", "text": "again"}])
+        assert isinstance(resumed, Chat) and resumed.id == chat.id
+        second = resumed.threads[-1]
+        assert second != first
+
+        newest = await client.list_threads(chat.id, limit=1)
+        assert isinstance(newest, ThreadsPage)
+        assert [t.id for t in newest.threads] == [second] and newest.next_page_id
+        older = await client.list_threads(chat.id, page_id=newest.next_page_id)
+        assert [t.id for t in older.threads] == [first]
+        ascending = await client.list_threads(chat.id, sort_order="asc", min_events_count=1)
+        assert [t.id for t in ascending.threads][:1] == [first]
+
+        url = await client.upload_file(b"receipt", filename="receipt.txt")
+        assert url.endswith("receipt.txt")
+        sent = await client.send_event(chat.id, {"type": "file", "url": url})
+        assert (sent.type, sent.thread) == ("file", second)
+
+
+async def test_v3_customer_groups_forms_and_greetings(
+    adapter: str, server: ReferenceServer
+) -> None:
+    customer_id, client = v3_client(adapter, server)
+    wait = client.recorder.wait_for
+    async with client:
+        assert await client.set_customer_session_fields({"plan": "gold"}) is True
+        customer = await client.get_customer()
+        assert isinstance(customer, Customer)
+        assert (customer.id, dict(customer.fields)) == (customer_id, {"plan": "gold"})
+        assert customer.statistics is not None
+
+        everything = await client.list_group_statuses()
+        assert everything and all(isinstance(group, int) for group in everything)
+        assert set(await client.list_group_statuses([0])) == {0}
+        assert isinstance(
+            await client.update_customer_page("https://shop.example/", "Shop"), Mapping
+        )
+        assert isinstance(await client.get_form(0, "prechat"), FormResult)
+        predicted = await client.get_predicted_agent()
+        assert isinstance(predicted, PredictedAgent)
+        assert predicted.agent.id == server.config.agent.id  # type: ignore[union-attr]
+        assert isinstance(await client.get_url_info("https://example.com/"), UrlInfo)
+
+        mark = client.recorder.mark()
+        welcome = await client.request_welcome_message(group_id=0)
+        assert isinstance(welcome, WelcomeMessage)
+        await wait("incoming_welcome_message", after=mark)
+
+        server.apply(server.core.send_greeting(customer_id, "Need help?", time.monotonic()))
+        greeting = (await wait("incoming_greeting", after=mark)).greeting
+        assert isinstance(greeting.event, MessageEvent) and greeting.event.text == "Need help?"
+        assert await client.accept_greeting(greeting.id, greeting.unique_id) is True
+        await wait("greeting_accepted", lambda e: e.unique_id == greeting.unique_id, after=mark)
+
+        server.apply(server.core.send_greeting(customer_id, "Still there?", time.monotonic()))
+        later = (
+            await wait("incoming_greeting", lambda e: e.greeting.id != greeting.id, after=mark)
+        ).greeting
+        assert await client.send_greeting_button_clicked(later.unique_id, "yes") is True
+        assert await client.cancel_greeting(later.unique_id) is True
+        await wait("greeting_canceled", lambda e: e.unique_id == later.unique_id, after=mark)
+
+
+def _dummy_arguments(name: str) -> tuple[list[Any], dict[str, Any]]:
+    """Valid-looking arguments for each required parameter of ``name``'s declaration."""
+    func = vars(Surface)[name].func
+    samples: dict[str, Any] = {
+        "file": b"x",
+        "fields": {"a": "b"},
+        "properties": {"ns": ["a"]},
+        "seen_up_to_ms": 1,
+        "greeting_id": 1,
+        "group_id": 0,
+        "type": "prechat",
+        "toggled": True,
+    }
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    for parameter in list(inspect.signature(func).parameters.values())[1:]:
+        if parameter.default is not inspect.Parameter.empty:
+            continue
+        value = samples.get(parameter.name, "X1")
+        if parameter.kind is parameter.KEYWORD_ONLY:
+            kwargs[parameter.name] = value
+        else:
+            args.append(value)
+    return args, kwargs
+
+
+def test_every_section_5_method_is_declared() -> None:
+    declared = {name for name, value in vars(Surface).items() if isinstance(value, request)}
+    assert set(V3_METHODS) <= declared
+
+
+async def test_v3_methods_are_not_supported_on_a_v03_connection(
+    adapter: str, server: ReferenceServer
+) -> None:
+    client: Client = make_client(adapter, server)
+    async with client:
+        for name in V3_METHODS:
+            args, kwargs = _dummy_arguments(name)
+            with pytest.raises(NotSupportedError):
+                await getattr(client, name)(*args, **kwargs)
+        assert client.state == "connected"
