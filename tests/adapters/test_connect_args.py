@@ -73,6 +73,7 @@ def test_v3_reaches_the_core(make: Callable[..., Any], api: str) -> None:
 
 
 @pytest.mark.parametrize("api", ["3.5", "3.6"])
-def test_the_web_api_client_refuses_v3_clearly_until_it_speaks_it(api: str) -> None:
-    with pytest.raises(NotSupportedError, match=f"api '{api}' is not supported"):
-        _web(api=api, organization_id="a9d4d2b1-org", token="t")
+def test_the_web_api_client_speaks_v3(api: str) -> None:
+    client = _web(api=api, organization_id="a9d4d2b1-org", token="t")
+    assert client.target == ApiTarget(api, None, "a9d4d2b1-org")
+    assert client._core is not None and client._core.api == api
