@@ -10,9 +10,9 @@ arguments and returns a typed, not yet issued :class:`Call` ``[T]`` (``T``: the 
 The driver decides how a :class:`Call` is issued and how its end is waited for (``_run``);
 mypy sees the exact signature (``ParamSpec``) and result type for both kinds, and ``help()`` /
 Sphinx see the name, docstring and signature of the declaration. Adding a method is one
-declaration here (and, when the core lacks it, the core method it names); the Web API client
-serves it once it has a ``_web_<name>`` handler and refuses it with ``NotSupportedError`` until
-then.
+declaration here (and, when the core lacks it, the core method it names). The Web API client
+serves it in v3 through the core (:mod:`adapters._webcore`), and in v0.3 once it has a
+``_web_<name>`` handler, refusing it with ``NotSupportedError`` until then.
 """
 
 from __future__ import annotations
@@ -82,27 +82,28 @@ class Call(Generic[T]):
 
 
 class Upload(Call[str]):
-    """``send_file``'s call (``upload_file``'s when ``chat`` is ``None``): the file is read by
-    the driver (off the event loop when async)."""
+    """A call that sends a file: the driver reads it first (off the event loop when async).
 
-    __slots__ = ("chat", "content_type", "custom_id", "data", "file", "filename", "on_progress")
+    ``args``/``kwargs`` are the core method's arguments around the file's bytes, which are
+    passed after ``args`` with the settled ``filename`` and ``content_type``.
+    """
+
+    __slots__ = ("content_type", "data", "file", "filename", "on_progress")
 
     def __init__(
         self,
-        chat: str | None,
+        method: Callable[..., Any],
+        /,
+        *args: Any,
         file: FileLike,
-        *,
-        custom_id: str | None,
         on_progress: Progress | None,
         filename: str | None,
         content_type: str | None,
+        **kwargs: Any,
     ) -> None:
-        if chat is None:
-            super().__init__(Core.upload_file)
-        else:
-            super().__init__(Core.send_file, chat)
-        self.chat, self.file, self.custom_id = chat, file, custom_id
-        self.on_progress, self.filename, self.content_type = on_progress, filename, content_type
+        super().__init__(method, *args, **kwargs)
+        self.file, self.on_progress = file, on_progress
+        self.filename, self.content_type = filename, content_type
         self.data = b""
 
     def read(self) -> None:
@@ -113,20 +114,16 @@ class Upload(Call[str]):
 
     def issue(self, core: ClientProtocol, now: float) -> int:
         """Start the upload on ``core`` (after :meth:`read`); returns its call id."""
-        if self.chat is None:
-            return core.upload_file(
+        return cast(
+            int,
+            getattr(core, self.name)(
+                *self.args,
                 self.data,
-                now,
+                now=now,
                 filename=self.filename or "file",
                 content_type=self.content_type or "application/octet-stream",
-            )
-        return core.send_file(
-            self.chat,
-            self.data,
-            now,
-            filename=self.filename or "file",
-            content_type=self.content_type or "application/octet-stream",
-            custom_id=self.custom_id,
+                **self.kwargs,
+            ),
         )
 
 
@@ -328,12 +325,13 @@ class Surface(Driver):
         calling task in the async client: the call then fails with ``CANCELLED``.
         """
         return Upload(
+            Core.send_file,
             chat,
-            file,
-            custom_id=custom_id,
+            file=file,
             on_progress=on_progress,
             filename=filename,
             content_type=content_type,
+            custom_id=custom_id,
         )
 
     # ------------------------------------------------------------------------------------------
@@ -561,9 +559,8 @@ class Surface(Driver):
         and cancelling as in :meth:`send_file`.
         """
         return Upload(
-            None,
-            file,
-            custom_id=None,
+            Core.upload_file,
+            file=file,
             on_progress=on_progress,
             filename=filename,
             content_type=content_type,

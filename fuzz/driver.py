@@ -212,11 +212,14 @@ class FakeServer:
 class Driver:
     """Drives a client against :class:`FakeServer`, recording inputs and checking invariants."""
 
+    #: The actions of the login handshake (written before ``connected``).
+    handshake = ("login", "get_chats_summary")
+
     def __init__(self, seed: int = 1, config: Config | None = None) -> None:
         self.seed = seed
         self.config = config or Config()
-        self.client = ClientProtocol(license_id=1, config=self.config, rng=SeededRandom(seed))
-        self.server = FakeServer()
+        self.client = self.fresh()
+        self.server = self.new_server()
         self.now = 0.0
         self.inputs: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
         self.stream: list[str] = []
@@ -336,8 +339,8 @@ class Driver:
             if not self.login_sent:
                 assert action == "login", f"first Send of a connection is {action}"
                 self.login_sent = True
-            internal = action == "login" or (
-                action == "get_chats_summary" and "payload" not in request
+            internal = action == self.handshake[0] or (
+                action == self.handshake[1] and self.handshake_request(request)
             )
             if not internal:
                 assert self.ready, f"{action} written before the login handshake finished"
@@ -437,3 +440,12 @@ class Driver:
 
     def fresh(self) -> ClientProtocol:
         return ClientProtocol(license_id=1, config=self.config, rng=SeededRandom(self.seed))
+
+    def new_server(self) -> Any:
+        """The scripted server of this driver's dialect."""
+        return FakeServer()
+
+    @staticmethod
+    def handshake_request(request: dict[str, Any]) -> bool:
+        """Whether ``request`` (of the handshake's second action) is the handshake's own."""
+        return "payload" not in request

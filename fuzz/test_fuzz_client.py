@@ -26,6 +26,7 @@ from customer_protocol import (
     CallSucceeded,
     ConnectionLostError,
     InvalidArgumentsError,
+    NotSupportedError,
     Phase,
     RequestFailedError,
     SDKDestroyedError,
@@ -47,15 +48,21 @@ TEXT = st.text(max_size=5)
 class ClientMachine(RuleBasedStateMachine):
     """The client core under random inputs, valid for its phase."""
 
+    driver_class: type[Driver] = Driver
+    lookup_action = "get_chat_threads_summary"
+    """The first request of the exactly-once lookup."""
+    not_supported: frozenset[str] = frozenset()
+    """Methods the dialect does not have (they raise ``NotSupportedError``)."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.d = Driver(seed=1)
+        self.d = self.driver_class(seed=1)
         self.seq = 0
         self.cursors: list[int] = []
 
     @initialize(seed=st.integers(0, 2**32), how=st.sampled_from(["idle", "connect", "ready"]))
     def start(self, seed: int, how: str) -> None:
-        self.d = Driver(seed=seed)
+        self.d = self.driver_class(seed=seed)
         if how != "idle":
             self.connect()
         if how == "ready":
@@ -75,6 +82,8 @@ class ClientMachine(RuleBasedStateMachine):
             assert invalid, f"{name}{args} raised InvalidArgumentsError"
         except ConnectionLostError:
             assert self.d.client.phase is Phase.STOPPED and self.d.started
+        except NotSupportedError:
+            assert name in self.not_supported, f"{name} raised NotSupportedError"
         return None
 
     def _next(self) -> int:
@@ -231,7 +240,7 @@ class ClientMachine(RuleBasedStateMachine):
             phase = self.d.client.phase
             if when == "before_the_summary" and phase is Phase.SUMMARY:
                 break
-            lookup = [r for r in self.d.pending if r["action"] == "get_chat_threads_summary"]
+            lookup = [r for r in self.d.pending if r["action"] == self.lookup_action]
             if when == "during_the_lookup" and phase is Phase.READY and lookup:
                 break
             if not self.d.step():

@@ -160,7 +160,7 @@ def test_upload_file_is_an_upload_without_a_chat() -> None:
     probe.upload_file(b"abc", filename="a.bin")
     (upload,) = probe.calls
     assert isinstance(upload, Upload)
-    assert (upload.name, upload.chat, upload.args) == ("upload_file", None, ())
+    assert (upload.name, upload.args, upload.kwargs) == ("upload_file", (), {})
     upload.read()
     core = ClientProtocol(api="3.6", organization_id="org", rng=lambda: 0.5)
     with pytest.raises(errors.NotSupportedError):  # a v0.3 core has no upload_file

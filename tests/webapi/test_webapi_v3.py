@@ -137,9 +137,8 @@ def test_the_v3_methods_over_web_actions(server: ThreadedServer) -> None:
 
 def _last_greeting(server: ThreadedServer, customer_id: str) -> tuple[int, str]:
     """The newest greeting the server made for ``customer_id`` (a Web client gets no push)."""
-    greetings = server.core.v3.greetings
-    unique_id = max(u for u, (owner, _) in greetings.items() if owner == customer_id)
-    return greetings[unique_id][1], unique_id
+    mine = [g for g in server.core.v3.greetings.values() if g["customer_id"] == customer_id]
+    return mine[-1]["id"], mine[-1]["unique_id"]
 
 
 def test_v3_web_errors_are_typed(server: ThreadedServer, client: WebAPIClient) -> None:
