@@ -30,7 +30,7 @@ from transports.http import HTTPRequest, ResponseReceived
 
 from ._url import BaseURL, parse_base_url
 
-__all__ = ["DEMO_CREDENTIALS", "AccountsFlow"]
+__all__ = ["DEMO_CREDENTIALS", "AccountsFlow", "TokenFlow"]
 
 DEMO_CREDENTIALS: Final = {
     "client_id": "demo-client",
@@ -41,7 +41,31 @@ DEMO_CREDENTIALS: Final = {
 """The reference server's default accounts credentials."""
 
 
-class AccountsFlow:
+class TokenFlow:
+    """A token provider that talks HTTP to an accounts service, written as a plan.
+
+    :meth:`steps` yields each request and is sent each response; the clients run it with their
+    own sockets (the accounts URL defaults to the API host's, see :meth:`set_url`).
+    """
+
+    base: BaseURL | None = None
+    """The accounts base URL (``None``: the client sets it from its own URL)."""
+
+    def set_url(self, accounts_url: str) -> None:
+        """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
+        self.base = parse_base_url(accounts_url, kinds=("http", "https"))
+
+    def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
+        """The flow as a plan: yields each request, is sent each response, returns the token."""
+        raise NotImplementedError
+
+    def _base(self) -> BaseURL:
+        if self.base is None:
+            raise InvalidArgumentsError(f"{type(self).__name__} needs an accounts URL.")
+        return self.base
+
+
+class AccountsFlow(TokenFlow):
     """Obtain customer tokens from an accounts service (``POST /customer/`` then ``/token``).
 
     Keeps :attr:`customer_id` and :attr:`customer_key` after the first exchange, so every later
@@ -64,7 +88,7 @@ class AccountsFlow:
         self._client_secret = client_secret
         self._app_access_token = app_access_token
         self.redirect_uri = redirect_uri
-        self.base: BaseURL | None = None
+        self.base = None
         if accounts_url is not None:
             self.set_url(accounts_url)
         self.customer_id = customer_id
@@ -95,15 +119,9 @@ class AccountsFlow:
         """The secret that brings the same customer back (keep it with ``customer_id``)."""
         return self._customer_key
 
-    def set_url(self, accounts_url: str) -> None:
-        """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
-        self.base = parse_base_url(accounts_url, kinds=("http", "https"))
-
     def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
         """The flow as a plan: yields each request, is sent each response, returns the token."""
-        base = self.base
-        if base is None:
-            raise InvalidArgumentsError("AccountsFlow needs an accounts URL.")
+        base = self._base()
         customer_key = self._customer_key if self.customer_id is not None else None
         code_response = yield build_customer_code_request(
             host=base.host_header,
