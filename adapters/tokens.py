@@ -7,7 +7,10 @@
   ``expires_in``, ``customer_id``); it may be ``async`` in the async client, and may take one
   argument, ``fresh``, which is true when the server rejected the previous token;
 * an :class:`AccountsFlow`: the accounts code flow of ``wire.md`` section 7, which remembers
-  ``customer_id``/``customer_key`` so the same customer comes back on every renewal.
+  ``customer_id``/``customer_key`` so the same customer comes back on every renewal;
+* an :class:`AgentTokenGrant` (LiveChat v3, ``v3.md`` section 7): customer tokens bought with
+  an agent's access token on a server you run, keeping ``entity_id`` so the same customer
+  comes back.
 
 The core caches whatever the provider returns until 60 s before it expires.
 """
@@ -23,14 +26,16 @@ from customer_protocol.errors import InvalidArgumentsError
 from transports.accounts import (
     build_customer_code_request,
     build_customer_token_request,
+    build_customer_token_v2_request,
     decode_customer_code_response,
     decode_customer_token_response,
+    decode_customer_token_v2_response,
 )
 from transports.http import HTTPRequest, ResponseReceived
 
 from ._url import BaseURL, parse_base_url
 
-__all__ = ["DEMO_CREDENTIALS", "AccountsFlow", "TokenFlow"]
+__all__ = ["DEMO_AGENT_GRANT", "DEMO_CREDENTIALS", "AccountsFlow", "AgentTokenGrant", "TokenFlow"]
 
 DEMO_CREDENTIALS: Final = {
     "client_id": "demo-client",
@@ -39,6 +44,8 @@ DEMO_CREDENTIALS: Final = {
     "redirect_uri": "http://localhost/callback",
 }
 """The reference server's default accounts credentials."""
+DEMO_AGENT_GRANT: Final = {"agent_token": "demo-agent-token", "client_id": "demo-client"}
+"""The reference server's default agent token and client id for the v3 agent-token grant."""
 
 
 class TokenFlow:
@@ -156,4 +163,85 @@ class AccountsFlow(TokenFlow):
         return (
             f"AccountsFlow(accounts_url={url!r}, client_id={self.client_id!r}, "
             f"customer_id={self.customer_id!r})"
+        )
+
+
+class AgentTokenGrant(TokenFlow):
+    """LiveChat v3 customer tokens from the agent-token grant (``POST /v2/customer/token``).
+
+    For code you run on a server (never in a browser: the agent token is a secret). Each token
+    is bought with ``agent_token`` for ``client_id`` (and ``organization_id`` when given); the
+    answer's ``entity_id`` is kept and sent with every later grant, so renewals (and a new
+    provider given the same ``entity_id``) come back as the same customer. The clients cache
+    each token until a minute before ``expires_in``. The accounts URL defaults to the API
+    host's; LiveChat's is ``https://accounts.livechat.com``.
+    """
+
+    def __init__(
+        self,
+        *,
+        agent_token: str,
+        client_id: str,
+        organization_id: str | None = None,
+        entity_id: str | None = None,
+        accounts_url: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._agent_token = agent_token
+        self.client_id = client_id
+        self.organization_id = organization_id
+        self.entity_id = entity_id
+        """The customer the grants are for (``None`` until the first answer names one)."""
+        self.base = None
+        if accounts_url is not None:
+            self.set_url(accounts_url)
+        self.ssl_context = ssl_context
+
+    @classmethod
+    def demo(
+        cls,
+        accounts_url: str | None = None,
+        *,
+        organization_id: str | None = None,
+        entity_id: str | None = None,
+    ) -> AgentTokenGrant:
+        """A grant with the reference server's default agent token (``DEMO_AGENT_GRANT``)."""
+        return cls(
+            accounts_url=accounts_url,
+            organization_id=organization_id,
+            entity_id=entity_id,
+            agent_token=DEMO_AGENT_GRANT["agent_token"],
+            client_id=DEMO_AGENT_GRANT["client_id"],
+        )
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer's id: the grant's ``entity_id`` (``v3.md`` section 7)."""
+        return self.entity_id
+
+    def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
+        """One grant: yields the request, is sent the response, returns the token."""
+        base = self._base()
+        response = yield build_customer_token_v2_request(
+            host=base.host_header,
+            agent_token=self._agent_token,
+            client_id=self.client_id,
+            organization_id=self.organization_id,
+            entity_id=self.entity_id,
+            prefix=base.prefix,
+        )
+        token = decode_customer_token_v2_response(response)
+        self.entity_id = token.entity_id
+        return Token(
+            access_token=token.access_token,
+            token_type=token.token_type,
+            expires_in=float(token.expires_in),
+            customer_id=token.entity_id,
+        )
+
+    def __repr__(self) -> str:
+        url = None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
+        return (
+            f"AgentTokenGrant(accounts_url={url!r}, client_id={self.client_id!r}, "
+            f"organization_id={self.organization_id!r}, entity_id={self.entity_id!r})"
         )

@@ -12,12 +12,22 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from adapters_helpers import Client, make_client
+from adapters_helpers import FAST, WAIT, Client, make_client
 from test_adapters_v3 import v3_client
 
+import adapters.asyncio
+import adapters.sync
+import adapters.trio
 from adapters._surface import Surface, request
 from adapters.server import ReferenceServer
-from customer_protocol import Chat, Customer, MessageEvent, NotSupportedError
+from adapters.tokens import AgentTokenGrant
+from customer_protocol import (
+    AuthenticationError,
+    Chat,
+    Customer,
+    MessageEvent,
+    NotSupportedError,
+)
 from customer_protocol.dialects.v3_results import (
     ChatsPage,
     FormResult,
@@ -215,3 +225,37 @@ async def test_v3_methods_are_not_supported_on_a_v03_connection(
             with pytest.raises(NotSupportedError):
                 await getattr(client, name)(*args, **kwargs)
         assert client.state == "connected"
+
+
+async def test_the_agent_token_grant_keeps_the_customer(
+    adapter: str, server: ReferenceServer
+) -> None:
+    grant = AgentTokenGrant.demo(organization_id=server.config.organization_id)
+    client = Client(adapter, _v3_connect(adapter, server, grant))
+    async with client:
+        assert client.customer_id is not None
+        assert client.customer_id == grant.entity_id == grant.customer_id
+        first = await client.start_chat()
+    assert "demo-agent-token" not in repr(grant)
+    again = AgentTokenGrant.demo(entity_id=grant.entity_id)  # the organization is optional
+    client = Client(adapter, _v3_connect(adapter, server, again))
+    async with client:
+        assert client.customer_id == grant.entity_id
+        page = await client.list_chats()
+        assert [c.id for c in page.chats] == [first.id]
+    wrong = AgentTokenGrant(agent_token="not-the-agent", client_id="demo-client")
+    with pytest.raises(AuthenticationError):
+        async with Client(adapter, _v3_connect(adapter, server, wrong)):
+            pass
+
+
+def _v3_connect(kind: str, server: ReferenceServer, token: Any) -> Any:
+    module = {"asyncio": adapters.asyncio, "trio": adapters.trio, "sync": adapters.sync}[kind]
+    return module.connect(
+        api="3.6",
+        organization_id=server.config.organization_id,
+        token=token,
+        url=server.url,
+        config=FAST,
+        open_timeout=WAIT,
+    )

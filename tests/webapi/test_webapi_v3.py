@@ -15,6 +15,7 @@ import pytest
 
 from adapters import webapi
 from adapters.server import ThreadedServer, run_in_thread
+from adapters.tokens import AgentTokenGrant
 from adapters.webapi import NotSupportedError, WebAPIClient
 from customer_protocol import (
     AuthenticationError,
@@ -193,3 +194,12 @@ def test_the_v3_web_client_posts_to_the_v3_paths(
         f"/v3.6/customer/action/start_chat?organization_id={org}",
         f"/v3.6/customer/action/deactivate_chat?organization_id={org}",
     ]
+
+
+def test_the_agent_token_grant_over_the_web_api(server: ThreadedServer) -> None:
+    grant = AgentTokenGrant.demo()
+    client = web_client(server, token=grant)
+    customer = client.get_customer()
+    assert grant.entity_id is not None and customer.id == grant.entity_id
+    same = web_client(server, token=AgentTokenGrant.demo(entity_id=grant.entity_id))
+    assert same.get_customer().id == customer.id
