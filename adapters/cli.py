@@ -30,8 +30,9 @@ from customer_protocol.server.faults import FaultKind, FaultRule
 
 from . import serve_cli
 from . import server as reference
+from ._common import APIS
 from .conformance import add_conformance_arguments, run_conformance
-from .tokens import AccountsFlow
+from .tokens import AccountsFlow, AgentTokenGrant
 
 __all__ = ["main"]
 
@@ -69,7 +70,7 @@ class Transcript:
             self.names[event.user.id] = getattr(event.user, "name", "")
         elif isinstance(event, NewEvent):
             item = event.event
-            text = item.text if isinstance(item, MessageEvent) else f"<{item.type}>"
+            text = getattr(item, "text", None) or f"<{item.type}>"
             self.say(f"{self.who(item.author)}: {text}")
         elif isinstance(event, UserIsTyping):
             self.say(f"{self.who(event.user)} is typing...")
@@ -81,23 +82,40 @@ class Transcript:
             self.say(f"* {event.name.replace('_', ' ')}")
 
 
-async def run_demo(out: TextIO) -> int:
-    """The whole conversation against an in-process reference server; 0 on success."""
+async def run_demo(out: TextIO, api: str = "0.3") -> int:
+    """The whole conversation against an in-process reference server; 0 on success.
+
+    ``api`` picks the dialect: chat.io ``"0.3"`` (the default) or LiveChat ``"3.5"``/``"3.6"``,
+    where the same script runs unchanged but for ``connect()``'s arguments and the token.
+    """
     from .asyncio import connect  # noqa: PLC0415 - keeps `serve` and `chat` import-light
 
     log = Transcript(out)
     server_config = ServerConfig(agent=DEMO_AGENT)
+    v3 = api != "0.3"
     async with reference.serve(config=server_config) as server:
-        log.heading(f"Reference server on {server.url} (license 1, simulated agent on)")
-        flow = AccountsFlow.demo(server.http_url)
-        client = connect(license_id=1, token=flow, url=server.url, config=DEMO_CONFIG)
+        if v3:
+            organization = server_config.organization_id
+            log.heading(f"Reference server on {server.url} (LiveChat v{api}, simulated agent on)")
+            grant = AgentTokenGrant.demo(server.http_url, organization_id=organization)
+            client = connect(
+                api=api,
+                organization_id=organization,
+                token=grant,
+                url=server.url,
+                config=DEMO_CONFIG,
+            )
+            how = "token from the agent-token grant, /v2/customer/token"
+        else:
+            log.heading(f"Reference server on {server.url} (license 1, simulated agent on)")
+            flow = AccountsFlow.demo(server.http_url)
+            client = connect(license_id=1, token=flow, url=server.url, config=DEMO_CONFIG)
+            how = "token from /customer/token"
         client.on("*", log.event)
         with anyio.fail_after(60):
             async with client:
                 log.customer_id = client.customer_id
-                log.say(
-                    f"* logged in as customer {client.customer_id} (token from /customer/token)"
-                )
+                log.say(f"* logged in as customer {client.customer_id} ({how})")
                 chat = await client.start_chat()
                 log.say(f"* you started chat {chat.id} (thread {chat.threads[0]})")
                 for text in ("Hello! I have a question about my order.", "It is order #1234."):
@@ -142,6 +160,8 @@ async def run_demo(out: TextIO) -> int:
                 )
                 log.say(f"* that message opened a new thread, {event.thread}")
                 await anyio.sleep(1.0)
+                if v3:
+                    await _v3_extras(client, chat.id, log)
 
                 log.heading("History, read back in batches (newest first)")
                 counts: dict[str, int] = {}
@@ -161,14 +181,27 @@ async def run_demo(out: TextIO) -> int:
     return 0 if ok else 1
 
 
+async def _v3_extras(client: Any, chat: str, log: Transcript) -> None:
+    """What only v3 has: the customer as the server knows it, chat pages, deactivate_chat."""
+    log.heading("LiveChat v3 only: customer, chat list, closing the chat yourself")
+    customer = await client.get_customer()
+    log.say(f"* get_customer: {customer.id}, statistics {dict(customer.statistics or {})}")
+    page = await client.list_chats(limit=5)
+    log.say(f"* list_chats: {[c.id for c in page.chats]} (total {page.total_chats})")
+    await client.deactivate_chat(chat)
+    log.say("* you deactivated the chat (deactivate_chat)")
+    await anyio.sleep(0.3)
+
+
 @contextlib.contextmanager
-def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None]]:
-    if url is not None:
-        yield url, None
-        return
+def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None, str]]:
+    """``(API URL, accounts URL or None, organization_id)``: ``url``, or an embedded server."""
     config = ServerConfig(agent=AgentConfig(join_delay=0.5, typing_delay=0.5, reply_delay=1.5))
+    if url is not None:
+        yield url, None, config.organization_id
+        return
     with reference.run_in_thread(config=config) as server:
-        yield server.url, server.http_url
+        yield server.url, server.http_url, config.organization_id
 
 
 def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
@@ -176,9 +209,15 @@ def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     from .sync import connect  # noqa: PLC0415
 
     log = Transcript(out)
-    with _embedded_server(args.url) as (url, accounts):
-        token: Any = args.token or AccountsFlow.demo(accounts)
-        client = connect(license_id=args.license_id, token=token, url=url)
+    with _embedded_server(args.url) as (url, accounts, organization):
+        token: Any = args.token
+        if args.api == "0.3":
+            address: dict[str, Any] = {"license_id": args.license_id}
+            token = token or AccountsFlow.demo(accounts)
+        else:  # LiveChat v3: the embedded server's organization unless given
+            address = {"organization_id": args.organization_id or organization}
+            token = token or AgentTokenGrant.demo(accounts)
+        client = connect(api=args.api, token=token, url=url, **address)
         client.on("*", log.event)
         with client:
             log.customer_id = client.customer_id
@@ -221,16 +260,22 @@ def _chat_command(client: Any, chat: str, line: str, log: Transcript) -> bool:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-protocol",
-        description="chat.io Customer SDK (API v0.3): demo, reference server, terminal chat.",
+        description=(
+            "chat.io Customer SDK (API v0.3) and LiveChat Customer Chat API v3.5/v3.6 client: "
+            "demo, reference server, terminal chat."
+        ),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: all)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run a whole conversation against an embedded server")
+    demo = commands.add_parser("demo", help="run a whole conversation against an embedded server")
+    demo.add_argument("--api", choices=APIS, default="0.3", help="API version (default 0.3)")
     serve = commands.add_parser("serve", help="run the reference server")
     serve_cli.add_serve_arguments(serve)
     chat = commands.add_parser("chat", help="chat from the terminal")
     chat.add_argument("--url", help="API base URL (default: an embedded reference server)")
-    chat.add_argument("--license-id", type=int, default=1)
+    chat.add_argument("--api", choices=APIS, default="0.3", help="API version (default 0.3)")
+    chat.add_argument("--license-id", type=int, default=1, help="v0.3 license (default 1)")
+    chat.add_argument("--organization-id", help="v3 organization (default: the embedded one's)")
     chat.add_argument("--token", help="an access token (default: the demo accounts flow)")
     conformance = commands.add_parser("conformance", help="conformance-test any server")
     add_conformance_arguments(conformance)
@@ -243,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     commands: dict[str, Callable[[], int]] = {
-        "demo": lambda: anyio.run(run_demo, sys.stdout),
+        "demo": lambda: anyio.run(run_demo, sys.stdout, args.api),
         "serve": lambda: serve_cli.run_serve(args),
         "chat": lambda: run_chat(args, sys.stdin, sys.stdout),
         "conformance": lambda: run_conformance(args),
