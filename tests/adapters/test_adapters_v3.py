@@ -81,3 +81,31 @@ async def test_v03_only_methods_are_not_supported_in_v3(
     async with client:
         with pytest.raises(NotSupportedError):
             await client.update_chat_scopes("CH", add_scopes={"groups": [1]})
+
+
+async def test_the_v3_methods(adapter: str, server: ReferenceServer) -> None:
+    customer_id, client = v3_client(adapter, server)
+    raw = client.raw
+    async with client:
+        customer = await client.run(raw.get_customer)
+        assert customer.id == customer_id
+        chat = await client.start_chat(events=[{"type": "message", "text": "hello"}])
+        page = await client.run(raw.list_chats, limit=5)
+        assert [c.id for c in page.chats] == [chat.id]
+        threads = await client.run(raw.list_threads, chat.id)
+        assert [t.id for t in threads.threads] == list(chat.threads)
+        got = await client.run(raw.get_chat, chat.id)
+        assert got.chat.id == chat.id and got.thread is not None
+        statuses = await client.run(raw.list_group_statuses)
+        assert 0 in statuses
+        assert await client.run(raw.set_customer_session_fields, {"plan": "pro"}) is True
+        assert await client.run(raw.update_chat_properties, chat.id, {"ns": {"k": 1}}) is True
+        assert await client.run(raw.delete_chat_properties, chat.id, {"ns": ["k"]}) is True
+        await client.send_rating(chat.id, "bad")
+        assert await client.run(raw.cancel_rate, chat.id) is True
+        assert await client.run(raw.deactivate_chat, chat.id) is True
+        resumed = await client.run(
+            raw.resume_chat, chat.id, events=[{"type": "message", "text": "again"}]
+        )
+        assert resumed.id == chat.id and resumed.threads != chat.threads
+        assert await client.run(raw.mark_events_as_seen, chat.id, 1_700_000_000_000) is True
