@@ -9,8 +9,10 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
+import anyio
 import pytest
 from adapters_helpers import FAST, WAIT, Client, make_client
 from test_adapters_v3 import v3_client
@@ -24,9 +26,11 @@ from adapters.tokens import AgentTokenGrant
 from customer_protocol import (
     AuthenticationError,
     Chat,
+    Config,
     Customer,
     MessageEvent,
     NotSupportedError,
+    RequestTimeoutError,
 )
 from customer_protocol.dialects.v3_results import (
     ChatsPage,
@@ -37,6 +41,7 @@ from customer_protocol.dialects.v3_results import (
     UrlInfo,
     WelcomeMessage,
 )
+from customer_protocol.server.faults import FaultKind, FaultRule
 
 pytestmark = pytest.mark.anyio
 
@@ -249,13 +254,65 @@ async def test_the_agent_token_grant_keeps_the_customer(
             pass
 
 
-def _v3_connect(kind: str, server: ReferenceServer, token: Any) -> Any:
+def _v3_connect(kind: str, server: ReferenceServer, token: Any, config: Config = FAST) -> Any:
     module = {"asyncio": adapters.asyncio, "trio": adapters.trio, "sync": adapters.sync}[kind]
     return module.connect(
         api="3.6",
         organization_id=server.config.organization_id,
         token=token,
         url=server.url,
-        config=FAST,
+        config=config,
         open_timeout=WAIT,
     )
+
+
+async def test_v3_guarantees_timeouts_outbox_stray_ids_and_throttle(
+    adapter: str, server: ReferenceServer
+) -> None:
+    """What LiveChat's own SDKs lack, shown end to end in v3.6 (docs/livechat-v3.md)."""
+    customer_id, token = server.create_customer()
+    config = replace(FAST, request_timeout=0.3, sneak_peek_interval=0.3)
+    raw = _v3_connect(adapter, server, token, config=config)
+    client = Client(adapter, raw)
+    other = Client(adapter, _v3_connect(adapter, server, token))  # the same customer, twice
+    async with client, other:
+        chat = await client.start_chat()
+
+        # a request with no answer ends with REQUEST_TIMEOUT; the client stays connected
+        server.faults.add(FaultRule(kind=FaultKind.DELAY, action="get_customer", delay=0.6))
+        with pytest.raises(RequestTimeoutError):
+            await client.get_customer()
+        assert (await client.get_customer()).id == customer_id
+        await anyio.sleep(0.4)  # the late answer arrives (and is dropped): nothing held back
+
+        # 15 calls at once: never more than 10 in flight (the server would refuse the 11th
+        # while ten answers are held back), the rest wait in the outbox
+        server.faults.add(
+            FaultRule(kind=FaultKind.DELAY, action="get_url_info", times=None, delay=0.1)
+        )
+        results: list[Any] = []
+
+        async def info(n: int) -> None:
+            results.append(await client.get_url_info(f"https://example.com/{n}"))
+
+        async with anyio.create_task_group() as tasks:
+            for n in range(15):
+                tasks.start_soon(info, n)
+        server.faults.clear()
+        assert len(results) == 15 and all(isinstance(r, UrlInfo) for r in results)
+
+        # a push carrying another connection's request_id is an ordinary push, not a crash
+        mark = other.recorder.mark()
+        server.faults.add(FaultRule(kind=FaultKind.REQUEST_ID_TO_ALL, action="send_event"))
+        await client.send_message(chat.id, "seen twice")
+        pushed = await other.recorder.wait_for(
+            "new_event", lambda e: getattr(e.event, "text", None) == "seen twice", after=mark
+        )
+        assert pushed.chat == chat.id and other.state == "connected"
+
+        # sneak peeks: at most one per interval per chat, the newest text last
+        for text in ("W", "Wh", "Whe", "Wher", "Where"):
+            raw.set_sneak_peek(chat.id, text)
+        await anyio.sleep(0.6)
+        peeks = [p.text for p in server.core.sneak_peeks if p.chat_id == chat.id]
+        assert peeks == ["W", "Where"]
