@@ -15,6 +15,7 @@ import adapters.asyncio
 import adapters.sync
 import adapters.trio
 from adapters.server import ReferenceServer
+from adapters.tokens import AgentTokenGrant
 from customer_protocol import Chat, MessageEvent, NotSupportedError, ThreadsSummary
 
 pytestmark = pytest.mark.anyio
@@ -109,3 +110,34 @@ async def test_the_v3_methods(adapter: str, server: ReferenceServer) -> None:
         )
         assert resumed.id == chat.id and resumed.threads != chat.threads
         assert await client.run(raw.mark_events_as_seen, chat.id, 1_700_000_000_000) is True
+
+
+async def test_the_agent_token_grant_brings_the_same_customer_back(
+    adapter: str, server: ReferenceServer
+) -> None:
+    config = server.config
+    grant = AgentTokenGrant(
+        agent_token=config.agent_token,
+        client_id=config.client_id,
+        organization_id=config.organization_id,
+    )
+    assert "agent_token" not in repr(grant) and config.agent_token not in repr(grant)
+
+    def connect() -> Client:
+        raw = _MODULES[adapter].connect(
+            api="3.6",
+            organization_id=config.organization_id,
+            token=grant,
+            url=server.url,
+            config=FAST,
+            open_timeout=WAIT,
+        )
+        return Client(adapter, raw)
+
+    first = connect()
+    async with first:
+        customer_id = first.customer_id
+        assert customer_id is not None and customer_id == grant.entity_id
+    again = connect()
+    async with again:
+        assert again.customer_id == customer_id
