@@ -27,22 +27,20 @@ from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar,
 
 from customer_protocol import (
     Chat,
+    ChatsPage,
     ChatsSummary,
     ClientProtocol,
     Customer,
     Event,
-    HistoryBatch,
-    HistoryPosition,
-    Rating,
-    Thread,
-    ThreadsSummary,
-)
-from customer_protocol.dialects.v3_results import (
-    ChatsPage,
     FormResult,
     GetChatResult,
+    HistoryBatch,
+    HistoryPosition,
     PredictedAgent,
+    Rating,
+    Thread,
     ThreadsPage,
+    ThreadsSummary,
     UrlInfo,
     WelcomeMessage,
 )

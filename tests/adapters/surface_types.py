@@ -18,19 +18,17 @@ from adapters.trio import connect as connect_trio
 from adapters.webapi import WebAPIClient
 from customer_protocol import (
     Chat,
+    ChatsPage,
     ChatsSummary,
     Customer,
     Event,
+    FormResult,
+    GetChatResult,
     HistoryBatch,
     Rating,
     Thread,
-    ThreadsSummary,
-)
-from customer_protocol.dialects.v3_results import (
-    ChatsPage,
-    FormResult,
-    GetChatResult,
     ThreadsPage,
+    ThreadsSummary,
     WelcomeMessage,
 )
 

@@ -26,17 +26,15 @@ from adapters.tokens import AgentTokenGrant
 from customer_protocol import (
     AuthenticationError,
     Chat,
+    ChatsPage,
     Config,
     Customer,
-    MessageEvent,
-    NotSupportedError,
-    RequestTimeoutError,
-)
-from customer_protocol.dialects.v3_results import (
-    ChatsPage,
     FormResult,
     GetChatResult,
+    MessageEvent,
+    NotSupportedError,
     PredictedAgent,
+    RequestTimeoutError,
     ThreadsPage,
     UrlInfo,
     WelcomeMessage,

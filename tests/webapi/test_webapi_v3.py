@@ -21,14 +21,16 @@ from customer_protocol import (
     AuthenticationError,
     CancelledError,
     Chat,
+    ChatsPage,
     ChatsSummary,
     ConnectionLostError,
     Customer,
+    GetChatResult,
     MessageEvent,
     RequestFailedError,
+    ThreadsPage,
     errors,
 )
-from customer_protocol.dialects.v3_results import ChatsPage, GetChatResult, ThreadsPage
 
 
 @pytest.fixture(scope="module")
