@@ -82,40 +82,37 @@ class Transcript:
             self.say(f"* {event.name.replace('_', ' ')}")
 
 
-async def run_demo(out: TextIO, api: str = "0.3") -> int:
-    """The whole conversation against an in-process reference server; 0 on success.
+def _account(api: str, config: ServerConfig, accounts_url: str | None) -> dict[str, Any]:
+    """``connect()``'s account and token arguments for ``api`` on the reference server."""
+    if api == "0.3":
+        return {"license_id": config.license_id, "token": AccountsFlow.demo(accounts_url)}
+    grant = AgentTokenGrant(
+        agent_token=config.agent_token,
+        client_id=config.client_id,
+        organization_id=config.organization_id,
+        accounts_url=accounts_url,
+    )
+    return {"api": api, "organization_id": config.organization_id, "token": grant}
 
-    ``api`` picks the dialect: chat.io ``"0.3"`` (the default) or LiveChat ``"3.5"``/``"3.6"``,
-    where the same script runs unchanged but for ``connect()``'s arguments and the token.
-    """
+
+async def run_demo(out: TextIO, api: str = "0.3") -> int:
+    """The whole conversation against an in-process reference server; 0 on success."""
     from .asyncio import connect  # noqa: PLC0415 - keeps `serve` and `chat` import-light
 
     log = Transcript(out)
     server_config = ServerConfig(agent=DEMO_AGENT)
     v3 = api != "0.3"
     async with reference.serve(config=server_config) as server:
-        if v3:
-            organization = server_config.organization_id
-            log.heading(f"Reference server on {server.url} (LiveChat v{api}, simulated agent on)")
-            grant = AgentTokenGrant.demo(server.http_url, organization_id=organization)
-            client = connect(
-                api=api,
-                organization_id=organization,
-                token=grant,
-                url=server.url,
-                config=DEMO_CONFIG,
-            )
-            how = "token from the agent-token grant, /v2/customer/token"
-        else:
-            log.heading(f"Reference server on {server.url} (license 1, simulated agent on)")
-            flow = AccountsFlow.demo(server.http_url)
-            client = connect(license_id=1, token=flow, url=server.url, config=DEMO_CONFIG)
-            how = "token from /customer/token"
+        account = _account(api, server.config, server.http_url)
+        where = "license 1" if api == "0.3" else f"LiveChat v{api}"
+        log.heading(f"Reference server on {server.url} ({where}, simulated agent on)")
+        client = connect(url=server.url, config=DEMO_CONFIG, **account)
         client.on("*", log.event)
         with anyio.fail_after(60):
             async with client:
                 log.customer_id = client.customer_id
-                log.say(f"* logged in as customer {client.customer_id} ({how})")
+                source = "/customer/token" if api == "0.3" else "/v2/customer/token"
+                log.say(f"* logged in as customer {client.customer_id} (token from {source})")
                 chat = await client.start_chat()
                 log.say(f"* you started chat {chat.id} (thread {chat.threads[0]})")
                 for text in ("Hello! I have a question about my order.", "It is order #1234."):
@@ -194,14 +191,13 @@ async def _v3_extras(client: Any, chat: str, log: Transcript) -> None:
 
 
 @contextlib.contextmanager
-def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None, str]]:
-    """``(API URL, accounts URL or None, organization_id)``: ``url``, or an embedded server."""
+def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None, ServerConfig]]:
     config = ServerConfig(agent=AgentConfig(join_delay=0.5, typing_delay=0.5, reply_delay=1.5))
     if url is not None:
-        yield url, None, config.organization_id
+        yield url, None, config
         return
     with reference.run_in_thread(config=config) as server:
-        yield server.url, server.http_url, config.organization_id
+        yield server.url, server.http_url, server.server.config
 
 
 def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
@@ -209,15 +205,15 @@ def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     from .sync import connect  # noqa: PLC0415
 
     log = Transcript(out)
-    with _embedded_server(args.url) as (url, accounts, organization):
-        token: Any = args.token
+    with _embedded_server(args.url) as (url, accounts, config):
+        account = _account(args.api, config, accounts)
         if args.api == "0.3":
-            address: dict[str, Any] = {"license_id": args.license_id}
-            token = token or AccountsFlow.demo(accounts)
-        else:  # LiveChat v3: the embedded server's organization unless given
-            address = {"organization_id": args.organization_id or organization}
-            token = token or AgentTokenGrant.demo(accounts)
-        client = connect(api=args.api, token=token, url=url, **address)
+            account["license_id"] = args.license_id
+        elif args.organization_id is not None:
+            account["organization_id"] = args.organization_id
+        if args.token:
+            account["token"] = args.token
+        client = connect(url=url, **account)
         client.on("*", log.event)
         with client:
             log.customer_id = client.customer_id
@@ -268,14 +264,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: all)")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run a whole conversation against an embedded server")
-    demo.add_argument("--api", choices=APIS, default="0.3", help="API version (default 0.3)")
+    demo.add_argument("--api", choices=APIS, default="0.3", help="protocol (default %(default)s)")
     serve = commands.add_parser("serve", help="run the reference server")
     serve_cli.add_serve_arguments(serve)
     chat = commands.add_parser("chat", help="chat from the terminal")
     chat.add_argument("--url", help="API base URL (default: an embedded reference server)")
-    chat.add_argument("--api", choices=APIS, default="0.3", help="API version (default 0.3)")
-    chat.add_argument("--license-id", type=int, default=1, help="v0.3 license (default 1)")
-    chat.add_argument("--organization-id", help="v3 organization (default: the embedded one's)")
+    chat.add_argument("--api", choices=APIS, default="0.3", help="protocol (default %(default)s)")
+    chat.add_argument("--license-id", type=int, default=1, help="v0.3's license")
+    chat.add_argument("--organization-id", help="v3's organization (default: the embedded one)")
     chat.add_argument("--token", help="an access token (default: the demo accounts flow)")
     conformance = commands.add_parser("conformance", help="conformance-test any server")
     add_conformance_arguments(conformance)

@@ -62,7 +62,7 @@ def test_demo_in_livechat_v3_runs_the_whole_conversation() -> None:
     for expected in (
         "(LiveChat v3.6, simulated agent on)",
         "* logged in as customer",
-        "(token from the agent-token grant, /v2/customer/token)",
+        "(token from /v2/customer/token)",
         "you: Hello! I have a question about my order.",
         "Ada joined the chat",
         "Ada is typing...",

@@ -77,3 +77,20 @@ def test_the_web_api_client_speaks_v3(api: str) -> None:
     client = _web(api=api, organization_id="a9d4d2b1-org", token="t")
     assert client.target == ApiTarget(api, None, "a9d4d2b1-org")
     assert client._core is not None and client._core.api == api
+
+
+def test_switch_host_moves_later_connections_and_web_calls_to_the_region() -> None:
+    from customer_protocol import SwitchHost
+
+    client = connect_async(
+        api="3.6", organization_id="org", token="t", url="wss://api.livechatinc.com:443/base"
+    )
+    client._apply(SwitchHost(host="api-fra.livechatinc.com"))
+    assert (client.url.host, client.url.port, client.url.prefix, client.url.tls) == (
+        "api-fra.livechatinc.com",
+        443,
+        "/base",
+        True,
+    )
+    assert client._web.host == "api-fra.livechatinc.com" and client._web.scheme == "https"
+    assert client._new_transport().target.startswith("/base/v3.6/customer/rtm/ws?")
