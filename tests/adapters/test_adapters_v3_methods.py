@@ -269,7 +269,7 @@ async def test_v3_guarantees_timeouts_outbox_stray_ids_and_throttle(
 ) -> None:
     """What LiveChat's own SDKs lack, shown end to end in v3.6 (docs/livechat-v3.md)."""
     customer_id, token = server.create_customer()
-    config = replace(FAST, request_timeout=0.3, sneak_peek_interval=0.3)
+    config = replace(FAST, request_timeout=1.0, sneak_peek_interval=1.0)
     raw = _v3_connect(adapter, server, token, config=config)
     client = Client(adapter, raw)
     other = Client(adapter, _v3_connect(adapter, server, token))  # the same customer, twice
@@ -277,11 +277,11 @@ async def test_v3_guarantees_timeouts_outbox_stray_ids_and_throttle(
         chat = await client.start_chat()
 
         # a request with no answer ends with REQUEST_TIMEOUT; the client stays connected
-        server.faults.add(FaultRule(kind=FaultKind.DELAY, action="get_customer", delay=0.6))
+        server.faults.add(FaultRule(kind=FaultKind.DELAY, action="get_customer", delay=1.5))
         with pytest.raises(RequestTimeoutError):
             await client.get_customer()
         assert (await client.get_customer()).id == customer_id
-        await anyio.sleep(0.4)  # the late answer arrives (and is dropped): nothing held back
+        await anyio.sleep(0.7)  # the late answer arrives (and is dropped): nothing held back
 
         # 15 calls at once: never more than 10 in flight (the server would refuse the 11th
         # while ten answers are held back), the rest wait in the outbox
@@ -311,6 +311,6 @@ async def test_v3_guarantees_timeouts_outbox_stray_ids_and_throttle(
         # sneak peeks: at most one per interval per chat, the newest text last
         for text in ("W", "Wh", "Whe", "Wher", "Where"):
             raw.set_sneak_peek(chat.id, text)
-        await anyio.sleep(0.6)
+        await anyio.sleep(1.5)
         peeks = [p.text for p in server.core.sneak_peeks if p.chat_id == chat.id]
         assert peeks == ["W", "Where"]
