@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import anyio
 
-from bench._util import CHAT_ID, Figure, median, subprocess_server
+from bench._util import CHAT_ID, ORGANIZATION_ID, Figure, median, subprocess_server
 from customer_protocol import Config, codec
 
 RTM = "/customer/v0.3/rtm/ws?license_id=1"
@@ -284,6 +284,88 @@ def fig_connect(repeats: int) -> list[Figure]:
                 median(times["websockets"]) * 1000,
                 unit="ms",
                 ok=ratio <= 1.5,
+            )
+        )
+    return figures
+
+
+# -- the v3 dialect (api="3.6"): pushes, asyncio client ------------------------------------------
+
+RTM_V3 = f"/v3.6/customer/rtm/ws?organization_id={ORGANIZATION_ID}"
+LOGIN_V3 = json.dumps({"request_id": "1", "action": "login", "payload": {"token": "Bearer bench"}})
+LIST_CHATS = json.dumps({"request_id": "2", "action": "list_chats", "payload": {}})
+
+
+async def _base_pushes_v3(url: str, n: int) -> float:
+    from websockets.asyncio.client import connect
+
+    start = time.perf_counter()
+    ws = await connect(url + RTM_V3, compression=None, max_size=1 << 20)
+    await ws.send(LOGIN_V3)
+    json.loads(await ws.recv())
+    await ws.send(LIST_CHATS)
+    json.loads(await ws.recv())
+    loads, recv = json.loads, ws.recv
+    for _ in range(n):
+        message = loads(await recv())
+    elapsed = time.perf_counter() - start
+    assert message["action"] == "incoming_event"
+    await ws.close()
+    return elapsed
+
+
+async def _async_pushes_v3(config: Config, url: str, n: int) -> float:
+    from adapters._async import connect
+
+    done = anyio.Event()
+    count = 0
+
+    def on_event(event: object) -> None:
+        nonlocal count
+        count += 1
+        if count == n:
+            done.set()
+
+    client = connect(
+        api="3.6", organization_id=ORGANIZATION_ID, token="bench", url=url, config=config
+    )
+    client.on("new_event", on_event)
+    start = time.perf_counter()
+    async with client:
+        await done.wait()
+        return time.perf_counter() - start
+
+
+def fig_pushes_v3(n: int, rounds: int) -> list[Figure]:
+    """Figure 4 for api="3.6": v3 pushes to the asyncio client vs websockets + json."""
+    args = ("--pushes", str(n), "--api", "3.6", "--after", "list_chats")
+    kinds = ("websockets", *(f"asyncio/{name}" for name in setups()))
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    with subprocess_server("bench.pushserver", *args) as (port, _, _):
+        url = f"ws://127.0.0.1:{port}"
+        for r in range(rounds):
+            for kind in kinds[r % len(kinds) :] + kinds[: r % len(kinds)]:
+                if kind == "websockets":
+                    elapsed = asyncio.run(_base_pushes_v3(url, n))
+                else:
+                    with setup(kind.split("/")[1]) as config:
+                        elapsed = anyio.run(_async_pushes_v3, config, url, n, backend="asyncio")
+                times[kind].append(elapsed)
+    figures = []
+    for kind in kinds[1:]:
+        ratio = median([b / o for b, o in zip(times["websockets"], times[kind], strict=True)])
+        name = kind.split("/")[1]
+        target = 1.0 if name == "speedups" else 0.5
+        figures.append(
+            Figure(
+                f"e2e_pushes_v3_asyncio_{name}",
+                f"end to end (api 3.6): pushes received/s, asyncio client ({name}) vs "
+                "websockets + json",
+                f">= {target}x",
+                ratio,
+                n / median(times[kind]),
+                n / median(times["websockets"]),
+                ok=ratio >= target,
             )
         )
     return figures

@@ -27,7 +27,21 @@ from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.server import ServerProtocol
 
-from bench._util import CHAT_ID, THREAD_ID, incoming_event, push_messages
+from bench._util import (
+    CHAT_ID,
+    CUSTOMER_ID,
+    THREAD_ID,
+    incoming_event,
+    push_messages,
+    push_messages_v3,
+)
+
+#: The v3.6 login answer (the docs' shape, our values) for ``--api 3.6``.
+LOGIN_V3 = {
+    "customer": {"id": CUSTOMER_ID, "type": "customer", "name": "Ann", "present": True},
+    "has_active_thread": False,
+    "chats": [],
+}
 
 
 def frame(data: bytes) -> bytes:
@@ -55,7 +69,8 @@ def response(request_id: Any, action: str, payload: dict[str, Any]) -> bytes:
 
 
 class Connection(asyncio.Protocol):
-    def __init__(self, blast: bytes, after: str, delay: float) -> None:
+    def __init__(self, blast: bytes, after: str, delay: float, api: str = "0.3") -> None:
+        self.api = api
         self.blast = blast
         self.after = after
         self.delay = delay
@@ -97,7 +112,8 @@ class Connection(asyncio.Protocol):
         request_id = message.get("request_id")
         payload = message.get("payload") or {}
         if action == "login":
-            out.append(frame(response(request_id, action, {"customer_id": "bench-customer"})))
+            login = LOGIN_V3 if self.api != "0.3" else {"customer_id": "bench-customer"}
+            out.append(frame(response(request_id, action, login)))
         elif action in ("get_chats_summary", "list_chats"):
             out.append(frame(response(request_id, action, {"chats_summary": [], "total_chats": 0})))
         elif action == "send_event":
@@ -129,11 +145,13 @@ async def main() -> None:
     parser.add_argument("--pushes", type=int, default=0)
     parser.add_argument("--after", default="get_chats_summary")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before the blast")
+    parser.add_argument("--api", default="0.3", help="0.3, or 3.6: v3 login and pushes")
     args = parser.parse_args()
-    blast = b"".join(frame(data) for data in push_messages(args.pushes))
+    make = push_messages if args.api == "0.3" else push_messages_v3
+    blast = b"".join(frame(data) for data in make(args.pushes))
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: Connection(blast, args.after, args.delay), "127.0.0.1", 0, backlog=2048
+        lambda: Connection(blast, args.after, args.delay, args.api), "127.0.0.1", 0, backlog=2048
     )
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
