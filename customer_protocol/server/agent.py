@@ -68,21 +68,27 @@ class AgentSimulator:
                     ),
                 )
         elif isinstance(note, CustomerMessage):
-            chat_id, thread_id = note.chat_id, note.thread_id
-
-            def move(kind: str, text: str = "", typing: bool = False) -> Move:
-                return Move(
-                    kind=kind, chat_id=chat_id, thread_id=thread_id, text=text, typing=typing
-                )
-
-            self._at(now + cfg.typing_delay, move("typing", typing=True))
-            self._at(now + cfg.reply_delay, move("typing", typing=False))
             if self._goodbye.search(note.text):
-                self._at(now + cfg.reply_delay, move("say", cfg.farewell))
-                self._at(now + cfg.reply_delay, move("close"))
+                self._answer(note.chat_id, note.thread_id, now, cfg.farewell)
+                self._at(
+                    now + cfg.reply_delay,
+                    Move(kind="close", chat_id=note.chat_id, thread_id=note.thread_id),
+                )
             else:
                 text = cfg.reply_template.replace("{text}", note.text)
-                self._at(now + cfg.reply_delay, move("say", text))
+                self._answer(note.chat_id, note.thread_id, now, text)
+
+    def _answer(self, chat_id: str, thread_id: str, now: float, text: str) -> None:
+        """Type after ``typing_delay``; at ``reply_delay`` stop typing and say ``text``."""
+        cfg = self.config
+        for when, typing in ((cfg.typing_delay, True), (cfg.reply_delay, False)):
+            self._at(
+                now + when,
+                Move(kind="typing", chat_id=chat_id, thread_id=thread_id, typing=typing),
+            )
+        self._at(
+            now + cfg.reply_delay, Move(kind="say", chat_id=chat_id, thread_id=thread_id, text=text)
+        )
 
     def next_deadline(self) -> float | None:
         """When the next move is due, if any."""
