@@ -371,7 +371,8 @@ class V03Dialect:
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Merge flat properties into a thread (active or not); push
-        ``chat_thread_properties_updated`` with only what changed."""
+        ``chat_thread_properties_updated`` with only what changed; a rating is noted for
+        the agent simulator."""
         chat = self.logic.chat_for(customer_id, payload)
         thread = self.logic.thread_of(chat, payload)
         flat = check_flat_properties(payload.get("properties"))
@@ -380,7 +381,9 @@ class V03Dialect:
             return Outcome()
         self.store.touch("thread", thread.id)
         fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        return Outcome(pushes=[self._push(chat, fact)])
+        outcome = Outcome(pushes=[self._push(chat, fact)])
+        self.logic.note_rating(outcome, chat, thread, changed)
+        return outcome
 
     def update_last_seen_timestamp(
         self, customer_id: str, payload: dict[str, Any], wall: int

@@ -480,7 +480,8 @@ class V3Actions(V3Other):
     def update_thread_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
-        """Merge thread properties; ``thread_properties_updated`` with what changed."""
+        """Merge thread properties; ``thread_properties_updated`` with what changed; a
+        rating is noted for the agent simulator."""
         chat = self._chat(customer_id, payload)
         thread = self._thread(chat, payload)
         changed = self.logic.merge(
@@ -490,7 +491,9 @@ class V3Actions(V3Other):
             return Outcome()
         self.store.touch("thread", thread.id)
         fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        return Outcome(pushes=[self._push(chat, fact)])
+        outcome = Outcome(pushes=[self._push(chat, fact)])
+        self.logic.note_rating(outcome, chat, thread, changed)
+        return outcome
 
     def delete_thread_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
