@@ -16,6 +16,7 @@ __all__ = [
     "expect_event",
     "expect_http_error",
     "expect_keys",
+    "expect_stored_message",
     "expect_thread",
     "frame_problems",
     "payload_of",
@@ -86,6 +87,13 @@ def expect_keys(obj: Any, keys: Iterable[str], what: str) -> dict[str, Any]:
     expect(isinstance(obj, dict) and all(k in obj for k in names), f"{what} with {names}", obj)
     assert isinstance(obj, dict)
     return obj
+
+
+def expect_stored_message(stored: Any, custom_id: str, author_id: str, text: str) -> None:
+    """A stored message event kept the ``custom_id`` and ``text`` sent, by ``author_id``."""
+    expect(stored.get("custom_id") == custom_id, "custom_id kept", stored)
+    expect(stored.get("author_id") == author_id, "author_id = the customer", stored)
+    expect(stored.get("text") == text, "text kept", stored)
 
 
 def expect_seconds(value: Any, what: str) -> None:

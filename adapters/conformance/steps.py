@@ -3,13 +3,16 @@ actions they name): refusals before and at login, the response envelope, one ans
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .checks import error_of, expect
-from .driver import RtmConnection
+from .driver import Frame, RtmConnection
 
 __all__ = [
     "expect_answered_once",
+    "expect_no_push",
+    "expect_quiet",
     "expect_refused_before_login",
     "expect_response_envelope",
     "login_refusal",
@@ -64,11 +67,26 @@ async def expect_response_envelope(conn: RtmConnection, action: str, request_id:
     expect(isinstance(message.get("payload"), dict), "a payload object", message)
 
 
+async def expect_quiet(
+    conn: RtmConnection, expected: str, matches: Callable[[Frame], bool]
+) -> None:
+    """Listen for the target's ``quiet`` time: no unused frame ``matches`` (``expected`` says
+    what should not have come)."""
+    heard = [f.describe() for f in await conn.listen() if matches(f)]
+    expect(not heard, expected, heard)
+
+
 async def expect_answered_once(conn: RtmConnection, ids: list[str]) -> None:
     """No further response to any of ``ids`` arrives (each was answered already)."""
-    extra = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message is not None and f.message.get("request_id") in ids
-    ]
-    expect(not extra, "exactly one response per request", extra)
+    await expect_quiet(
+        conn,
+        "exactly one response per request",
+        lambda f: f.message is not None and f.message.get("request_id") in ids,
+    )
+
+
+async def expect_no_push(conn: RtmConnection, actions: tuple[str, ...], expected: str) -> None:
+    """No push named one of ``actions`` arrives while the connection is listened to."""
+    await expect_quiet(
+        conn, expected, lambda f: f.message is not None and f.message.get("action") in actions
+    )
