@@ -269,3 +269,26 @@ def _h11_call(func: Any, *args: Any) -> Any:
         return func(*args)
     except h11.LocalProtocolError as exc:
         raise LocalProtocolError(f"HTTP misuse: {exc}") from None
+
+
+def post_request(
+    host: str,
+    target: str,
+    token: str | None,
+    content_type: str,
+    body: bytes | None,
+    *,
+    length: int | None = None,
+) -> HTTPRequest:
+    """A ``POST`` that accepts JSON: ``Host``, ``Authorization: Bearer`` (when ``token`` is
+    given), ``Content-Type``, ``Accept`` and ``Content-Length`` (of ``body``, or ``length``
+    for a body streamed later, ``body=None``). The caller checks ``host`` and ``token``."""
+    headers: list[tuple[str, str]] = [("Host", host)]
+    if token is not None:
+        headers.append(("Authorization", f"Bearer {token}"))
+    headers += [
+        ("Content-Type", content_type),
+        ("Accept", "application/json"),
+        ("Content-Length", str(len(body) if body is not None else length)),
+    ]
+    return HTTPRequest(method="POST", target=target, headers=tuple(headers), body=body)
