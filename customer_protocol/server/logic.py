@@ -22,6 +22,7 @@ from .facts import (
     Fact,
     ThreadClosed,
     ThreadOpened,
+    ThreadPropertiesUpdated,
     Typing,
     UserAdded,
 )
@@ -330,6 +331,17 @@ class ChatLogic:
             return []
         self.store.touch("chat", chat.id)
         fact = ChatPropertiesUpdated(chat_id=chat.id, properties=changed)
+        return [PushOut(customer_id=chat.customer_id, fact=fact)]
+
+    def update_thread_properties(
+        self, chat: ChatRecord, thread: ThreadRecord, flat: dict[str, dict[str, Any]]
+    ) -> list[PushOut]:
+        """Merge flat properties into a thread; a push with what changed (none if nothing)."""
+        changed = self.merge(thread.properties, flat)
+        if not changed:
+            return []
+        self.store.touch("thread", thread.id)
+        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
         return [PushOut(customer_id=chat.customer_id, fact=fact)]
 
     def apply_customer_update(self, customer: CustomerRecord, changes: dict[str, Any]) -> None:

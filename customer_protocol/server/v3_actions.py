@@ -22,7 +22,6 @@ from .facts import (
     RichMessagePostback,
     ThreadOpened,
     ThreadPropertiesDeleted,
-    ThreadPropertiesUpdated,
 )
 from .logic import ChatLogic, ChatStarted, Outcome, PushOut, SneakPeek, Upload
 from .store import ChatRecord, ThreadRecord
@@ -483,14 +482,8 @@ class V3Actions(V3Other):
         """Merge thread properties; ``thread_properties_updated`` with what changed."""
         chat = self._chat(customer_id, payload)
         thread = self._thread(chat, payload)
-        changed = self.logic.merge(
-            thread.properties, check_flat_properties(payload.get("properties"))
-        )
-        if not changed:
-            return Outcome()
-        self.store.touch("thread", thread.id)
-        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        return Outcome(pushes=[self._push(chat, fact)])
+        flat = check_flat_properties(payload.get("properties"))
+        return Outcome(pushes=self.logic.update_thread_properties(chat, thread, flat))
 
     def delete_thread_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
@@ -502,9 +495,8 @@ class V3Actions(V3Other):
         gone = self.logic.unset(thread.properties, names)
         if not gone:
             return Outcome()
-        self.store.touch("thread", thread.id)
         fact = ThreadPropertiesDeleted(chat_id=chat.id, thread_id=thread.id, properties=gone)
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def update_event_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
@@ -517,11 +509,10 @@ class V3Actions(V3Other):
         changed = self.logic.merge(event.setdefault("properties", {}), flat)
         if not changed:
             return Outcome()
-        self.store.touch("thread", thread.id)
         fact = EventPropertiesUpdated(
             chat_id=chat.id, thread_id=thread.id, event_id=event["id"], properties=changed
         )
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def delete_event_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
@@ -536,10 +527,14 @@ class V3Actions(V3Other):
             return Outcome()
         if not event.get("properties"):
             event.pop("properties", None)
-        self.store.touch("thread", thread.id)
         fact = EventPropertiesDeleted(
             chat_id=chat.id, thread_id=thread.id, event_id=event["id"], properties=gone
         )
+        return self._thread_changed(chat, thread, fact)
+
+    def _thread_changed(self, chat: ChatRecord, thread: ThreadRecord, fact: Fact) -> Outcome:
+        """Mark ``thread`` changed (stored again) and push ``fact``."""
+        self.store.touch("thread", thread.id)
         return Outcome(pushes=[self._push(chat, fact)])
 
 
