@@ -141,12 +141,16 @@ class V3Actions(V3Other):
     def _thread(self, chat: ChatRecord, payload: dict[str, Any]) -> ThreadRecord:
         return self.logic.thread_of(chat, payload, missing="not_found")
 
-    @staticmethod
-    def _event_of(thread: ThreadRecord, payload: dict[str, Any]) -> dict[str, Any]:
+    def _event(
+        self, customer_id: str, payload: dict[str, Any]
+    ) -> tuple[ChatRecord, ThreadRecord, dict[str, Any]]:
+        """The chat, thread and event that ``chat_id``, ``thread_id`` and ``event_id`` name."""
+        chat = self._chat(customer_id, payload)
+        thread = self._thread(chat, payload)
         event_id = get_str(payload, "event_id")
         for event in thread.events:
             if event["id"] == event_id:
-                return event
+                return chat, thread, event
         raise ApiError("not_found", "event_id: no such event in this thread")
 
     @staticmethod
@@ -403,24 +407,19 @@ class V3Actions(V3Other):
 
     def delete_event(self, customer_id: str, payload: dict[str, Any], wall: int) -> Outcome:
         """Remove one of the customer's events; ``event_deleted``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         if event.get("author_id") != customer_id:
             raise ApiError("authorization", "event_id: the event is not the customer's")
         thread.events.remove(event)
         thread.event_ms.pop(event["id"], None)
-        self.store.touch("thread", thread.id)
         fact = EventDeleted(chat_id=chat.id, thread_id=thread.id, event_id=event["id"])
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def send_rich_message_postback(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """A rich message button answer; ``incoming_rich_message_postback`` (active threads)."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         postback = get_object(payload, "postback", required=True) or {}
         get_str(postback, "id", name="postback.id")
         if not isinstance(postback.get("toggled"), bool):
@@ -502,9 +501,7 @@ class V3Actions(V3Other):
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Merge event properties; ``event_properties_updated``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         flat = check_flat_properties(payload.get("properties"))
         changed = self.logic.merge(event.setdefault("properties", {}), flat)
         if not changed:
@@ -518,9 +515,7 @@ class V3Actions(V3Other):
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Delete event properties; ``event_properties_deleted``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         names = check_delete_properties(payload.get("properties"))
         gone = self.logic.unset(event.get("properties") or {}, names)
         if not gone:
