@@ -60,7 +60,7 @@ class TokenFlow:
     base: BaseURL | None = None
     """The accounts base URL (``None``: the client sets it from its own URL)."""
     ssl_context: ssl.SSLContext | None = None
-    """The TLS context given to the flow (``None`` unless one was given)."""
+    """The TLS context for the accounts requests (``None``: the client's own context)."""
 
     def __init__(
         self, *, accounts_url: str | None = None, ssl_context: ssl.SSLContext | None = None
