@@ -130,6 +130,9 @@ class ClientEngine:
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
         self._cap = self.dialect.max_inflight or sys.maxsize
+        # Timed out here but maybe still pending at the server (which counts them toward its
+        # limit): under a cap they keep their slot until their late answer or the link drops.
+        self._late: set[str] = set()
         self._reconciler = Reconciler(
             # At most the cap's sends are in flight at a drop, so their lookups (one request per
             # chat at a time) never exceed it either: they are written directly.
@@ -419,11 +422,13 @@ class ClientEngine:
 
     def _has_room(self) -> bool:
         """Whether one more request may be written: fewer than the dialect's cap unanswered
-        (a push-resolved request whose response came no longer counts)."""
-        if len(self._inflight) < self._cap:
+        (a push-resolved request whose response came no longer counts; one that timed out
+        here without an answer still does, see ``_late``)."""
+        late = len(self._late)
+        if len(self._inflight) + late < self._cap:
             return True
         waiting = sum(1 for request in self._inflight.values() if request.response is None)
-        return waiting < self._cap
+        return waiting + late < self._cap
 
     def _flush(self) -> None:
         while (
@@ -477,7 +482,12 @@ class ClientEngine:
         armed, self._deadlines_armed = self._deadlines_armed, None
         deadlines = self._deadlines
         while deadlines and armed is not None and deadlines[0][:2] <= armed:
-            request = self._take(deadlines.popleft()[2])
+            wire_id = deadlines.popleft()[2]
+            if self._cap != sys.maxsize:  # counted until its late answer (before _take flushes)
+                request = self._inflight.get(wire_id)
+                if request is not None and request.response is None:
+                    self._late.add(wire_id)
+            request = self._take(wire_id)
             if request is not None:
                 if request.response is not None:
                     self._resolve(request, RESPONSE, request.response)
@@ -516,6 +526,10 @@ class ClientEngine:
                         action=response.action, request_id=wire_id, reason="unknown request_id"
                     )
                 )
+                if wire_id in self._late:  # the server let go of it: its slot is free
+                    self._late.discard(wire_id)
+                    if self._outbox:
+                        self._flush()
             return
         if not response.success:
             self._take(wire_id)

@@ -214,6 +214,7 @@ def link_down(
     inflight = list(engine._inflight.values())
     engine._inflight.clear()
     engine._settled.clear()
+    engine._late.clear()  # a new link starts with nothing pending at the server
     lost = error if error is not None else ConnectionLostError("The connection was lost.")
     for request in inflight:
         engine._timers.cancel(("grace", request.wire_id))
