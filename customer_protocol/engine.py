@@ -37,6 +37,10 @@ from .events import (
     ProtocolErrorReport,
     SDKEvent,
 )
+from .lifecycle import KEEPALIVE as _KEEPALIVE
+from .lifecycle import PHASE as _PHASE
+from .lifecycle import PONG as _PONG
+from .lifecycle import REQUESTS as _REQUESTS
 from .models import slot_builder
 from .outputs import (
     CallFailed,
@@ -52,10 +56,6 @@ from .reconcile import Reconciler
 from .requests import PendingRequest
 from .state import ClientState, Input, Phase, public_state, transition, transport_open
 from .throttle import SneakPeekThrottle
-from .timers import KEEPALIVE as _KEEPALIVE
-from .timers import PHASE as _PHASE
-from .timers import PONG as _PONG
-from .timers import REQUESTS as _REQUESTS
 from .timers import Timers
 from .tokens import Token, TokenCache
 

@@ -8,7 +8,7 @@ engine module small. They read and write the engine's private state, as its meth
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .backoff import backoff_delay
 from .dialects.base import REDIRECT, TERMINAL
@@ -19,12 +19,15 @@ from .models import ChatsSummary
 from .outputs import CloseTransport, FetchToken, OpenTransport, SwitchHost
 from .requests import PendingRequest
 from .state import Input, Phase, transition, transport_open
-from .timers import KEEPALIVE, PHASE, PONG, REQUESTS
 
 if TYPE_CHECKING:
     from .engine import ClientEngine
 
 __all__ = [
+    "KEEPALIVE",
+    "PHASE",
+    "PONG",
+    "REQUESTS",
     "begin_attempt",
     "link_down",
     "link_failed",
@@ -39,6 +42,14 @@ __all__ = [
     "summary_ok",
     "terminal",
 ]
+
+# The engine's timer names (besides ("grace", request id) and ("peek", chat)).
+PHASE: Final = ("phase",)
+"""The current phase's deadline (token, connect, login, backoff)."""
+KEEPALIVE: Final = ("keepalive",)
+PONG: Final = ("pong",)
+REQUESTS: Final = ("requests",)
+"""One timer for every written request's timeout: the earliest of the engine's deadlines."""
 
 
 def begin_attempt(engine: ClientEngine) -> None:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Hashable
-from typing import Final
 
-__all__ = ["KEEPALIVE", "PHASE", "PONG", "REQUESTS", "Timers"]
-
-# The client engine's timer names (besides ("grace", id) and ("peek", chat)).
-PHASE: Final = ("phase",)
-"""The current phase's deadline (token, connect, login, backoff)."""
-KEEPALIVE: Final = ("keepalive",)
-PONG: Final = ("pong",)
-REQUESTS: Final = ("requests",)
-"""One timer for every written request's timeout: the earliest of the engine's deadlines."""
+__all__ = ["Timers"]
 
 
 class Timers:

@@ -18,32 +18,12 @@ from typing import Any, Final
 from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.events import (
-    ChatPropertiesDeleted,
     ChatPropertiesUpdated,
     ChatThreadPropertiesUpdated,
-    ChatTransferred,
-    CustomerSideStorageUpdated,
-    CustomerUpdated,
-    EventDeleted,
-    EventPropertiesDeleted,
-    EventPropertiesUpdated,
-    EventUpdated,
-    GreetingAccepted,
-    GreetingCanceled,
-    GroupsStatusUpdated,
-    IncomingEventPreview,
-    IncomingGreeting,
-    IncomingMulticast,
-    IncomingRichMessagePostback,
-    IncomingThinkingIndicator,
-    IncomingWelcomeMessage,
     LastSeenTimestampUpdated,
     NewEvent,
     Push,
-    QueuePositionUpdated,
-    SDKEvent,
     ThreadClosed,
-    ThreadPropertiesDeleted,
     ThreadSummaryEvent,
     UserData,
     UserIsTyping,
@@ -61,6 +41,28 @@ from customer_protocol.models import (
     timestamp_ms,
 )
 
+from .v3_events import (
+    AnyEvent,
+    ChatPropertiesDeleted,
+    ChatTransferred,
+    CustomerSideStorageUpdated,
+    CustomerUpdated,
+    EventDeleted,
+    EventPropertiesDeleted,
+    EventPropertiesUpdated,
+    EventUpdated,
+    GreetingAccepted,
+    GreetingCanceled,
+    GroupsStatusUpdated,
+    IncomingEventPreview,
+    IncomingGreeting,
+    IncomingMulticast,
+    IncomingRichMessagePostback,
+    IncomingThinkingIndicator,
+    IncomingWelcomeMessage,
+    QueuePositionUpdated,
+    ThreadPropertiesDeleted,
+)
 from .v3_objects import (
     parse_chat,
     parse_event,
@@ -117,11 +119,11 @@ def parse_incoming_chat(payload: Mapping[str, Any]) -> ParsedChat:
     return ParsedChat(chat=chat, users=users, thread=thread)
 
 
-def thread_opened_events(parsed: ParsedChat) -> tuple[SDKEvent, ...]:
+def thread_opened_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
     """``user_data`` per user, then ``thread_summary``: what precedes a thread's events (and
     the result of a ``start_chat``/``resume_chat``/thread-opening send)."""
     thread = parsed.thread
-    events: list[SDKEvent] = [UserData(user=user) for user in parsed.users]
+    events: list[AnyEvent] = [UserData(user=user) for user in parsed.users]
     events.append(
         ThreadSummaryEvent(
             id=thread.id, chat=thread.chat, order=thread.order, total_events=len(thread.events)
@@ -130,20 +132,20 @@ def thread_opened_events(parsed: ParsedChat) -> tuple[SDKEvent, ...]:
     return tuple(events)
 
 
-def _chat_events(parsed: ParsedChat) -> tuple[SDKEvent, ...]:
+def _chat_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
     news = (NewEvent(chat=parsed.chat.id, event=event) for event in parsed.thread.events)
     return (*thread_opened_events(parsed), *news)
 
 
-def _incoming_chat(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _incoming_chat(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return _chat_events(parse_incoming_chat(payload))
 
 
-def _chat_deactivated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _chat_deactivated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (ThreadClosed(chat=_chat(payload)),)
 
 
-def _chat_transferred(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _chat_transferred(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat = _chat(payload)
     target = payload.get("transferred_to")
     to = {} if target is None else _obj(target, "payload.transferred_to")
@@ -166,13 +168,13 @@ def _chat_transferred(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _user_added(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _user_added(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat = _chat(payload)
     user = parse_user(payload.get("user"), "payload.user")
     return (UserData(user=user), UserJoinedChat(user=user.id, chat=chat))
 
 
-def _user_removed(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _user_removed(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (UserLeftChat(user=_str(payload, "user_id", _P), chat=_chat(payload)),)
 
 
@@ -180,18 +182,18 @@ def _user_removed(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
 # Events
 
 
-def _incoming_event(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _incoming_event(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     return (NewEvent(chat=chat, event=parse_event(payload.get("event"), thread=thread)),)
 
 
-def _event_preview(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _event_preview(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     event = parse_event(payload.get("event"), thread=thread, require_id=False)
     return (IncomingEventPreview(chat=chat, thread=thread, event=event),)
 
 
-def _event_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _event_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     return (
         EventUpdated(
@@ -200,7 +202,7 @@ def _event_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _event_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _event_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         EventDeleted(
             chat=_chat(payload), thread=_thread(payload), event=_str(payload, "event_id", _P)
@@ -208,7 +210,7 @@ def _event_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _postback(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _postback(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     event = _str(payload, "event_id", _P)
     postback = _obj(payload.get("postback"), "payload.postback")
@@ -235,15 +237,15 @@ def _postback(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
 # Properties
 
 
-def _chat_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _chat_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (ChatPropertiesUpdated(chat=_chat(payload), properties=_properties(payload)),)
 
 
-def _chat_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _chat_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (ChatPropertiesDeleted(chat=_chat(payload), properties=_names(payload)),)
 
 
-def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         ChatThreadPropertiesUpdated(
             chat=_chat(payload), thread=_thread(payload), properties=_properties(payload)
@@ -251,7 +253,7 @@ def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ..
     )
 
 
-def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         ThreadPropertiesDeleted(
             chat=_chat(payload), thread=_thread(payload), properties=_names(payload)
@@ -259,7 +261,7 @@ def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ..
     )
 
 
-def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         EventPropertiesUpdated(
             chat=_chat(payload),
@@ -270,7 +272,7 @@ def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...
     )
 
 
-def _event_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _event_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         EventPropertiesDeleted(
             chat=_chat(payload),
@@ -289,7 +291,7 @@ _CUSTOMER_UPDATE_KEYS: Final = frozenset(
 )
 
 
-def _customer_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _customer_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     fields = payload.get("session_fields")
     return (
         CustomerUpdated(
@@ -303,16 +305,16 @@ def _customer_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _storage_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _storage_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     storage = _obj(payload.get("customer_side_storage"), "payload.customer_side_storage")
     return (CustomerSideStorageUpdated(customer_side_storage=storage),)
 
 
-def _groups_status(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _groups_status(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (GroupsStatusUpdated(groups=parse_groups_list(payload.get("groups"), "payload.groups")),)
 
 
-def _typing(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _typing(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat = _chat(payload)
     indicator = _obj(payload.get("typing_indicator"), "payload.typing_indicator")
     user = _str(indicator, "author_id", "payload.typing_indicator")
@@ -325,7 +327,7 @@ def _typing(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (UserStoppedTyping(chat=chat, user=user),)
 
 
-def _thinking(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _thinking(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         IncomingThinkingIndicator(
             chat=_chat(payload),
@@ -339,7 +341,7 @@ def _thinking(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _multicast(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _multicast(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     if "content" not in payload:
         raise RemoteProtocolError("payload.content is missing")
     return (
@@ -347,7 +349,7 @@ def _multicast(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _seen(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _seen(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     timestamp = parse_timestamp(payload, "seen_up_to", _P)
     if timestamp is None:
         raise RemoteProtocolError("payload.seen_up_to must be an RFC 3339 timestamp")
@@ -358,24 +360,24 @@ def _seen(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-def _greeting(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _greeting(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (IncomingGreeting(greeting=parse_greeting(payload, _P)),)
 
 
-def _greeting_accepted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _greeting_accepted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (GreetingAccepted(unique_id=_str(payload, "unique_id", _P)),)
 
 
-def _greeting_canceled(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _greeting_canceled(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (GreetingCanceled(unique_id=_str(payload, "unique_id", _P)),)
 
 
-def _welcome(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _welcome(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     event = parse_event(payload.get("event"), require_id=False)
     return (IncomingWelcomeMessage(id=_str(payload, "id", _P), event=event),)
 
 
-def _queue(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def _queue(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (
         QueuePositionUpdated(
             chat=_chat(payload),
@@ -385,7 +387,7 @@ def _queue(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     )
 
 
-_Handler = Callable[[Mapping[str, Any]], tuple[SDKEvent, ...]]
+_Handler = Callable[[Mapping[str, Any]], tuple[AnyEvent, ...]]
 
 _HANDLERS_3_5: Final[Mapping[str, _Handler]] = {
     "incoming_chat": _incoming_chat,
@@ -442,12 +444,12 @@ def pushes_for(version: str) -> frozenset[str]:
         raise ValueError(f"unsupported v3 version {version!r}") from None
 
 
-def push_events(action: str, payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
+def push_events(action: str, payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     """The SDK events of one v3 push, in the order to emit them (``spec/v3.md`` section 9).
 
     Pushes of the seed's concepts give the seed's events (``incoming_chat``: ``user_data`` per
     user, ``thread_summary``, then ``new_event`` per event in array order); the others give the
-    event named after the push (:mod:`customer_protocol.events`); an unknown push gives a raw
+    event named after the push (:mod:`.v3_events`); an unknown push gives a raw
     :class:`~customer_protocol.events.Push`. Raises
     :class:`~customer_protocol.errors.RemoteProtocolError` for a malformed payload.
     """
@@ -457,7 +459,7 @@ def push_events(action: str, payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]
     return handler(_obj(payload, _P))
 
 
-def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
+def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> list[AnyEvent]:
     """:func:`push_events`, then what the push says about chat activity, applied to
     ``tracker`` (the v0.3 ``dispatch.map_push`` contract: nothing changes when parsing fails).
 
