@@ -270,3 +270,18 @@ def test_the_late_count_resets_when_the_link_drops() -> None:
     h.open_and_login()
     _calls, written = _burst(h, 11)
     assert len(written) == 10  # a new link: nothing of the old one counts
+
+
+def test_a_request_answered_before_its_timeout_holds_no_slot() -> None:
+    # A push-resolved call whose response came (the push did not) ends at its timeout from
+    # the response: the server let go of it, so it does not count toward the cap.
+    h = V3Harness(config=replace(Config(), request_timeout=5.0))
+    h.connect()
+    call, out = h.call("send_message", "CH1", "hi")
+    sent = h.one(out, "send_event")
+    h.advance(4.5)
+    h.respond(sent, {"event_id": "E1"})
+    out = h.advance(0.5)
+    assert value(out, call).id == "E1"
+    _calls, written = _burst(h, 10)
+    assert len(written) == 10
