@@ -22,6 +22,7 @@ from .facts import (
     Fact,
     ThreadClosed,
     ThreadOpened,
+    ThreadPropertiesUpdated,
     Typing,
     UserAdded,
 )
@@ -373,6 +374,21 @@ class ChatLogic:
         self.store.touch("chat", chat.id)
         fact = ChatPropertiesUpdated(chat_id=chat.id, properties=changed)
         return [PushOut(customer_id=chat.customer_id, fact=fact)]
+
+    def update_thread_properties(
+        self, chat: ChatRecord, thread: ThreadRecord, flat: dict[str, dict[str, Any]]
+    ) -> Outcome:
+        """Merge flat properties into a thread: a push with what changed (none if nothing),
+        and a :class:`ThreadRated` note when that rated it (:meth:`note_rating`)."""
+        outcome = Outcome()
+        changed = self.merge(thread.properties, flat)
+        if not changed:
+            return outcome
+        self.store.touch("thread", thread.id)
+        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
+        outcome.pushes.append(PushOut(customer_id=chat.customer_id, fact=fact))
+        self.note_rating(outcome, chat, thread, changed)
+        return outcome
 
     def apply_customer_update(self, customer: CustomerRecord, changes: dict[str, Any]) -> None:
         """Apply checked ``name``/``email``/``avatar``/``fields`` (merged)/``monitoring``

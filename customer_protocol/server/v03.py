@@ -376,14 +376,7 @@ class V03Dialect:
         chat = self.logic.chat_for(customer_id, payload)
         thread = self.logic.thread_of(chat, payload)
         flat = check_flat_properties(payload.get("properties"))
-        changed = self.logic.merge(thread.properties, flat)
-        if not changed:
-            return Outcome()
-        self.store.touch("thread", thread.id)
-        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        outcome = Outcome(pushes=[self._push(chat, fact)])
-        self.logic.note_rating(outcome, chat, thread, changed)
-        return outcome
+        return self.logic.update_thread_properties(chat, thread, flat)
 
     def update_last_seen_timestamp(
         self, customer_id: str, payload: dict[str, Any], wall: int
