@@ -138,10 +138,9 @@ def _check(value: Any, depth: int, check_strings: bool) -> None:
         value.encode("utf-8")
 
 
-def _depth_bound(text: str | bytes) -> int:
-    """A cheap upper bound of the nesting depth (brackets inside strings count too)."""
-    if isinstance(text, bytes):
-        return text.count(b"[") + text.count(b"{")
+def _depth_bound(text: str) -> int:
+    """A cheap upper bound of the nesting depth (brackets inside strings count too); bytes
+    get theirs from the scan in :func:`loads`."""
     return text.count("[") + text.count("{")
 
 
