@@ -61,6 +61,10 @@ class ClientMachineBase(RuleBasedStateMachine):
 
     @initialize(seed=st.integers(0, 2**32), how=st.sampled_from(["idle", "connect", "ready"]))
     def start(self, seed: int, how: str) -> None:
+        self.begin(seed, how)
+
+    def begin(self, seed: int, how: str) -> None:
+        """A fresh driver, idle, connecting or connected."""
         self.d = self.make_driver(seed)
         if how != "idle":
             self.connect()
@@ -73,7 +77,7 @@ class ClientMachineBase(RuleBasedStateMachine):
         known = sorted(self.d.server.chats)
         return data.draw(st.sampled_from([*known, "c-unknown"]) if known else st.just("c1"))
 
-    def _sdk(self, name: str, *args: Any, invalid: bool = False, **kwargs: Any) -> int | None:
+    def _sdk(self, name: str, /, *args: Any, invalid: bool = False, **kwargs: Any) -> int | None:
         """Call an SDK method; only documented exceptions may escape, and only when due."""
         try:
             return self.d.call(name, *args, **kwargs)
