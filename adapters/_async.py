@@ -45,7 +45,7 @@ from ._common import (
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Awaiting, Call, Cursor, Surface, Upload
 from ._upload import history_item, upload_plan
-from .tokens import AccountsFlow
+from .tokens import TokenFlow
 
 __all__ = ["AsyncClient", "AsyncHistory", "connect"]
 
@@ -394,7 +394,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
 
     async def _token(self, fresh: bool) -> Token:
         source = self._token_source
-        if isinstance(source, AccountsFlow):
+        if isinstance(source, TokenFlow):
             steps, base = source.steps(), source.base or self._web
             try:
                 request = next(steps)

@@ -11,7 +11,7 @@ from transports.http import ResponseReceived
 
 from ._common import BaseURL, call_provider, normalize_token
 from ._http import READ_SIZE, Steps, exchange_steps
-from .tokens import AccountsFlow
+from .tokens import TokenFlow
 
 __all__ = ["exchange", "open_socket", "token_from"]
 
@@ -50,8 +50,8 @@ def token_from(
     ssl_context: ssl.SSLContext | None,
     timeout: float,
 ) -> Token:
-    """Obtain a token from a token source (string, Token, callable or AccountsFlow)."""
-    if isinstance(source, AccountsFlow):
+    """Obtain a token from a token source (string, Token, callable or TokenFlow)."""
+    if isinstance(source, TokenFlow):
         steps, base = source.steps(), source.base or web
         try:
             request = next(steps)

@@ -58,7 +58,7 @@ from transports.base import Message, MessageTransport, Opened, Pong, TransportEv
 from transports.websocket import WebSocketClient, make_bh
 
 from ._url import BaseURL, parse_base_url
-from .tokens import AccountsFlow
+from .tokens import TokenFlow
 
 __all__ = [
     "APIS",
@@ -142,8 +142,8 @@ def web_base(url: BaseURL) -> BaseURL:
 
 
 def bind_accounts(token: Any, accounts_url: str | None, web: BaseURL) -> None:
-    """Point an :class:`AccountsFlow` without a URL of its own at ``accounts_url`` or ``web``."""
-    if isinstance(token, AccountsFlow) and token.base is None:
+    """Point a :class:`TokenFlow` without a URL of its own at ``accounts_url`` or ``web``."""
+    if isinstance(token, TokenFlow) and token.base is None:
         token.set_url(accounts_url or f"{web.scheme}://{web.host_header}")
 
 

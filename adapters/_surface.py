@@ -29,12 +29,22 @@ from customer_protocol import (
     Chat,
     ChatsSummary,
     ClientProtocol,
+    Customer,
     Event,
     HistoryBatch,
     HistoryPosition,
     Rating,
     Thread,
     ThreadsSummary,
+)
+from customer_protocol.dialects.v3_results import (
+    ChatsPage,
+    FormResult,
+    GetChatResult,
+    PredictedAgent,
+    ThreadsPage,
+    UrlInfo,
+    WelcomeMessage,
 )
 
 from ._http import Progress
@@ -72,23 +82,28 @@ class Call(Generic[T]):
 
 
 class Upload(Call[str]):
-    """``send_file``'s call: the file is read by the driver (off the event loop when async)."""
+    """A call that sends a file: the driver reads it first (off the event loop when async).
 
-    __slots__ = ("chat", "content_type", "custom_id", "data", "file", "filename", "on_progress")
+    ``args``/``kwargs`` are the core method's arguments around the file's bytes, which are
+    passed after ``args`` with the settled ``filename`` and ``content_type``.
+    """
+
+    __slots__ = ("content_type", "data", "file", "filename", "on_progress")
 
     def __init__(
         self,
-        chat: str,
+        method: Callable[..., Any],
+        /,
+        *args: Any,
         file: FileLike,
-        *,
-        custom_id: str | None,
         on_progress: Progress | None,
         filename: str | None,
         content_type: str | None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(Core.send_file, chat)
-        self.chat, self.file, self.custom_id = chat, file, custom_id
-        self.on_progress, self.filename, self.content_type = on_progress, filename, content_type
+        super().__init__(method, *args, **kwargs)
+        self.file, self.on_progress = file, on_progress
+        self.filename, self.content_type = filename, content_type
         self.data = b""
 
     def read(self) -> None:
@@ -99,13 +114,16 @@ class Upload(Call[str]):
 
     def issue(self, core: ClientProtocol, now: float) -> int:
         """Start the upload on ``core`` (after :meth:`read`); returns its call id."""
-        return core.send_file(
-            self.chat,
-            self.data,
-            now,
-            filename=self.filename or "file",
-            content_type=self.content_type or "application/octet-stream",
-            custom_id=self.custom_id,
+        return cast(
+            int,
+            getattr(core, self.name)(
+                *self.args,
+                self.data,
+                now=now,
+                filename=self.filename or "file",
+                content_type=self.content_type or "application/octet-stream",
+                **self.kwargs,
+            ),
         )
 
 
@@ -307,13 +325,213 @@ class Surface(Driver):
         calling task in the async client: the call then fails with ``CANCELLED``.
         """
         return Upload(
+            Core.send_file,
             chat,
-            file,
-            custom_id=custom_id,
+            file=file,
             on_progress=on_progress,
             filename=filename,
             content_type=content_type,
+            custom_id=custom_id,
         )
+
+    # -- LiveChat v3 (v3.md section 5; NOT_SUPPORTED on a v0.3 connection) --------------------
+
+    @request
+    def list_chats(
+        self,
+        *,
+        limit: int | None = None,
+        sort_order: str | None = None,
+        page_id: str | None = None,
+    ) -> Call[ChatsPage]:
+        """One ``list_chats`` page (``next_page_id`` / ``previous_page_id`` to go on)."""
+        return Call(Core.list_chats, limit=limit, sort_order=sort_order, page_id=page_id)
+
+    @request
+    def list_threads(
+        self,
+        chat: str,
+        *,
+        sort_order: str | None = None,
+        limit: int | None = None,
+        min_events_count: int | None = None,
+        page_id: str | None = None,
+    ) -> Call[ThreadsPage]:
+        """One ``list_threads`` page of ``chat`` (newest first by default)."""
+        return Call(
+            Core.list_threads,
+            chat,
+            sort_order=sort_order,
+            limit=limit,
+            min_events_count=min_events_count,
+            page_id=page_id,
+        )
+
+    @request
+    def get_chat(self, chat: str, *, thread: str | None = None) -> Call[GetChatResult]:
+        """The chat with one thread (the newest unless ``thread``)."""
+        return Call(Core.get_chat, chat, thread=thread)
+
+    @request
+    def resume_chat(
+        self,
+        chat: str,
+        *,
+        events: Sequence[Mapping[str, Any]] = (),
+        properties: Mapping[str, Any] | None = None,
+        thread_properties: Mapping[str, Any] | None = None,
+        access: Mapping[str, Any] | None = None,
+        active: bool | None = None,
+        continuous: bool | None = None,
+    ) -> Call[Chat]:
+        """Open a new thread in an inactive chat."""
+        return Call(
+            Core.resume_chat,
+            chat,
+            events=events,
+            properties=properties,
+            thread_properties=thread_properties,
+            access=access,
+            active=active,
+            continuous=continuous,
+        )
+
+    @request
+    def deactivate_chat(self, chat: str) -> Call[bool]:
+        """Close the chat's active thread."""
+        return Call(Core.deactivate_chat, chat)
+
+    @request
+    def delete_event(self, chat: str, thread: str, event: str) -> Call[bool]:
+        """Delete one of the customer's events (v3.6)."""
+        return Call(Core.delete_event, chat, thread, event)
+
+    @request
+    def send_rich_message_postback(
+        self,
+        chat: str,
+        thread: str,
+        event: str,
+        *,
+        postback_id: str,
+        toggled: bool,
+        button_type: str | None = None,
+        button_value: str | None = None,
+        ecommerce: Mapping[str, Any] | None = None,
+    ) -> Call[bool]:
+        """Answer a rich message's button."""
+        return Call(
+            Core.send_rich_message_postback,
+            chat,
+            thread,
+            event,
+            postback_id=postback_id,
+            toggled=toggled,
+            button_type=button_type,
+            button_value=button_value,
+            ecommerce=ecommerce,
+        )
+
+    @request
+    def delete_chat_properties(
+        self, chat: str, properties: Mapping[str, Sequence[str]]
+    ) -> Call[bool]:
+        """Delete chat properties ``{namespace: [names]}``."""
+        return Call(Core.delete_chat_properties, chat, properties)
+
+    @request
+    def delete_thread_properties(
+        self, chat: str, thread: str, properties: Mapping[str, Sequence[str]]
+    ) -> Call[bool]:
+        """Delete thread properties ``{namespace: [names]}``."""
+        return Call(Core.delete_thread_properties, chat, thread, properties)
+
+    @request
+    def update_event_properties(
+        self, chat: str, thread: str, event: str, properties: Mapping[str, Any]
+    ) -> Call[bool]:
+        """Set event properties (``{namespace: {name: value}}``)."""
+        return Call(Core.update_event_properties, chat, thread, event, properties)
+
+    @request
+    def delete_event_properties(
+        self, chat: str, thread: str, event: str, properties: Mapping[str, Sequence[str]]
+    ) -> Call[bool]:
+        """Delete event properties ``{namespace: [names]}``."""
+        return Call(Core.delete_event_properties, chat, thread, event, properties)
+
+    @request
+    def get_customer(self) -> Call[Customer]:
+        """The customer, with ``statistics``."""
+        return Call(Core.get_customer)
+
+    @request
+    def set_customer_session_fields(self, fields: Mapping[str, str]) -> Call[bool]:
+        """Set the session fields (also sent at every later login)."""
+        return Call(Core.set_customer_session_fields, fields)
+
+    @request
+    def update_customer_page(
+        self, url: str, *, title: str | None = None
+    ) -> Call[Mapping[int, str]]:
+        """Tell the server which page the customer is on; the groups whose status changed."""
+        return Call(Core.update_customer_page, url, title=title)
+
+    @request
+    def list_group_statuses(
+        self, *, group_ids: Sequence[int] | None = None
+    ) -> Call[Mapping[int, str]]:
+        """Group statuses ``{group_id: status}`` (every group when ``group_ids`` is None)."""
+        return Call(Core.list_group_statuses, group_ids=group_ids)
+
+    @request
+    def get_form(self, group_id: int, type: str) -> Call[FormResult]:
+        """A ``prechat``, ``postchat`` or ``ticket`` form of a group."""
+        return Call(Core.get_form, group_id, type)
+
+    @request
+    def get_predicted_agent(self) -> Call[PredictedAgent]:
+        """The agent a new chat would be routed to."""
+        return Call(Core.get_predicted_agent)
+
+    @request
+    def get_url_info(self, url: str) -> Call[UrlInfo]:
+        """The title, description and image of a URL."""
+        return Call(Core.get_url_info, url)
+
+    @request
+    def mark_events_as_seen(self, chat: str, seen_up_to: int) -> Call[bool]:
+        """Mark the chat's events up to ``seen_up_to`` (ms since the epoch) as seen."""
+        return Call(Core.mark_events_as_seen, chat, seen_up_to)
+
+    @request
+    def accept_greeting(self, greeting_id: int, unique_id: str) -> Call[bool]:
+        """Accept a greeting."""
+        return Call(Core.accept_greeting, greeting_id, unique_id)
+
+    @request
+    def cancel_greeting(self, unique_id: str) -> Call[bool]:
+        """Cancel a greeting."""
+        return Call(Core.cancel_greeting, unique_id)
+
+    @request
+    def send_greeting_button_clicked(self, greeting_unique_id: str, button_id: str) -> Call[bool]:
+        """Report a click on a greeting's button (v3.6)."""
+        return Call(Core.send_greeting_button_clicked, greeting_unique_id, button_id)
+
+    @request
+    def request_welcome_message(
+        self, *, welcome_message_id: str | None = None, group_id: int | None = None
+    ) -> Call[WelcomeMessage]:
+        """Ask for a welcome message (v3.6)."""
+        return Call(
+            Core.request_welcome_message, welcome_message_id=welcome_message_id, group_id=group_id
+        )
+
+    @request
+    def cancel_rate(self, chat: str, *, properties: Sequence[str] = ("score",)) -> Call[bool]:
+        """Withdraw the rating of the chat's newest thread."""
+        return Call(Core.cancel_rate, chat, properties=properties)
 
 
 class Cursor(Driver):

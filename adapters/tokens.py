@@ -7,7 +7,9 @@
   ``expires_in``, ``customer_id``); it may be ``async`` in the async client, and may take one
   argument, ``fresh``, which is true when the server rejected the previous token;
 * an :class:`AccountsFlow`: the accounts code flow of ``wire.md`` section 7, which remembers
-  ``customer_id``/``customer_key`` so the same customer comes back on every renewal.
+  ``customer_id``/``customer_key`` so the same customer comes back on every renewal;
+* an :class:`AgentTokenGrant`: LiveChat v3's agent-token grant (``spec/v3.md`` section 7), for
+  server-side use, which keeps the ``entity_id`` so the same customer comes back.
 
 The core caches whatever the provider returns until 60 s before it expires.
 """
@@ -23,14 +25,16 @@ from customer_protocol.errors import InvalidArgumentsError
 from transports.accounts import (
     build_customer_code_request,
     build_customer_token_request,
+    build_customer_token_v2_request,
     decode_customer_code_response,
     decode_customer_token_response,
+    decode_customer_token_v2_response,
 )
 from transports.http import HTTPRequest, ResponseReceived
 
 from ._url import BaseURL, parse_base_url
 
-__all__ = ["DEMO_CREDENTIALS", "AccountsFlow"]
+__all__ = ["DEMO_CREDENTIALS", "AccountsFlow", "AgentTokenGrant", "TokenFlow"]
 
 DEMO_CREDENTIALS: Final = {
     "client_id": "demo-client",
@@ -41,7 +45,23 @@ DEMO_CREDENTIALS: Final = {
 """The reference server's default accounts credentials."""
 
 
-class AccountsFlow:
+class TokenFlow:
+    """A token provider that talks HTTP to an accounts service: :meth:`steps` is the exchange
+    as a plan (the client sends each request and returns each response), ``base`` the accounts
+    URL (the API host's when not given)."""
+
+    base: BaseURL | None = None
+
+    def set_url(self, accounts_url: str) -> None:
+        """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
+        self.base = parse_base_url(accounts_url, kinds=("http", "https"))
+
+    def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
+        """Yields each request, is sent each response, returns the token."""
+        raise NotImplementedError
+
+
+class AccountsFlow(TokenFlow):
     """Obtain customer tokens from an accounts service (``POST /customer/`` then ``/token``).
 
     Keeps :attr:`customer_id` and :attr:`customer_key` after the first exchange, so every later
@@ -95,10 +115,6 @@ class AccountsFlow:
         """The secret that brings the same customer back (keep it with ``customer_id``)."""
         return self._customer_key
 
-    def set_url(self, accounts_url: str) -> None:
-        """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
-        self.base = parse_base_url(accounts_url, kinds=("http", "https"))
-
     def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
         """The flow as a plan: yields each request, is sent each response, returns the token."""
         base = self.base
@@ -138,4 +154,62 @@ class AccountsFlow:
         return (
             f"AccountsFlow(accounts_url={url!r}, client_id={self.client_id!r}, "
             f"customer_id={self.customer_id!r})"
+        )
+
+
+class AgentTokenGrant(TokenFlow):
+    """LiveChat v3's agent-token grant (``spec/v3.md`` section 7): ``POST /v2/customer/token``
+    with an agent's access token, for server-side use (``accounts_url`` is
+    ``https://accounts.livechat.com`` in production).
+
+    Keeps :attr:`entity_id` after the first grant, so every renewal (and a new provider given the
+    same value) brings back the same customer; it is also the client's ``customer_id``.
+    """
+
+    def __init__(
+        self,
+        *,
+        agent_token: str,
+        client_id: str,
+        organization_id: str | None = None,
+        entity_id: str | None = None,
+        accounts_url: str | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self._agent_token = agent_token
+        self.client_id = client_id
+        self.organization_id = organization_id
+        self.entity_id = entity_id
+        self.base = None
+        if accounts_url is not None:
+            self.set_url(accounts_url)
+        self.ssl_context = ssl_context
+
+    def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
+        """The grant as a plan: one request, the token."""
+        base = self.base
+        if base is None:
+            raise InvalidArgumentsError("AgentTokenGrant needs an accounts URL.")
+        response = yield build_customer_token_v2_request(
+            host=base.host_header,
+            agent_token=self._agent_token,
+            client_id=self.client_id,
+            organization_id=self.organization_id,
+            entity_id=self.entity_id,
+            prefix=base.prefix,
+        )
+        token = decode_customer_token_v2_response(response)
+        self.entity_id = token.entity_id
+        return Token(
+            access_token=token.access_token,
+            token_type=token.token_type,
+            expires_in=float(token.expires_in),
+            customer_id=token.entity_id,
+        )
+
+    def __repr__(self) -> str:
+        url = None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
+        return (
+            f"AgentTokenGrant(accounts_url={url!r}, client_id={self.client_id!r}, "
+            f"organization_id={self.organization_id!r}, entity_id={self.entity_id!r})"
         )

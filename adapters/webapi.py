@@ -159,8 +159,8 @@ class WebAPIClient(Surface, Blocking):
         upload.read()
         output = UploadFile(
             call=0,
-            chat_id=check_chat(upload.chat),
-            custom_id=upload.custom_id or self._custom_id(),
+            chat_id=check_chat(upload.args[0]),
+            custom_id=upload.kwargs["custom_id"] or self._custom_id(),
             data=upload.data,
             filename=upload.filename or "file",
             content_type=upload.content_type or "application/octet-stream",

@@ -66,6 +66,11 @@ class ClientProtocol(ClientEngine):
         """Per-chat activity and the newest known thread of each chat."""
         return self._tracker
 
+    @property
+    def input_time(self) -> float:
+        """The ``now`` of the latest input (monotonic seconds)."""
+        return self._now
+
     def new_custom_id(self) -> str:
         """A fresh ``custom_id`` for an outgoing event."""
         return self._new_custom_id()

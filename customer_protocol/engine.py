@@ -496,7 +496,7 @@ class ClientEngine:
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return
-        if self._reconciler.held:  # our own held send, pushed without our request_id
+        if self._reconciler.claims:  # our own held send, pushed without our request_id
             events = self._reconciler.claim(events)
         for event in events:
             self._emit_event(event)

@@ -22,14 +22,17 @@ own stored event to the new connection without our ``request_id``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from .errors import CustomerSDKError
 from .events import NewEvent, SDKEvent
 from .models import Event, Thread
 from .requests import PendingRequest
 
-__all__ = ["LookupPage", "LookupState", "Reconciler"]
+__all__ = ["RECONCILED_MEMORY", "LookupPage", "LookupState", "Reconciler"]
+
+RECONCILED_MEMORY: Final = 256
+"""How many reconciled sends are remembered, so that a late push of one is not a new_event."""
 
 
 class LookupState:
@@ -76,7 +79,16 @@ LookupPage = Callable[
 class Reconciler:
     """The held sends and the lookups in progress. Pure: it only writes through ``write``."""
 
-    __slots__ = ("_active", "_done", "_lookups", "_page", "_round", "_write", "held")
+    __slots__ = (
+        "_active",
+        "_done",
+        "_lookups",
+        "_page",
+        "_reconciled",
+        "_round",
+        "_write",
+        "held",
+    )
 
     def __init__(
         self,
@@ -94,6 +106,7 @@ class Reconciler:
         self._round = 0
         self.held: list[PendingRequest] = []
         """Sends waiting to be found or sent again, in their original order."""
+        self._reconciled: dict[tuple[str, str], None] = {}  # (chat, custom_id), oldest first
 
     def hold(self, request: PendingRequest) -> None:
         """Keep ``request`` (written, unanswered) for the next connection."""
@@ -115,20 +128,28 @@ class Reconciler:
     def take_all(self) -> list[PendingRequest]:
         """Remove and return every held send (the client stops; they will be failed)."""
         held, self.held = self.held, []
+        self._reconciled.clear()
         self.abort()
         return held
+
+    @property
+    def claims(self) -> bool:
+        """Whether :meth:`claim` can take anything (a send is held or was just reconciled)."""
+        return bool(self.held or self._reconciled)
 
     def claim(self, events: list[SDKEvent]) -> list[SDKEvent]:
         """Resolve the held sends whose event a push carries; the events left to emit.
 
         A ``new_event`` whose event has the ``custom_id`` of a held send of the same chat ends
-        that send with the event (as the lookup would) and is not emitted.
+        that send with the event (as the lookup would) and is not emitted. Nor is one of a send
+        the lookup already resolved (the server's push can come after the lookup's answer).
         """
-        if not self.held:
-            return events
         kept: list[SDKEvent] = []
         for event in events:
-            if isinstance(event, NewEvent) and self._resolve(event.chat, (event.event,)):
+            if isinstance(event, NewEvent) and (
+                (event.chat, event.event.custom_id) in self._reconciled
+                or self._resolve(event.chat, (event.event,))
+            ):
                 continue
             kept.append(event)
         return kept
@@ -157,6 +178,9 @@ class Reconciler:
             else:
                 resolved = True
                 request.succeed(event)
+                self._reconciled[chat, event.custom_id or ""] = None
+                if len(self._reconciled) > RECONCILED_MEMORY:
+                    del self._reconciled[next(iter(self._reconciled))]
         self.held = keep
         return resolved
 

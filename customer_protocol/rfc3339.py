@@ -55,4 +55,7 @@ def parse_ms(value: Any) -> int | None:
 def format_ms(millis: int) -> str:
     """Integer milliseconds since the epoch to RFC 3339 with microseconds, in UTC (``Z``)."""
     moment = _EPOCH + timedelta(milliseconds=millis)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}Z"
+    return (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
+        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}.{moment.microsecond:06d}Z"
+    )

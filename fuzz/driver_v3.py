@@ -16,7 +16,7 @@ echo, the transport agrees with the phase, determinism replay) with the v3 rules
 * **fresh tokens** (section 8): after ``access_token_expired``/``revoked`` the next attempt asks
   for a fresh token and opens no transport before it.
 
-:class:`FakeServerV3` keeps chats, threads and events and answers one request at a time with
+:class:`V3FakeServer` keeps chats, threads and events and answers one request at a time with
 the v3 shapes (``login``, ``list_chats``, ``list_threads`` pages, ``start_chat``/``resume_chat``
 with ``incoming_chat``, ``send_event`` with ``incoming_event`` or ``chat_inactive``, ...).
 """
@@ -68,7 +68,7 @@ def _custom_ids(request: dict[str, Any]) -> list[str]:
     return [e["custom_id"] for e in events if isinstance(e.get("custom_id"), str)]
 
 
-class FakeServerV3:
+class V3FakeServer:
     """Just enough of a LiveChat v3.6 server: chats, threads (newest last) and events."""
 
     def __init__(self) -> None:
@@ -271,7 +271,7 @@ class FakeServerV3:
 
 
 class V3Driver(Driver):
-    """:class:`Driver` for a v3.6 client against :class:`FakeServerV3`, with the v3 checks."""
+    """:class:`Driver` for a v3.6 client against :class:`V3FakeServer`, with the v3 checks."""
 
     def __init__(
         self, seed: int = 1, config: Config | None = None, host: str | None = "api.livechatinc.com"
@@ -295,8 +295,8 @@ class V3Driver(Driver):
             rng=SeededRandom(self.seed),
         )
 
-    def new_server(self) -> FakeServerV3:
-        return FakeServerV3()
+    def new_server(self) -> V3FakeServer:
+        return V3FakeServer()
 
     def marker(self, request: dict[str, Any]) -> int | None:
         payload = request.get("payload") or {}
@@ -316,6 +316,14 @@ class V3Driver(Driver):
         return action == "login" or (action == "list_chats" and not request.get("payload"))
 
     # -- inputs --------------------------------------------------------------------------------
+
+    def receive(self, message: Any, *, echo: bool = False) -> None:
+        # An echo is one only while its push-resolved request waits for it: v3 emits every
+        # other push as an ordinary push, whatever request_id it carries (v3.md section 2).
+        if echo and isinstance(message, dict):
+            request = self.client._inflight.get(message.get("request_id") or "")
+            echo = request is not None and request.indirect
+        super().receive(message, echo=echo)
 
     def _input(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any], issues: bool) -> Any:
         if name == "receive":

@@ -96,6 +96,9 @@ class ClientMachine(ClientMachineBase):
         call = self._sdk("send_message", chat, "x", self.d.now, custom_id=custom_id)
         if call is None or not self.d.pending or self.d.pending[-1]["action"] != "send_event":
             return
+        written = (self.d.pending[-1].get("payload") or {}).get("event", {})
+        if written.get("custom_id") != custom_id:
+            return  # still in the outbox (v3: 10 requests in flight), not written yet
         mark = len(self.d.stored_unanswered)
         self.d.answer(len(self.d.pending) - 1, "stored_silent")
         if len(self.d.stored_unanswered) == mark:

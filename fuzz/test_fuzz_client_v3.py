@@ -4,7 +4,7 @@ The shared rules (:class:`fuzz.machine.ClientMachineBase`: lifecycle, token answ
 results and drops, timers, the scripted server's answers - with a push and a response in
 either order, a response only (the 2 s fallback), a push only, an error of every v3 type
 (``chat_inactive`` turns a send into ``resume_chat``), never, or stored but never answered -,
-garbage, and the seed's methods) run against :class:`fuzz.driver_v3.FakeServerV3`; this module
+garbage, and the seed's methods) run against :class:`fuzz.driver_v3.V3FakeServer`; this module
 adds the v3 pushes of section 9, ``customer_disconnected`` with every reason of the section 8
 table (terminal, reconnect, fresh token, blocked for a while, misdirected to a region), drops
 before and after the server stored a send, unanswered and answered protocol pings, bursts past
@@ -38,11 +38,11 @@ KICK_DATA = st.one_of(
 PLAIN_PUSHES = sorted(set(v3.PUSHES) - {"customer_disconnected"})
 
 
-def _ready(machine: ClientMachineV3) -> bool:
+def _ready(machine: V3ClientMachine) -> bool:
     return machine.d.client.phase is Phase.READY and machine.d.transport == "open"
 
 
-class ClientMachineV3(ClientMachineBase):
+class V3ClientMachine(ClientMachineBase):
     """The v3.6 client core under random inputs, valid for its phase."""
 
     error_types = v3.ERROR_TYPES
@@ -122,6 +122,23 @@ class ClientMachineV3(ClientMachineBase):
         base = data.draw(st.sampled_from(v3.valid_messages(rid)))
         self.d.honest = False
         self.d.receive(data.draw(samples.mutated_bytes(base)))
+
+    @precondition(lambda self: self.d.transport == "open")
+    @rule(
+        data=st.data(),
+        wrong=st.sampled_from(["1", "", True, 5, {}, [], "2024-13-45T00:00:00Z"]),
+    )
+    def wrong_typed_timestamp(self, data: st.DataObject, wrong: Any) -> None:
+        """A v3 event whose ``created_at`` is not RFC 3339 drops the whole push."""
+        chat = self._chat(data)
+        event = {"id": "e-bad", "type": "message", "text": "x", "created_at": wrong}
+        message = samples.push(
+            "incoming_event", {"chat_id": chat, "thread_id": "t1", "event": event}
+        )
+        mark = len(self.d.stream)
+        self.d.receive(message)
+        dropped = self.d.stream[mark + 1 :]
+        assert len(dropped) == 1 and dropped[0].startswith("ProtocolErrorReport("), dropped
 
     # -- exactly-once across drops -----------------------------------------------------------
 
@@ -288,7 +305,7 @@ class ClientMachineV3(ClientMachineBase):
         assert self.d.client.pending_calls == before
 
 
-ClientMachineV3.TestCase.settings = settings(
-    ClientMachineV3.TestCase.settings, stateful_step_count=60
+V3ClientMachine.TestCase.settings = settings(
+    V3ClientMachine.TestCase.settings, stateful_step_count=60
 )
-TestClientMachineV3 = ClientMachineV3.TestCase
+TestV3ClientMachine = V3ClientMachine.TestCase

@@ -189,4 +189,4 @@ class Dialect:
         self, engine: ClientProtocol, chat: str, position: HistoryPosition | None
     ) -> HistoryCursor:
         """A new history cursor for ``chat`` (from ``position`` when given)."""
-        raise not_supported(self.api, "get_chat_history")
+        raise NotImplementedError

@@ -203,7 +203,7 @@ class V3(Dialect):
             opened = cast("list[SDKEvent]", list(pushes.thread_opened_events(parsed)))
             return OpenedChat(parsed.chat, thread), opened
         if source == "incoming_event":
-            chat_id = _str(payload, "chat_id")
+            _str(payload, "chat_id")  # required, although the result is the event alone
             thread_id = payload.get("thread_id")
             return objects.parse_event(
                 _dict(payload, "event"), thread=thread_id if isinstance(thread_id, str) else None
@@ -274,6 +274,19 @@ class V3(Dialect):
         """v3.md section 8: what the client knows of the customer, the storage, the pushes."""
         from customer_protocol import __version__  # noqa: PLC0415 - the package imports us
 
+        # v0.3's customer.monitoring.page {url, title, referrer} is v3's customer_page and
+        # referrer (the same client configuration speaks both dialects).
+        monitoring = customer.get("monitoring")
+        page = monitoring.get("page") if isinstance(monitoring, dict) else None
+        page = page if isinstance(page, dict) and isinstance(page.get("url"), str) else None
+        customer_page = None
+        referrer = None
+        if page is not None:
+            customer_page = {"url": page["url"]}
+            if isinstance(page.get("title"), str):
+                customer_page["title"] = page["title"]
+            if isinstance(page.get("referrer"), str):
+                referrer = page["referrer"]
         return build.login(
             token,
             version=self.api,
@@ -284,6 +297,8 @@ class V3(Dialect):
             avatar=customer.get("avatar"),
             fields=customer.get("fields") or None,
             customer_side_storage=self.customer_side_storage,
+            customer_page=customer_page,
+            referrer=referrer,
         )
 
     def disconnect_verdict(self, reason: str, data: Any, host: str | None) -> Verdict:

@@ -64,9 +64,22 @@ def start_chat(
     return engine.call("start_chat", payload, now, map_value=lambda opened: opened.chat)
 
 
-def _send(engine: ClientProtocol, chat: str, payload: dict[str, Any], now: float) -> int:
-    """send_event, or resume_chat to a chat known inactive / answered ``chat_inactive``."""
-    call = engine.open_call(now)
+def _send(
+    engine: ClientProtocol,
+    chat: str,
+    payload: dict[str, Any],
+    now: float,
+    *,
+    call: int | None = None,
+    result: Any = None,
+) -> int:
+    """send_event, or resume_chat to a chat known inactive / answered ``chat_inactive``.
+
+    ``call`` continues a call already open (``send_file`` after its upload), which then ends
+    with ``result`` instead of the event.
+    """
+    if call is None:
+        call = engine.open_call(now)
     custom_id: str = payload["event"]["custom_id"]
     reconcilable = engine.config.exactly_once_sends
     fail = engine.failer(call)
@@ -77,7 +90,7 @@ def _send(engine: ClientProtocol, chat: str, payload: dict[str, Any], now: float
         except CustomerSDKError as exc:
             fail(exc)
         else:
-            engine.succeed(call, event)
+            engine.succeed(call, event if result is None else result)
 
     def resume() -> None:
         engine.tracker.set_active(chat, False)
@@ -425,17 +438,7 @@ def send_uploaded(engine: ClientProtocol, call: int, url: str) -> None:
         "chat_id": output.chat_id,
         "event": {"type": "file", "url": url, "custom_id": output.custom_id},
     }
-    engine.submit(
-        engine.request(
-            "send_event",
-            payload,
-            on_ok=lambda _: engine.succeed(call, url),
-            on_err=engine.failer(call),
-            reconcilable=engine.config.exactly_once_sends,
-            chat=output.chat_id,
-            custom_id=output.custom_id,
-        )
-    )
+    _send(engine, output.chat_id, payload, engine.input_time, call=call, result=url)
 
 
 # --------------------------------------------------------------------------------------------

@@ -222,6 +222,7 @@ def parse_user(value: Any, what: str = "user") -> User:
     """
     obj = _obj(value, what)
     user_id = _str(obj, "id", what)
+    parse_timestamp(obj, "events_seen_up_to", what)  # dropped, but checked (sdk.md section 5)
     kind = obj.get("type")
     if kind == "agent":
         return parse_agent(obj, what)

@@ -73,8 +73,8 @@ SESSION_FIELDS_MAX: Final = 100
 
 _SORT_ORDERS: Final = ("asc", "desc")
 _FORM_TYPES: Final = ("prechat", "postchat", "ticket")
-# datetime's range (years 1-9999) in ms since the epoch: what format_ms can write.
-_MIN_MS: Final = -62135596800000
+# From the epoch to the end of year 9999, in ms: what format_ms writes as RFC 3339.
+_MIN_MS: Final = 0
 _MAX_MS: Final = 253402300800000
 
 

@@ -38,6 +38,7 @@ from customer_protocol.models import (
     _obj,
     _opt_str,
     _str,
+    timestamp_ms,
 )
 
 from .v3_events import (
@@ -317,6 +318,7 @@ def _typing(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     chat = _chat(payload)
     indicator = _obj(payload.get("typing_indicator"), "payload.typing_indicator")
     user = _str(indicator, "author_id", "payload.typing_indicator")
+    timestamp_ms(indicator, "timestamp", "payload.typing_indicator")  # seconds; checked only
     typing = indicator.get("is_typing")
     if not isinstance(typing, bool):
         raise RemoteProtocolError("payload.typing_indicator.is_typing must be a boolean")

@@ -26,6 +26,7 @@ when none could be read); ``ping`` messages get nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -52,6 +53,7 @@ __all__ = ["MALFORMED_FRAME", "ServerCore"]
 
 MALFORMED_FRAME: Final = b'{"action": "incoming_event", "type": "push", "payload": {'
 """What a ``malformed_json`` fault sends."""
+_VERSION: Final = re.compile(r"[0-9]{1,3}(\.[0-9]{1,3}){0,2}")
 _MAX_SNEAK_PEEKS: Final = 1000
 
 
@@ -94,10 +96,9 @@ def _response_bytes(
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:
-    parts = version.split(".")
-    if not all(p.isdigit() for p in parts) or len(parts) > 3:
+    if not _VERSION.fullmatch(version):
         return None
-    return tuple(int(p) for p in parts)
+    return tuple(int(p) for p in version.split("."))
 
 
 def _error_bytes(request_id: str | None, action: str, error: ApiError) -> bytes:
@@ -718,6 +719,25 @@ class ServerCore:
             raise LocalProtocolError(error.message) from None
         out: list[Output] = []
         self._deliver(Outcome(pushes=[push]), now, out)
+        return out
+
+    def churn_thread(self, chat_id: str, now: float, text: str = "Hello again") -> list[Output]:
+        """Thread churn, as an agent or the router causes it: close the chat's active thread
+        (if it has one) and open a new one with a ``system_message``. The customer's
+        connections get ``thread_closed`` and ``incoming_chat_thread`` (v3:
+        ``chat_deactivated`` and ``incoming_chat``), without ``request_id``."""
+        chat = self.store.chats.get(chat_id)
+        if chat is None:
+            raise LocalProtocolError(f"unknown chat {chat_id!r}")
+        pushes = []
+        if self.store.active_thread(chat) is not None:
+            pushes.append(self.logic.end_thread(chat, None))
+        event = {"type": "system_message", "text": text, "system_message_type": "routing"}
+        thread, stored, opened = self.logic.add_event(chat, None, event, self.wall(now))
+        fact = self.logic.event_fact(chat, thread, stored, opened, None)
+        pushes.append(PushOut(customer_id=chat.customer_id, fact=fact, echo=False))
+        out: list[Output] = []
+        self._deliver(Outcome(pushes=pushes), now, out)
         return out
 
     def disconnect_customer(self, customer_id: str, reason: str, now: float) -> list[Output]:

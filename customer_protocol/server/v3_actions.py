@@ -106,8 +106,10 @@ class V3Actions(V3Other):
         self.views = V3Views(logic)
         self.uploads: dict[str, dict[str, Any]] = {}
         """``upload_file`` URLs → the file's ``name``, ``content_type`` and ``size``."""
-        self.greetings: dict[str, tuple[str, int]] = {}
-        """Greetings sent: ``unique_id`` → ``(customer_id, greeting id)``."""
+        self.greetings: dict[str, dict[str, Any]] = {}
+        """Greetings not canceled: ``unique_id`` → the push payload, ``accepted`` and the
+        ``customer_id`` (not persisted)."""
+        self.greeted = 0
 
     def run(  # noqa: PLR0917 - the ServerDialect.run arguments plus the version
         self,
@@ -233,7 +235,7 @@ class V3Actions(V3Other):
             if payload.get("limit") is not None or payload.get("sort_order") is not None:
                 raise ApiError("validation", "page_id: cannot be combined with limit/sort_order")
             state = decode_page(payload["page_id"], "chats")
-            offset, limit, order = state["o"], int(state.get("l", 10)), state.get("s", "desc")
+            offset, limit, order = state["o"], int(state.get("l") or 10), state["s"]
         else:
             offset = 0
             limit = get_int(payload, "limit", default=10, minimum=1, maximum=25) or 10
@@ -274,7 +276,7 @@ class V3Actions(V3Other):
                     "validation", "page_id: cannot be combined with limit/sort_order/min_events"
                 )
             state = decode_page(payload["page_id"], "threads:" + chat.id)
-            offset, order = state["o"], state.get("s", "desc")
+            offset, order = state["o"], state["s"]
             limit, min_events = state.get("l"), state.get("m")
         else:
             offset, order = 0, self._sort_order(payload)

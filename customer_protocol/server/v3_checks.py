@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -31,6 +32,7 @@ V3_EVENT_TYPES: Final = frozenset({"message", "file", "filled_form", "custom", "
 """What a customer may send (``system_message``, ``form`` and ``system`` come from the server)."""
 _SERVER_SET: Final = ("id", "order", "timestamp", "created_at", "author_id", "deleted")
 MAX_SESSION_FIELDS: Final = 100
+_DIGITS: Final = re.compile(r"[0-9]{1,9}")
 
 
 def _invalid(name: str, what: str) -> ApiError:
@@ -53,7 +55,7 @@ def check_group_id(value: Any, name: str, *, required: bool = True) -> int | Non
         if required:
             raise _invalid(name, "is required")
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _invalid(name, "must be a non-negative integer")
@@ -152,7 +154,15 @@ def decode_page(page_id: Any, kind: str) -> dict[str, Any]:
         raise _invalid("page_id", "is not a valid page id") from None
     if not isinstance(state, dict) or state.get("k") != kind:
         raise _invalid("page_id", "is not a valid page id")
-    offset = state.get("o")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+    if state.get("s") not in ("asc", "desc") or not _count(state.get("o"), 0, None):
+        raise _invalid("page_id", "is not a valid page id")
+    size, events = state.get("l"), state.get("m")
+    if (size is None) == (events is None) or not _count(size or events, 1, 100):
         raise _invalid("page_id", "is not a valid page id")
     return state
+
+
+def _count(value: Any, low: int, high: int | None) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        return False
+    return high is None or value <= high

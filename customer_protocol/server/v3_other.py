@@ -35,7 +35,8 @@ class V3Other:
     store: Store
     views: V3Views
     uploads: dict[str, dict[str, Any]]
-    greetings: dict[str, tuple[str, int]]
+    greetings: dict[str, dict[str, Any]]
+    greeted: int
     api: str = "3.6"
 
     # -- helpers -----------------------------------------------------------------------------
@@ -127,6 +128,9 @@ class V3Other:
                 },
             },
         }
+        greeting = self._last_greeting(customer.id)
+        if greeting is not None:
+            response["greeting"] = greeting
         fact = CustomerSideStorageUpdated(storage=dict(customer.side_storage))
         push = PushOut(customer_id=customer.id, fact=fact, echo=False)
         return Outcome(response=response, pushes=[push]), wanted
@@ -255,9 +259,9 @@ class V3Other:
 
     def greet(self, customer_id: str, text: str, wall: int) -> PushOut:
         """A greeting for the customer (an ``incoming_greeting`` push for v3 connections)."""
-        number = len(self.greetings) + 1
+        self.greeted += 1
+        number = self.greeted
         unique_id = f"GR{number:08d}"
-        self.greetings[unique_id] = (customer_id, number)
         customer = self.logic.customer(customer_id)
         self._count(customer, "greetings_shown_count")
         self.store.touch("customer", customer_id)
@@ -279,14 +283,24 @@ class V3Other:
             "event": event,
             "agent": agent,
         }
+        self.greetings[unique_id] = {"customer_id": customer_id, "accepted": False, **payload}
         return PushOut(
             customer_id=customer_id, fact=V3Only(action="incoming_greeting", payload=payload)
         )
 
+    def _last_greeting(self, customer_id: str) -> dict[str, Any] | None:
+        """The customer's newest greeting not canceled (login's ``greeting``)."""
+        for greeting in reversed(self.greetings.values()):
+            if greeting["customer_id"] == customer_id:
+                view = {k: v for k, v in greeting.items() if k != "customer_id"}
+                view["displayed_first_time"] = False
+                return view
+        return None
+
     def _greeting(self, customer_id: str, payload: dict[str, Any], key: str) -> str:
         unique_id = get_str(payload, key) or ""
-        owner = self.greetings.get(unique_id)
-        if owner is None or owner[0] != customer_id:
+        greeting = self.greetings.get(unique_id)
+        if greeting is None or greeting["customer_id"] != customer_id:
             raise ApiError("greeting_not_found", f"{key}: no such greeting")
         return unique_id
 
@@ -296,6 +310,7 @@ class V3Other:
         if payload.get("greeting_id") is None:
             raise ApiError("validation", "greeting_id: is required")
         unique_id = self._greeting(customer_id, payload, "unique_id")
+        self.greetings[unique_id]["accepted"] = True
         customer = self.logic.customer(customer_id)
         self._count(customer, "greetings_accepted_count")
         self.store.touch("customer", customer_id)

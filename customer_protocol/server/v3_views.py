@@ -199,11 +199,12 @@ class V3Views:
             view["last_thread_id"] = last.id
             view["last_thread_created_at"] = format_ms(self.thread_ms(last))
         per_type: dict[str, Any] = {}
-        for thread in self.store.threads_of(chat):
+        for position, thread in enumerate(self.store.threads_of(chat), 1):
             created = format_ms(self.thread_ms(thread))
             for event in thread.events:
                 per_type[event["type"]] = {
                     "thread_id": thread.id,
+                    "thread_order": position,
                     "thread_created_at": created,
                     "event": event,
                 }

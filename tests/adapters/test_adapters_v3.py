@@ -15,6 +15,7 @@ import adapters.asyncio
 import adapters.sync
 import adapters.trio
 from adapters.server import ReferenceServer
+from adapters.tokens import AgentTokenGrant
 from customer_protocol import Chat, MessageEvent, NotSupportedError, ThreadsSummary
 
 pytestmark = pytest.mark.anyio
@@ -81,3 +82,62 @@ async def test_v03_only_methods_are_not_supported_in_v3(
     async with client:
         with pytest.raises(NotSupportedError):
             await client.update_chat_scopes("CH", add_scopes={"groups": [1]})
+
+
+async def test_the_v3_methods(adapter: str, server: ReferenceServer) -> None:
+    customer_id, client = v3_client(adapter, server)
+    raw = client.raw
+    async with client:
+        customer = await client.run(raw.get_customer)
+        assert customer.id == customer_id
+        chat = await client.start_chat(events=[{"type": "message", "text": "hello"}])
+        page = await client.run(raw.list_chats, limit=5)
+        assert [c.id for c in page.chats] == [chat.id]
+        threads = await client.run(raw.list_threads, chat.id)
+        assert [t.id for t in threads.threads] == list(chat.threads)
+        got = await client.run(raw.get_chat, chat.id)
+        assert got.chat.id == chat.id and got.thread is not None
+        statuses = await client.run(raw.list_group_statuses)
+        assert 0 in statuses
+        assert await client.run(raw.set_customer_session_fields, {"plan": "pro"}) is True
+        assert await client.run(raw.update_chat_properties, chat.id, {"ns": {"k": 1}}) is True
+        assert await client.run(raw.delete_chat_properties, chat.id, {"ns": ["k"]}) is True
+        await client.send_rating(chat.id, "bad")
+        assert await client.run(raw.cancel_rate, chat.id) is True
+        assert await client.run(raw.deactivate_chat, chat.id) is True
+        resumed = await client.run(
+            raw.resume_chat, chat.id, events=[{"type": "message", "text": "again"}]
+        )
+        assert resumed.id == chat.id and resumed.threads != chat.threads
+        assert await client.run(raw.mark_events_as_seen, chat.id, 1_700_000_000_000) is True
+
+
+async def test_the_agent_token_grant_brings_the_same_customer_back(
+    adapter: str, server: ReferenceServer
+) -> None:
+    config = server.config
+    grant = AgentTokenGrant(
+        agent_token=config.agent_token,
+        client_id=config.client_id,
+        organization_id=config.organization_id,
+    )
+    assert "agent_token" not in repr(grant) and config.agent_token not in repr(grant)
+
+    def connect() -> Client:
+        raw = _MODULES[adapter].connect(
+            api="3.6",
+            organization_id=config.organization_id,
+            token=grant,
+            url=server.url,
+            config=FAST,
+            open_timeout=WAIT,
+        )
+        return Client(adapter, raw)
+
+    first = connect()
+    async with first:
+        customer_id = first.customer_id
+        assert customer_id is not None and customer_id == grant.entity_id
+    again = connect()
+    async with again:
+        assert again.customer_id == customer_id

@@ -48,7 +48,9 @@ def test_parse_rejects(value: Any) -> None:
     assert parse_ms(value) is None
 
 
-@pytest.mark.parametrize("millis", [0, 1, 999, 1576569461512, -1, 4102444800000])
+@pytest.mark.parametrize(
+    "millis", [0, 1, 999, 1576569461512, -1, 4102444800000, -62135596800000, 253402300799999]
+)
 def test_round_trip(millis: int) -> None:
     text = format_ms(millis)
     assert text.endswith("Z") and len(text.split(".")[1]) == 7
@@ -57,3 +59,7 @@ def test_round_trip(millis: int) -> None:
 
 def test_format_sample() -> None:
     assert format_ms(1576569461512) == "2019-12-17T07:57:41.512000Z"
+
+
+def test_format_pads_early_years() -> None:
+    assert format_ms(-62135596800000) == "0001-01-01T00:00:00.000000Z"

@@ -322,3 +322,34 @@ def test_a_push_with_another_custom_id_or_chat_is_still_a_new_event() -> None:
     out += h.push("incoming_event", own_push(stored(), chat_id="c2"))
     assert [e.event.id for e in of(out, NewEvent)] == ["e1", "e-mine"]
     assert call not in ended(h.log)
+
+
+def test_own_push_after_the_lookup_found_the_send_is_no_new_event_either() -> None:
+    h, server = ready(), Chat()
+    started(h, server)
+    call = send_and_drop(h)
+    server.threads[0][2].append(stored())
+    out, _ = lookup(h, server, h.open_and_login())
+    assert value(out, call).id == "e-mine"
+    out = h.push("incoming_event", own_push(stored()))  # the server's push comes late
+    assert of(out, NewEvent) == []
+    out = h.push("incoming_event", own_push(stored("other", "e-other")))
+    assert [e.event.id for e in of(out, NewEvent)] == ["e-other"]
+
+
+def test_the_memory_of_reconciled_sends_is_bounded() -> None:
+    from customer_protocol.reconcile import RECONCILED_MEMORY
+
+    h, server = ready(), Chat()
+    started(h, server)
+    ids = [f"cid-{n}" for n in range(RECONCILED_MEMORY + 1)]
+    calls = [h.call("send_message", "c1", "x", custom_id=cid)[0] for cid in ids]
+    h.drop()
+    h.until_open()
+    server.threads[0][2].extend(stored(cid, f"e-{cid}", "x") for cid in ids)
+    out, _ = lookup(h, server, h.open_and_login())
+    assert all(value(h.log, call).custom_id == cid for call, cid in zip(calls, ids, strict=True))
+    out = h.push("incoming_event", own_push(stored(ids[0], "e-first", "x")))
+    assert [e.event.id for e in of(out, NewEvent)] == ["e-first"]  # the oldest was forgotten
+    out = h.push("incoming_event", own_push(stored(ids[-1], "e-last", "x")))
+    assert of(out, NewEvent) == []

@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from customer_protocol.errors import LocalProtocolError
+
 from .helpers import Harness
 
 
@@ -210,3 +212,23 @@ def test_thread_properties_need_a_thread_of_the_chat(h: Harness) -> None:
         payload = {"chat_id": chat["id"], "thread_id": thread_id, "properties": {}}
         error = h.error("c", "update_chat_thread_properties", payload)
         assert error["message"].startswith("thread_id:")
+
+
+def test_churn_thread_closes_the_active_thread_and_opens_a_new_one(h: Harness) -> None:
+    chat = h.start_chat("c", "first")
+    outputs = h.core.churn_thread(chat["id"], h.now, text="routed again")
+    closed, opened = h.sent(outputs, "c")
+    assert closed["action"] == "thread_closed" and "request_id" not in closed
+    assert closed["payload"]["thread_id"] == chat["thread"]["id"]
+    assert opened["action"] == "incoming_chat_thread" and "request_id" not in opened
+    thread = opened["payload"]["chat"]["thread"]
+    assert thread["active"] is True and thread["id"] != chat["thread"]["id"]
+    assert [e["text"] for e in thread["events"]] == ["routed again"]
+    # Churning a chat without an active thread only opens one; an unknown chat is an error.
+    h.core.store.active_thread(h.core.store.chats[chat["id"]]).active = False  # type: ignore[union-attr]
+    (only,) = h.sent(h.core.churn_thread(chat["id"], h.now), "c")
+    assert only["action"] == "incoming_chat_thread"
+    summary = h.ok("c", "get_chat_threads_summary", {"chat_id": chat["id"]})
+    assert summary["total_threads"] == 3
+    with pytest.raises(LocalProtocolError):
+        h.core.churn_thread("nope", h.now)

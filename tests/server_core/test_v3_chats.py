@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
 
 from customer_protocol.rfc3339 import parse_ms
+from customer_protocol.server import ServerConfig
 
 from .helpers import EPOCH
 from .v3_helpers import V3Harness
@@ -296,3 +299,71 @@ def test_a_page_id_of_another_chat_is_refused() -> None:
     other = h.start3("c")["chat_id"]
     error = h.error("c", "list_threads", {"chat_id": other, "page_id": page["next_page_id"]})
     assert error["message"].startswith("page_id:")
+
+
+def _forged(state: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"k": "chats", "o": 0, "l": "x", "s": "desc"},
+        {"k": "chats", "o": 0, "l": 10, "s": "up"},
+        {"k": "chats", "o": -1, "l": 10, "s": "desc"},
+        {"k": "chats", "o": True, "l": 10, "s": "desc"},
+        {"k": "chats", "o": 0, "s": "desc"},
+        {"k": "chats", "o": 0, "l": 10, "m": 3, "s": "desc"},
+        {"k": "chats", "o": 0, "l": 1000, "s": "desc"},
+        [1],
+    ],
+)
+def test_forged_page_ids_are_validation_errors(state: Any) -> None:
+    h = V3Harness()
+    h.customer3("c")
+    error = h.error("c", "list_chats", {"page_id": _forged(state)})
+    assert error["message"].startswith("page_id:")
+    good = h.ok("c", "list_chats", {"page_id": _forged({"k": "chats", "o": 0, "l": 5, "s": "asc"})})
+    assert good["total_chats"] == 0
+
+
+def test_shapes_have_the_docs_fields() -> None:
+    """The fields of the docs' samples (data-structures, v3.6) that the server can fill."""
+    h = V3Harness(ServerConfig(idle_timeout=None))
+    h.customer3("c")
+    started = h.start3("c", "hi")
+    h.advance(5)  # the agent joins and answers
+    summary = h.ok("c", "list_chats", {})["chats_summary"][0]
+    assert set(summary) == {
+        "id",
+        "last_thread_id",
+        "last_thread_created_at",
+        "last_event_per_type",
+        "users",
+        "access",
+        "properties",
+        "active",
+    }
+    assert set(summary["last_event_per_type"]["message"]) == {
+        "thread_id",
+        "thread_order",
+        "thread_created_at",
+        "event",
+    }
+    chat = h.ok("c", "get_chat", {"chat_id": started["chat_id"]})
+    assert set(chat["thread"]) == {
+        "id",
+        "created_at",
+        "active",
+        "user_ids",
+        "events",
+        "properties",
+        "access",
+    }
+    customer, agent = chat["users"]
+    assert {"id", "type", "present", "events_seen_up_to", "session_fields"} <= set(customer)
+    assert {"id", "type", "name", "avatar", "present", "events_seen_up_to", "job_title"} <= set(
+        agent
+    )
+    for event in chat["thread"]["events"]:
+        assert {"id", "created_at", "type", "author_id", "text"} <= set(event)

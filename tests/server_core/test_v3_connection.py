@@ -311,3 +311,12 @@ def test_echo_faults_apply_to_v3_pushes() -> None:
     broken = h.pushes(outputs, "c")[0]
     assert broken["version"] == "3.6"
     assert "event" not in broken["payload"]
+
+
+@pytest.mark.parametrize("version", ["²", "9" * 5000, "3.6.1.2", ""])
+def test_odd_request_versions_are_validation_errors(version: str) -> None:
+    h = V3Harness()
+    h.customer3("c")
+    outputs = h.raw("c", {"request_id": "v", "version": version, "action": "get_customer"})
+    [answer] = h.sent(outputs, "c")
+    assert answer["payload"]["error"]["message"].startswith("version:")

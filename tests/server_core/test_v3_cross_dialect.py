@@ -178,3 +178,16 @@ def test_records_written_before_v3_fields_load_with_defaults() -> None:
     read = again.ok("c", "get_chat", {"chat_id": chat["id"]})
     assert parse_ms(read["thread"]["created_at"]) == int(EPOCH) * 1000
     assert parse_ms(read["users"][0]["events_seen_up_to"]) == int(EPOCH) * 1000
+
+
+def test_thread_churn_reaches_v3_connections() -> None:
+    h = V3Harness()
+    h.customer3("c")
+    started = h.start3("c")
+    outputs = h.core.churn_thread(started["chat_id"], h.now, text="routed")
+    closed, opened = h.pushes(outputs, "c")
+    assert closed["action"] == "chat_deactivated"
+    assert "request_id" not in closed
+    assert opened["action"] == "incoming_chat"
+    assert "requester_id" not in opened["payload"]
+    assert [e["text"] for e in opened["payload"]["chat"]["thread"]["events"]] == ["routed"]

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from customer_protocol.errors import LocalProtocolError
 from customer_protocol.rfc3339 import format_ms
 from customer_protocol.server import ServerConfig
 
@@ -167,8 +168,6 @@ def test_greetings_accept_cancel_and_button() -> None:
 
 
 def test_send_greeting_needs_a_known_customer_and_the_agent() -> None:
-    from customer_protocol.errors import LocalProtocolError
-
     h = V3Harness()
     customer_id, _ = h.customer3("c")
     with pytest.raises(LocalProtocolError):
@@ -221,3 +220,30 @@ def test_unknown_and_web_only_actions_over_rtm_are_validation() -> None:
         error = h.error("c", action, {})
         assert error["type"] == "validation"
         assert error["message"].startswith("action:")
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "1.5", " 1"])
+def test_odd_digit_strings_are_not_group_ids(value: str) -> None:
+    h = V3Harness()
+    h.customer3("c")
+    error = h.error("c", "list_group_properties", {"id": value})
+    assert error["message"].startswith("id:")
+
+
+def test_greeting_ids_are_never_reused_and_login_shows_the_newest() -> None:
+    h = V3Harness(ServerConfig(idle_timeout=None))
+    customer_id, token = h.customer3("c")
+    first = h.pushes(h.core.send_greeting(customer_id, "one", h.now), "c")[0]["payload"]
+    second = h.pushes(h.core.send_greeting(customer_id, "two", h.now), "c")[0]["payload"]
+    h.ok("c", "cancel_greeting", {"unique_id": first["unique_id"]})
+    third = h.pushes(h.core.send_greeting(customer_id, "three", h.now), "c")[0]["payload"]
+    assert len({first["unique_id"], second["unique_id"], third["unique_id"]}) == 3
+    h.ok("c", "accept_greeting", {"greeting_id": third["id"], "unique_id": third["unique_id"]})
+    payload, _ = h.login3("d", token)
+    greeting = payload["greeting"]
+    assert greeting["unique_id"] == third["unique_id"]
+    assert greeting["accepted"] is True
+    assert greeting["displayed_first_time"] is False
+    assert "customer_id" not in greeting
+    other, _ = h.login3("e", h.customer()[1])
+    assert "greeting" not in other

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from customer_protocol.server import ServerConfig, StoreFile, Upload
+from customer_protocol.server import FaultKind, FaultRule, ServerConfig, StoreFile, Upload
 
 from .helpers import EPOCH
 from .v3_helpers import ORG, V3Harness
@@ -141,8 +141,6 @@ def test_web_only_configuration_actions(api: str) -> None:
 
 
 def test_web_error_fault_applies_to_v3() -> None:
-    from customer_protocol.server import FaultKind, FaultRule
-
     h = V3Harness()
     _, token = h.customer()
     h.core.faults.add(FaultRule(kind=FaultKind.ERROR, action="list_chats", error_type="internal"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from customer_protocol import CloseTransport, MessageDropped, SendPing
-from tests.core.harness import Harness, events, names, of, value
+from customer_protocol import CloseTransport, MessageDropped, ProtocolErrorReport, SendPing
+from tests.core.harness import Harness, error, events, names, of, value
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import V3Harness, incoming_chat, incoming_event
 
@@ -182,3 +182,16 @@ def test_the_protocol_ping_is_json() -> None:
     out = h.advance(15.0)
     message = json.loads(next(o for o in out if hasattr(o, "data")).data)
     assert message["action"] == "ping" and message["payload"] == {}
+
+
+def test_a_malformed_resolving_push_fails_its_call_and_is_reported() -> None:
+    h = ready()
+    call, out = h.call("send_message", "CH1", "hi")
+    sent = h.one(out, "send_event")
+    out = h.push("incoming_event", {"thread_id": "TH1", "event": s.message("E1")}, sent.request_id)
+    assert error(out, call).type == "malformed_response"
+    assert of(out, ProtocolErrorReport)
+    call, out = h.call("send_message", "CH1", "again")
+    sent = h.one(out, "send_event")
+    out = h.push("incoming_event", {"chat_id": "CH1", "event": "no"}, sent.request_id)
+    assert error(out, call).type == "malformed_response"

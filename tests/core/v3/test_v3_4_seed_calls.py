@@ -333,3 +333,17 @@ def test_a_sneak_peek_is_dropped_while_10_requests_are_in_flight() -> None:
     out = h.drain()
     assert h.sent(out) == []
     assert [d.reason for d in of(out, MessageDropped)] == ["too many requests in flight"]
+
+
+def test_send_file_to_an_inactive_chat_resumes_it_with_the_file_event() -> None:
+    h = ready()
+    h.push("chat_deactivated", {"chat_id": "CH1", "thread_id": "TH1"})
+    call, out = h.call("send_file", "CH1", b"data")
+    upload = of(out, UploadFile)[0]
+    h.client.upload_finished(call, {"url": "https://u.test/f"}, h.now)
+    sent = h.one(h.drain(), "resume_chat")
+    event = sent.payload["chat"]["thread"]["events"][0]  # type: ignore[index]
+    assert event == {"type": "file", "url": "https://u.test/f", "custom_id": upload.custom_id}
+    thread = s.thread("TH2", events=[dict(s.file_event(), custom_id=upload.custom_id)])
+    out = h.push("incoming_chat", incoming_chat("CH1", thread), sent.request_id)
+    assert value(out, call) == "https://u.test/f"

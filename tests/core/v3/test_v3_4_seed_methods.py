@@ -233,13 +233,21 @@ def test_update_customer_bad_arguments(kwargs: dict[str, Any], match: str) -> No
 # update_last_seen_timestamp -> mark_events_as_seen
 
 
+def test_mark_events_as_seen_range_ends() -> None:
+    assert p.mark_events_as_seen("CH1", 0)["seen_up_to"] == "1970-01-01T00:00:00.000000Z"
+    last = p.mark_events_as_seen("CH1", 253402300799999)["seen_up_to"]
+    assert last == "9999-12-31T23:59:59.999000Z"
+
+
 def test_mark_events_as_seen_sends_rfc3339() -> None:
     payload = p.mark_events_as_seen("CH1", s.T1_MS + 0.9)
     assert payload == {"chat_id": "CH1", "seen_up_to": "2024-03-01T10:00:01.250000Z"}
     assert parse_ms(payload["seen_up_to"]) == s.T1_MS
 
 
-@pytest.mark.parametrize("bad", [None, "1", True, float("inf"), float("nan"), 10**20, -(10**20)])
+@pytest.mark.parametrize(
+    "bad", [None, "1", True, float("inf"), float("nan"), 10**20, -(10**20), -1, 253402300800000]
+)
 def test_mark_events_as_seen_bad_time(bad: Any) -> None:
     with pytest.raises(InvalidArgumentsError, match="'seen_up_to' must be a number"):
         p.mark_events_as_seen("CH1", bad)

@@ -83,3 +83,11 @@ def test_calls_are_served_one_at_a_time() -> None:
     out = h.respond(h.one(out), threads_page(s.thread("TH2"), next_page_id="N"))
     assert value(out, first).done is False
     assert h.one(out, "list_threads").payload == {"chat_id": "CH1", "page_id": "N"}
+
+
+def test_a_position_of_another_kind_is_invalid_in_both_dialects() -> None:
+    from tests.core.harness import Harness
+
+    for h in (ready(), Harness()):
+        with pytest.raises(InvalidArgumentsError, match="Malformed"):
+            h.client.get_chat_history("CH1", position={"chat": "CH1"})  # type: ignore[arg-type]

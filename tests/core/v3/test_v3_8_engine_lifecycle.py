@@ -243,3 +243,12 @@ def test_the_repr_names_the_dialect_and_never_the_token() -> None:
     text = repr(h.client)
     assert text.startswith(f"ClientProtocol(api='3.6', organization_id='{ORG}', state='connected'")
     assert "secret" not in text
+
+
+def test_the_monitored_page_is_the_login_customer_page_and_referrer() -> None:
+    page = {"url": "https://shop.test/p", "title": "Shop", "referrer": "https://search.test/"}
+    h = V3Harness(customer={"name": "Ann", "monitoring": {"page": page}})
+    payload = login_of(h)
+    assert payload["customer_page"] == {"url": "https://shop.test/p", "title": "Shop"}
+    assert payload["referrer"] == "https://search.test/"
+    assert payload["customer"] == {"name": "Ann"}

@@ -48,9 +48,12 @@ def test_events_marked_as_seen_is_last_seen_timestamp_updated_in_ms() -> None:
 
 def test_a_v3_push_is_an_event_named_after_it() -> None:
     h = ready()
-    out = h.push("queue_position_updated", {"chat_id": "CH1", "threads": {"TH1": {"position": 2}}})
+    out = h.push(
+        "queue_position_updated", {"chat_id": "CH1", "thread_id": "TH1", "queue": {"position": 2}}
+    )
     out += h.push("a_push_from_the_future", {"x": 1})
-    assert [e.name for e in events(out) if e.name != "error"][-1] == "a_push_from_the_future"
+    assert [e.name for e in events(out)] == ["queue_position_updated", "a_push_from_the_future"]
+    assert events(out)[0].queue.position == 2
     assert events(out)[-1].payload == {"x": 1}
 
 

@@ -116,7 +116,7 @@ def test_never_more_than_10_unanswered_requests(steps: list[str]) -> None:
         elif step == "tick":
             h.advance(5.0)
         elif step == "push":
-            h.push("queue_position_updated", {"chat_id": "CH1", "threads": {}})
+            h.push("queue_position_updated", {"chat_id": "CH1", "queue": {"position": 1}})
         if h.client.phase is not Phase.READY:
             return  # the link was lost (an unanswered ping): nothing more to count
         for sent in h.sent(h.log):
