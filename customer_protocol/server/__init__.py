@@ -19,9 +19,11 @@ from .logic import SneakPeek, Upload
 from .outputs import Close, ConnId, HttpReply, Output, Send, StoreFile, WebResult
 from .server import MALFORMED_FRAME, ServerCore
 from .store import Record, Store
+from .v3_actions import V3_APIS
 
 __all__ = [
     "MALFORMED_FRAME",
+    "V3_APIS",
     "AgentConfig",
     "Close",
     "ConnId",

@@ -124,6 +124,15 @@ class ChatLogic:
         self.store = store
         self.config = config
         self.present = present
+        self.clock_ms: int | None = None
+        """The wall clock in ms at the current input (set by the core with ``wall``)."""
+
+    def ms(self, wall: int) -> int:
+        """Milliseconds of ``wall`` seconds: the current input's clock when it is that second."""
+        clock = self.clock_ms
+        if clock is not None and clock // 1000 == wall:
+            return clock
+        return wall * 1000
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -229,7 +238,7 @@ class ChatLogic:
             if last is not None and (event["type"] == "annotation" or not reopen):
                 thread = last
             else:
-                thread = self.new_thread(chat, wall_ms=wall * 1000)
+                thread = self.new_thread(chat, wall_ms=self.ms(wall))
                 opened = True
         stored: dict[str, Any] = {"id": self.store.new_event_id(), "order": 0}
         stored["order"] = chat.order = self.store.next_order()
@@ -241,6 +250,7 @@ class ChatLogic:
         stored["timestamp"] = wall
         stored.update((k, v) for k, v in event.items() if k != "type")
         thread.events.append(stored)
+        thread.event_ms[stored["id"]] = self.ms(wall)
         self.store.touch("thread", thread.id)
         self.store.touch("chat", chat.id)
         return thread, stored, opened
@@ -352,6 +362,12 @@ class ChatLogic:
         self.store.touch("chat", chat.id)
 
     @staticmethod
+    def event_ms(thread: ThreadRecord, event: dict[str, Any]) -> int:
+        """When the event was created, ms."""
+        ms = thread.event_ms.get(event["id"])
+        return ms if ms is not None else int(event.get("timestamp", 0)) * 1000
+
+    @staticmethod
     def seen_ms(chat: ChatRecord, user_id: str) -> int | None:
         """When ``user_id`` last saw the chat, in ms (``None``: never)."""
         if user_id in chat.seen_ms:
@@ -394,7 +410,6 @@ class ChatLogic:
         thread, stored, opened = self.add_event(
             chat, agent.id, {"type": "message", "text": text}, wall
         )
-        chat.last_seen[agent.id] = wall
-        chat.seen_ms.pop(agent.id, None)
+        self.set_seen(chat, agent.id, self.ms(wall))
         fact = self.event_fact(chat, thread, stored, opened, agent.id)
         return PushOut(customer_id=chat.customer_id, fact=fact, echo=False)

@@ -143,8 +143,12 @@ class ServerCore:
     # -- small helpers -----------------------------------------------------------------------
 
     def wall(self, now: float) -> int:
-        """Wall-clock seconds at ``now`` (event timestamps)."""
-        return int(self.epoch + now)
+        """Wall-clock seconds at ``now`` (event timestamps); the logic also learns the
+        milliseconds (v3 ``created_at``)."""
+        moment = self.epoch + now
+        seconds = int(moment)
+        self.logic.clock_ms = min(max(int(moment * 1000), seconds * 1000), seconds * 1000 + 999)
+        return seconds
 
     def _present(self, customer_id: str) -> bool:
         return bool(self._by_customer.get(customer_id))
@@ -331,7 +335,7 @@ class ServerCore:
             return
         wall = self.wall(now)
         if action == "login" or customer_id is None:  # (None implies login: checked above)
-            outcome = self._login(conn, payload, wall, out)
+            outcome = self._login(conn, payload, wall, out, request_id)
             if conn.id not in self._conns:
                 return
         elif action == "get_chat_threads_summary" and self.faults.take(
@@ -470,7 +474,14 @@ class ServerCore:
                     plain[key] = cached
                 out.append(Send(conn_id=conn.id, data=cached))
 
-    def _login(self, conn: _Conn, payload: dict[str, Any], wall: int, out: list[Output]) -> Outcome:
+    def _login(
+        self,
+        conn: _Conn,
+        payload: dict[str, Any],
+        wall: int,
+        out: list[Output],
+        request_id: str | None = None,
+    ) -> Outcome:
         if conn.customer_id is not None:
             raise ApiError("validation", "action: this connection is already logged in")
         token = payload.get("token")
@@ -482,7 +493,8 @@ class ServerCore:
             organization = conn.organization_id
             if organization is not None and organization != self.config.organization_id:
                 error = ApiError("license_not_found", "organization_id: unknown organization")
-                out.append(Send(conn_id=conn.id, data=_error_bytes(None, "login", error)))
+                data = _error_bytes(request_id, "login", error)
+                out.append(Send(conn_id=conn.id, data=data))
                 self._kick(conn, "license_not_found", out)
                 return Outcome()
             customer = self.accounts.customer_for(token[len("Bearer ") :], wall)

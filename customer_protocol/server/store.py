@@ -82,6 +82,9 @@ class ThreadRecord:
     created_ms: int = 0
     """Wall-clock milliseconds of its creation, strictly increasing within a chat (``0`` in
     records written before it was kept: the first event's time is used)."""
+    event_ms: dict[str, int] = field(default_factory=dict)
+    """Event id → wall-clock milliseconds of its creation (v3 ``created_at``; events missing
+    here use their ``timestamp`` seconds)."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -245,7 +245,7 @@ class V03Dialect:
             else {}
         )
         chat = self.logic.new_chat(customer_id, wall, properties=chat_props, groups=groups)
-        thread = self.logic.new_thread(chat, t_props, wall_ms=wall * 1000)
+        thread = self.logic.new_thread(chat, t_props, wall_ms=self.logic.ms(wall))
         outcome = Outcome(notes=[ChatStarted(chat_id=chat.id, thread_id=thread.id)])
         for event in events:
             _, stored, _ = self.logic.add_event(chat, customer_id, event, wall)

@@ -47,6 +47,7 @@ from .validation import (
 __all__ = ["RTM_ACTIONS", "V3_APIS", "WEB_ACTIONS", "V3Actions", "V3Dialect"]
 
 V3_APIS: Final = ("3.4", "3.5", "3.6")
+"""The LiveChat Customer Chat API versions the server serves beside v0.3."""
 RTM_ACTIONS: Final = frozenset(
     {
         "list_chats",
@@ -210,7 +211,7 @@ class V3Actions(V3Other):
     ) -> tuple[Outcome, ThreadRecord]:
         """Open a thread (inactive if ``active`` is false) with its first events."""
         active = check_bool(payload, "active", True)
-        thread = self.logic.new_thread(chat, t_props, active=active, wall_ms=wall * 1000)
+        thread = self.logic.new_thread(chat, t_props, active=active, wall_ms=self.logic.ms(wall))
         outcome = Outcome()
         if active:
             outcome.notes.append(ChatStarted(chat_id=chat.id, thread_id=thread.id))
@@ -219,7 +220,7 @@ class V3Actions(V3Other):
             _, stored, _ = self.logic.add_event(chat, customer_id, event, wall, reopen=False)
             ids.append(stored["id"])
             self.logic.note_message(outcome, chat, thread, stored)
-        self.logic.set_seen(chat, customer_id, wall * 1000)
+        self.logic.set_seen(chat, customer_id, self.logic.ms(wall))
         outcome.response = {"thread_id": thread.id}
         if ids:
             outcome.response["event_ids"] = ids
@@ -394,7 +395,7 @@ class V3Actions(V3Other):
         if self.store.active_thread(chat) is None and not (attach and chat.thread_ids):
             raise ApiError("chat_inactive", "chat_id: the chat is not active")
         thread, stored, _ = self.logic.add_event(chat, customer_id, event, wall, reopen=False)
-        self.logic.set_seen(chat, customer_id, wall * 1000)
+        self.logic.set_seen(chat, customer_id, self.logic.ms(wall))
         fact = EventAdded(chat_id=chat.id, thread_id=thread.id, event=stored)
         outcome = Outcome(response={"event_id": stored["id"]}, pushes=[self._push(chat, fact)])
         if thread.active:
@@ -409,6 +410,7 @@ class V3Actions(V3Other):
         if event.get("author_id") != customer_id:
             raise ApiError("authorization", "event_id: the event is not the customer's")
         thread.events.remove(event)
+        thread.event_ms.pop(event["id"], None)
         self.store.touch("thread", thread.id)
         fact = EventDeleted(chat_id=chat.id, thread_id=thread.id, event_id=event["id"])
         return Outcome(pushes=[self._push(chat, fact)])

@@ -242,7 +242,16 @@ class V3Other:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ApiError("validation", "url: must be an http(s) URL")
-        return Outcome(response={"url": url, "title": parts.netloc, "description": ""})
+        info = {
+            "title": parts.netloc,
+            "description": "",
+            "image_url": "",
+            "image_original_url": "",
+            "image_width": 0,
+            "image_height": 0,
+            "url": url,
+        }
+        return Outcome(response=info)
 
     def mark_events_as_seen(self, customer_id: str, payload: dict[str, Any], wall: int) -> Outcome:
         """Set ``events_seen_up_to``; ``events_marked_as_seen``."""
@@ -268,7 +277,7 @@ class V3Other:
         agent = self._agent_view()
         event = {
             "id": f"{unique_id}_1",
-            "created_at": format_ms(wall * 1000),
+            "created_at": format_ms(self.logic.ms(wall)),
             "type": "message",
             "text": text,
             "author_id": agent["id"],
@@ -340,7 +349,7 @@ class V3Other:
         check_group_id(payload.get("group_id"), "group_id", required=False)
         agent = self._agent_view()
         event = {
-            "created_at": format_ms(wall * 1000),
+            "created_at": format_ms(self.logic.ms(wall)),
             "type": "message",
             "text": "Welcome! How can I help you?",
             "author_id": agent["id"],

@@ -75,12 +75,17 @@ class V3Views:
 
     # -- events and threads ------------------------------------------------------------------
 
-    @staticmethod
-    def event(stored: dict[str, Any]) -> dict[str, Any]:
-        """A stored event as a v3 event (``created_at`` instead of ``order``/``timestamp``)."""
+    def event(self, stored: dict[str, Any], thread: ThreadRecord | None) -> dict[str, Any]:
+        """A stored event of ``thread`` as a v3 event (``created_at`` instead of ``order`` and
+        ``timestamp``)."""
+        ms = (
+            self.logic.event_ms(thread, stored)
+            if thread is not None
+            else int(stored.get("timestamp", 0)) * 1000
+        )
         out: dict[str, Any] = {
             "id": stored["id"],
-            "created_at": format_ms(int(stored.get("timestamp", 0)) * 1000),
+            "created_at": format_ms(ms),
             "type": stored["type"],
         }
         out.update((k, v) for k, v in stored.items() if k not in _HIDDEN)
@@ -89,13 +94,12 @@ class V3Views:
             out["properties"] = flat_properties(props)
         return out
 
-    @staticmethod
-    def thread_ms(thread: ThreadRecord) -> int:
+    def thread_ms(self, thread: ThreadRecord) -> int:
         """When the thread was created, ms (older records: its first event's time)."""
         if thread.created_ms:
             return thread.created_ms
         if thread.events:
-            return int(thread.events[0].get("timestamp", 0)) * 1000
+            return self.logic.event_ms(thread, thread.events[0])
         return 0
 
     def access(self, chat: ChatRecord) -> dict[str, Any]:
@@ -109,7 +113,7 @@ class V3Views:
             "created_at": format_ms(self.thread_ms(thread)),
             "active": thread.active,
             "user_ids": list(thread.user_ids),
-            "events": [self.event(e) for e in thread.events],
+            "events": [self.event(e, thread) for e in thread.events],
             "properties": flat_properties(thread.properties),
             "access": self.access(chat),
         }
@@ -198,18 +202,18 @@ class V3Views:
         if last is not None:
             view["last_thread_id"] = last.id
             view["last_thread_created_at"] = format_ms(self.thread_ms(last))
-        per_type: dict[str, Any] = {}
+        latest: dict[str, tuple[int, ThreadRecord, dict[str, Any]]] = {}
         for position, thread in enumerate(self.store.threads_of(chat), 1):
-            created = format_ms(self.thread_ms(thread))
             for event in thread.events:
-                per_type[event["type"]] = {
-                    "thread_id": thread.id,
-                    "thread_order": position,
-                    "thread_created_at": created,
-                    "event": event,
-                }
+                latest[event["type"]] = (position, thread, event)
         view["last_event_per_type"] = {
-            kind: {**entry, "event": self.event(entry["event"])} for kind, entry in per_type.items()
+            kind: {
+                "thread_id": thread.id,
+                "thread_order": position,
+                "thread_created_at": format_ms(self.thread_ms(thread)),
+                "event": self.event(event, thread),
+            }
+            for kind, (position, thread, event) in latest.items()
         }
         head = self.chat_head(chat)
         view.update(users=head["users"], properties=head["properties"], access=head["access"])
@@ -225,7 +229,7 @@ class V3Views:
         for event in reversed(last.events):
             if event.get("author_id") == customer_id:
                 continue
-            return seen is None or int(event.get("timestamp", 0)) * 1000 > seen
+            return seen is None or self.logic.event_ms(last, event) > seen
         return False
 
     # -- pushes ------------------------------------------------------------------------------
@@ -243,7 +247,7 @@ class V3Views:
                 payload["chat"] = self.chat_with_thread(chat, thread)
                 return [("incoming_chat", payload)]
             case EventAdded():
-                event = self.event(fact.event)
+                event = self.event(fact.event, store.threads.get(fact.thread_id))
                 ids = {"chat_id": fact.chat_id, "thread_id": fact.thread_id}
                 return [("incoming_event", {**ids, "event": event})]
             case ThreadClosed():

@@ -367,3 +367,26 @@ def test_shapes_have_the_docs_fields() -> None:
     )
     for event in chat["thread"]["events"]:
         assert {"id", "created_at", "type", "author_id", "text"} <= set(event)
+
+
+def test_created_at_has_millisecond_precision_and_v03_keeps_seconds() -> None:
+    h = V3Harness()
+    _, token = h.customer3("c")
+    h.connect("old", token)
+    h.now = 0.25
+    response, outputs = h.request(
+        "c", "start_chat", {"chat": {"thread": {"events": [_message("a")]}}}
+    )
+    [old] = h.sent(outputs, "old")
+    assert old["payload"]["chat"]["thread"]["events"][0]["timestamp"] == int(EPOCH)
+    h.now = 0.75
+    event = {"chat_id": response["payload"]["chat_id"], "event": _message("b")}
+    _, outputs = h.request("c", "send_event", event)
+    [push] = h.pushes(outputs, "c")
+    assert push["payload"]["event"]["created_at"].endswith(".750000Z")
+    chat = h.ok("c", "get_chat", {"chat_id": event["chat_id"]})
+    assert chat["thread"]["created_at"].endswith(".250000Z")
+    first, second = chat["thread"]["events"]
+    assert first["created_at"].endswith(".250000Z")
+    assert second["created_at"].endswith(".750000Z")
+    assert chat["users"][0]["events_seen_up_to"].endswith(".750000Z")

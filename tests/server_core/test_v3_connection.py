@@ -145,6 +145,7 @@ def test_login_to_another_organization_is_license_not_found_and_closes() -> None
     )
     messages = h.sent(outputs, "c")
     assert messages[0]["success"] is False
+    assert messages[0]["request_id"] == "r"
     assert messages[0]["payload"]["error"]["type"] == "license_not_found"
     assert messages[1]["action"] == "customer_disconnected"
     assert messages[1]["payload"] == {"reason": "license_not_found"}

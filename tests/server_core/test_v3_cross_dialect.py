@@ -165,7 +165,7 @@ def test_records_written_before_v3_fields_load_with_defaults() -> None:
         if data is not None and record.kind == "chat":
             data = {k: v for k, v in data.items() if k != "seen_ms"}
         if data is not None and record.kind == "thread":
-            data = {k: v for k, v in data.items() if k != "created_ms"}
+            data = {k: v for k, v in data.items() if k not in ("created_ms", "event_ms")}
         records.append(Record(kind=record.kind, key=record.key, data=data))
     again = V3Harness()
     again.core = ServerCore(
@@ -177,6 +177,7 @@ def test_records_written_before_v3_fields_load_with_defaults() -> None:
     again.login3("c", token)
     read = again.ok("c", "get_chat", {"chat_id": chat["id"]})
     assert parse_ms(read["thread"]["created_at"]) == int(EPOCH) * 1000
+    assert parse_ms(read["thread"]["events"][0]["created_at"]) == int(EPOCH) * 1000
     assert parse_ms(read["users"][0]["events_seen_up_to"]) == int(EPOCH) * 1000
 
 

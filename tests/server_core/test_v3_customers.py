@@ -115,6 +115,15 @@ def test_get_form_predicted_agent_and_url_info() -> None:
     info = h.ok("c", "get_url_info", {"url": "https://example.com/x"})
     assert info["url"] == "https://example.com/x"
     assert info["title"] == "example.com"
+    assert set(info) == {
+        "title",
+        "description",
+        "image_url",
+        "image_original_url",
+        "image_width",
+        "image_height",
+        "url",
+    }
 
 
 def test_no_agent_means_group_offline() -> None:
