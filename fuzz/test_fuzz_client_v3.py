@@ -309,3 +309,48 @@ V3ClientMachine.TestCase.settings = settings(
     V3ClientMachine.TestCase.settings, stateful_step_count=60
 )
 TestV3ClientMachine = V3ClientMachine.TestCase
+
+
+def test_two_sends_to_a_closed_chat_both_arrive() -> None:
+    """Regression (found by the v3 machine): two sends to a chat known inactive both went out
+    as ``resume_chat``; the first reopened the chat, the server refused the second (the chat
+    is active again: ``validation``) and the second call failed. It is sent to the reopened
+    chat instead, as a v0.3 client's second send would be."""
+    driver = V3Driver(seed=1)
+    driver.feed("connect", driver.now)
+    driver.settle()
+    closed = driver.server.agent_close("CH0")
+    assert closed is not None
+    driver.receive(closed)
+    first = driver.call("send_message", "CH0", "one", driver.now, custom_id="m1")
+    second = driver.call("send_message", "CH0", "two", driver.now, custom_id="m2")
+    assert [r["action"] for r in driver.pending] == ["resume_chat", "resume_chat"]
+    driver.settle()
+    assert isinstance(driver.ended.get(first), CallSucceeded), driver.ended.get(first)
+    assert isinstance(driver.ended.get(second), CallSucceeded), driver.ended.get(second)
+    assert driver.server.count("m1") == driver.server.count("m2") == 1
+    threads = driver.server.chats["CH0"]
+    assert [e.get("custom_id") for e in threads[-1]["events"]] == ["m1", "m2"]
+
+
+def test_a_refused_resume_goes_to_the_reopened_chat_once() -> None:
+    """The fallback above happens once per send: a server that keeps flipping the chat gets
+    resume_chat, send_event, resume_chat, and then the call fails with its answer."""
+    driver = V3Driver(seed=1)
+    driver.feed("connect", driver.now)
+    driver.settle()
+    closed = driver.server.agent_close("CH0")
+    assert closed is not None
+    driver.receive(closed)
+    reopened = samples.push("incoming_chat", {"chat": driver.server._view("CH0", v3.s.thread())})
+    call = driver.call("send_message", "CH0", "one", driver.now, custom_id="m1")
+    written = []
+    for error in ("validation", "chat_inactive", "validation"):
+        written.append(driver.pending[-1]["action"])
+        if error == "validation":
+            driver.receive(reopened)  # someone else reopened the chat
+        driver.answer(len(driver.pending) - 1, "error", error=error)
+    assert written == ["resume_chat", "send_event", "resume_chat"]
+    ended = driver.ended.get(call)
+    assert ended is not None and not isinstance(ended, CallSucceeded)
+    assert ended.error.type == "validation" and not driver.pending
