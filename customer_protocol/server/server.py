@@ -302,7 +302,13 @@ class ServerCore:
             request = Request(action=action, request_id=request_id, payload=payload)
             self._dispatch(conn, request, now, out)
         except ApiError as error:
-            self._respond(conn, _error_bytes(request_id, action, error), out, now, action)
+            data = _error_bytes(request_id, action, error)
+            if error.type == "pending_requests_limit_reached":
+                # Refused, not processed: at once, never itself held back by a fault (it would
+                # count toward the limit it enforces).
+                out.append(Send(conn_id=conn.id, data=data))
+            else:
+                self._respond(conn, data, out, now, action)
 
     def _check_v3_request(self, conn: _Conn, message: dict[str, Any]) -> None:
         version = message.get("version")
