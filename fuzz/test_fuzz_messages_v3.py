@@ -15,6 +15,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,7 @@ from customer_protocol.dialects.v3_pushes import PUSHES_3_6, push_events
 from fuzz import samples
 from fuzz import samples_v3 as v3
 from fuzz.driver_v3 import V3Driver
+from fuzz.test_fuzz_messages import ready_driver as ready_v03
 
 T = "2024-03-01T10:00:00.123456Z"
 CUSTOMER = {"id": "cust", "type": "customer", "name": "Bob", "session_fields": [{"k": "v"}]}
@@ -379,4 +381,21 @@ def test_mutated_login_and_ping_answers(orjson: bool, data: st.DataObject) -> No
     raw = data.draw(samples.mutated_bytes(samples.response(rid, which, payload, success=success)))
     with _backend(orjson):
         driver.feed("receive", raw, driver.now)
+    assert_still_works(driver)
+
+
+@pytest.mark.parametrize("request_id", [[], {}, 0, False, 0.0])
+@pytest.mark.parametrize("api", ["0.3", "3.6"])
+def test_a_push_with_a_non_string_request_id_is_dropped(request_id: Any, api: str) -> None:
+    """Regression (found by the v3 campaign): the fast path of ``receive()`` took a push whose
+    ``request_id`` is a falsy non-string for one without and emitted its events, although the
+    codec's rule (``decode_message``) makes it malformed. Dropped with one report now, in both
+    dialects."""
+    driver = ready() if api == "3.6" else ready_v03()
+    payload = {"chat_id": "CH1", "thread_id": "TH1", "user_id": v3.AGENT_ID}
+    name = "chat_deactivated" if api == "3.6" else "thread_closed"
+    mark = len(driver.stream)
+    driver.receive({"action": name, "type": "push", "payload": payload, "request_id": request_id})
+    outputs = driver.stream[mark + 1 :]
+    assert len(outputs) == 1 and outputs[0].startswith("ProtocolErrorReport("), outputs
     assert_still_works(driver)
