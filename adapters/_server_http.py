@@ -13,8 +13,10 @@ and action); the transports parse the request; :class:`ServerCore` answers it:
 * anything else: an uploaded file (``GET`` on its URL) or 404.
 
 Liberal where real clients differ (``v3.md`` section 11): pretty-printed JSON, an ``Origin``
-header (which also stands in for a missing ``redirect_uri`` of the cookie grant), a body
-without ``Content-Type`` on the token endpoint.
+header (which also stands in for a missing ``redirect_uri`` of the cookie grant, and is allowed
+by CORS: every answer to a request with an ``Origin`` allows it, with credentials, and an
+``OPTIONS`` preflight to an HTTP endpoint gets 200), a body without ``Content-Type`` on the
+token endpoint.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from customer_protocol.endpoints import LEGACY_API, Endpoint, route
-from customer_protocol.server import HttpReply, Upload
+from customer_protocol.endpoints import LEGACY_API, Address, Endpoint, route
+from customer_protocol.server import HttpReply, ServerConfig, Upload
 from transports.accounts import parse_customer_token_v2_request
 from transports.http import (
     HTTPRequestError,
@@ -39,7 +41,7 @@ from transports.webapi import parse_web_api_request
 if TYPE_CHECKING:
     from .server import ReferenceServer
 
-__all__ = ["answer_http"]
+__all__ = ["answer_http", "v3_organization"]
 
 logger = logging.getLogger("adapters.server")
 
@@ -52,6 +54,11 @@ def answer_http(
     """Answer one HTTP request on ``http`` (exactly one response is queued)."""
     found = route(request.path, other_v3=True)
     endpoint = None if found is None else found.endpoint
+    cors = _cors_headers(request)
+    if request.method == "OPTIONS" and endpoint is not None and endpoint is not Endpoint.RTM:
+        logger.debug("< OPTIONS %s -> 200", request.path)
+        http.send_response(200, (*cors, *_preflight_headers(request)))
+        return
     try:
         if endpoint is Endpoint.WEB_API:
             reply = _web_api(server, request)
@@ -70,15 +77,50 @@ def answer_http(
                 "the RTM endpoint speaks WebSocket only", status_code=426, headers=_UPGRADE_HEADERS
             )
         else:
-            _serve_file(server, http, request)
+            _serve_file(server, http, request, cors)
             return
     except HTTPRequestError as error:
         logger.debug("< %s %s -> %d", request.method, request.path, error.status_code)
-        http.send_error(error)
+        body = {"error": {"type": error.error_type, "message": error.message}}
+        http.send_json(error.status_code, body, (*error.headers, *cors))
         return
     server._after_input()
     logger.debug("< %s %s -> %d", request.method, request.path, reply.status)
-    http.send_json(reply.status, reply.body, reply.headers)
+    http.send_json(reply.status, reply.body, (*reply.headers, *cors))
+
+
+def _cors_headers(request: RequestReceived) -> tuple[tuple[str, str], ...]:
+    """CORS for browser clients: the request's ``Origin`` is allowed, with credentials (the
+    cookie grant's identity cookies need them)."""
+    origin = request.header("origin")
+    if not origin:
+        return ()
+    return (
+        ("Access-Control-Allow-Origin", origin),
+        ("Access-Control-Allow-Credentials", "true"),
+        ("Vary", "Origin"),
+    )
+
+
+def _preflight_headers(request: RequestReceived) -> tuple[tuple[str, str], ...]:
+    asked = request.header("access-control-request-headers")
+    return (
+        ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+        ("Access-Control-Allow-Headers", asked or "Authorization, Content-Type"),
+        ("Access-Control-Max-Age", "600"),
+    )
+
+
+def v3_organization(config: ServerConfig, address: Address) -> str | None:
+    """The ``organization_id`` to give the core for a v3 request.
+
+    A v3 client that named the license (``license_id``) instead gets this server's
+    organization when the license is ours, else ``""`` (never an organization of ours: the
+    core answers ``license_not_found`` in the v3 way).
+    """
+    if address.organization_id is not None or address.license_id is None:
+        return address.organization_id
+    return config.organization_id if address.license_id == config.license_id else ""
 
 
 def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
@@ -86,6 +128,10 @@ def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
     if call.api == LEGACY_API and call.license_id != server.config.license_id:
         error = {"type": "validation", "message": "license_id: license not found"}
         return HttpReply(status=404, body={"error": error})
+    address = Address(
+        api=call.api, license_id=call.license_id, organization_id=call.organization_id
+    )
+    organization_id = v3_organization(server.config, address)
     upload = None
     if call.file is not None:
         upload = Upload(
@@ -98,7 +144,7 @@ def _web_api(server: ReferenceServer, request: RequestReceived) -> HttpReply:
         time.monotonic(),
         upload=upload,
         api=call.api,
-        organization_id=call.organization_id,
+        organization_id=organization_id,
     )
     server._dispatch(result.outputs)
     return result.reply
@@ -116,7 +162,10 @@ def _token_v2(server: ReferenceServer, request: RequestReceived) -> HttpReply:
 
 
 def _serve_file(
-    server: ReferenceServer, http: HTTPServerConnection, request: RequestReceived
+    server: ReferenceServer,
+    http: HTTPServerConnection,
+    request: RequestReceived,
+    cors: tuple[tuple[str, str], ...],
 ) -> None:
     blob = server._files.get_file(request.path)
     if blob is None:
@@ -124,4 +173,4 @@ def _serve_file(
     require_method(request, "GET")
     content_type, data = blob
     logger.debug("< GET %s -> 200 (%d bytes)", request.path, len(data))
-    http.send_response(200, (("Content-Type", content_type),), data)
+    http.send_response(200, (("Content-Type", content_type), *cors), data)

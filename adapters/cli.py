@@ -30,8 +30,9 @@ from customer_protocol.server.faults import FaultKind, FaultRule
 
 from . import serve_cli
 from . import server as reference
+from ._common import APIS
 from .conformance import add_conformance_arguments, run_conformance
-from .tokens import AccountsFlow
+from .tokens import AccountsFlow, AgentTokenGrant
 
 __all__ = ["main"]
 
@@ -81,23 +82,36 @@ class Transcript:
             self.say(f"* {event.name.replace('_', ' ')}")
 
 
-async def run_demo(out: TextIO) -> int:
+def _account(api: str, config: ServerConfig, accounts_url: str | None) -> dict[str, Any]:
+    """``connect()``'s account and token arguments for ``api`` on the reference server."""
+    if api == "0.3":
+        return {"license_id": config.license_id, "token": AccountsFlow.demo(accounts_url)}
+    grant = AgentTokenGrant(
+        agent_token=config.agent_token,
+        client_id=config.client_id,
+        organization_id=config.organization_id,
+        accounts_url=accounts_url,
+    )
+    return {"api": api, "organization_id": config.organization_id, "token": grant}
+
+
+async def run_demo(out: TextIO, api: str = "0.3") -> int:
     """The whole conversation against an in-process reference server; 0 on success."""
     from .asyncio import connect  # noqa: PLC0415 - keeps `serve` and `chat` import-light
 
     log = Transcript(out)
     server_config = ServerConfig(agent=DEMO_AGENT)
     async with reference.serve(config=server_config) as server:
-        log.heading(f"Reference server on {server.url} (license 1, simulated agent on)")
-        flow = AccountsFlow.demo(server.http_url)
-        client = connect(license_id=1, token=flow, url=server.url, config=DEMO_CONFIG)
+        account = _account(api, server.config, server.http_url)
+        where = "license 1" if api == "0.3" else f"LiveChat v{api}"
+        log.heading(f"Reference server on {server.url} ({where}, simulated agent on)")
+        client = connect(url=server.url, config=DEMO_CONFIG, **account)
         client.on("*", log.event)
         with anyio.fail_after(60):
             async with client:
                 log.customer_id = client.customer_id
-                log.say(
-                    f"* logged in as customer {client.customer_id} (token from /customer/token)"
-                )
+                source = "/customer/token" if api == "0.3" else "/v2/customer/token"
+                log.say(f"* logged in as customer {client.customer_id} (token from {source})")
                 chat = await client.start_chat()
                 log.say(f"* you started chat {chat.id} (thread {chat.threads[0]})")
                 for text in ("Hello! I have a question about my order.", "It is order #1234."):
@@ -162,13 +176,13 @@ async def run_demo(out: TextIO) -> int:
 
 
 @contextlib.contextmanager
-def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None]]:
-    if url is not None:
-        yield url, None
-        return
+def _embedded_server(url: str | None) -> Iterator[tuple[str, str | None, ServerConfig]]:
     config = ServerConfig(agent=AgentConfig(join_delay=0.5, typing_delay=0.5, reply_delay=1.5))
+    if url is not None:
+        yield url, None, config
+        return
     with reference.run_in_thread(config=config) as server:
-        yield server.url, server.http_url
+        yield server.url, server.http_url, server.server.config
 
 
 def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
@@ -176,9 +190,15 @@ def run_chat(args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     from .sync import connect  # noqa: PLC0415
 
     log = Transcript(out)
-    with _embedded_server(args.url) as (url, accounts):
-        token: Any = args.token or AccountsFlow.demo(accounts)
-        client = connect(license_id=args.license_id, token=token, url=url)
+    with _embedded_server(args.url) as (url, accounts, config):
+        account = _account(args.api, config, accounts)
+        if args.api == "0.3":
+            account["license_id"] = args.license_id
+        elif args.organization_id is not None:
+            account["organization_id"] = args.organization_id
+        if args.token:
+            account["token"] = args.token
+        client = connect(url=url, **account)
         client.on("*", log.event)
         with client:
             log.customer_id = client.customer_id
@@ -225,12 +245,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: all)")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run a whole conversation against an embedded server")
+    demo = commands.add_parser("demo", help="run a whole conversation against an embedded server")
+    demo.add_argument("--api", choices=APIS, default="0.3", help="protocol (default %(default)s)")
     serve = commands.add_parser("serve", help="run the reference server")
     serve_cli.add_serve_arguments(serve)
     chat = commands.add_parser("chat", help="chat from the terminal")
     chat.add_argument("--url", help="API base URL (default: an embedded reference server)")
-    chat.add_argument("--license-id", type=int, default=1)
+    chat.add_argument("--api", choices=APIS, default="0.3", help="protocol (default %(default)s)")
+    chat.add_argument("--license-id", type=int, default=1, help="v0.3's license")
+    chat.add_argument("--organization-id", help="v3's organization (default: the embedded one)")
     chat.add_argument("--token", help="an access token (default: the demo accounts flow)")
     conformance = commands.add_parser("conformance", help="conformance-test any server")
     add_conformance_arguments(conformance)
@@ -243,7 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     commands: dict[str, Callable[[], int]] = {
-        "demo": lambda: anyio.run(run_demo, sys.stdout),
+        "demo": lambda: anyio.run(run_demo, sys.stdout, args.api),
         "serve": lambda: serve_cli.run_serve(args),
         "chat": lambda: run_chat(args, sys.stdin, sys.stdout),
         "conformance": lambda: run_conformance(args),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import anyio
 
-from customer_protocol.endpoints import LEGACY_API, TOKEN_V2_PATH, V3_APIS, api_base
+from customer_protocol.endpoints import LEGACY_API, TOKEN_V2_PATH, V3_APIS, action_base
 from customer_protocol.server import AgentConfig, FaultKind, FaultRule, Faults, ServerConfig
 
 from .server import DEFAULT_SEND_QUEUE_LIMIT, ReferenceServer, serve
@@ -143,7 +143,7 @@ def _tls_from_args(args: argparse.Namespace) -> tuple[ServerTLS | None, Path | N
 
 
 def _web_api_pattern(server: ReferenceServer, api: str) -> str:
-    return f"{server.http_url}{api_base(api)}/action/<action>?{server.query_for(api)}"
+    return f"{server.http_url}{action_base(api)}<action>?{server.query_for(api)}"
 
 
 def _describe(server: ReferenceServer, args: argparse.Namespace) -> str:

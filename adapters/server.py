@@ -18,11 +18,13 @@ or from the command line (``customer-protocol serve``, see :func:`add_serve_argu
 
 How it works
 ------------
-* Every TCP connection runs :class:`transports.http.HTTPServerConnection`. A WebSocket upgrade
-  to the RTM path hands the socket to :class:`transports.websocket.WebSocketServer` and the
-  connection is registered with the core; other requests are routed with
-  :func:`transports.webapi.endpoint_of` (Web API, accounts) or serve an uploaded file (``GET``
-  on its URL).
+* Every TCP connection runs :class:`transports.http.HTTPServerConnection` (over TLS when
+  ``serve(tls=...)``). A WebSocket upgrade to an RTM path of either dialect
+  (``/customer/v0.3/rtm/ws``, ``/v3.x/customer/rtm/ws``) hands the socket to
+  :class:`transports.websocket.WebSocketServer` and the connection is registered with the
+  core in that dialect; other requests are routed by path in :mod:`adapters._server_http`
+  (Web API of both dialects, accounts, ``/v2/customer/token``) or serve an uploaded file
+  (``GET`` on its URL).
 * Calls into the core are plain synchronous calls made from the event loop's only thread, never
   across an ``await``: they are serialised without a lock. One timer task sleeps until
   ``core.next_deadline()`` (at most 0.25 s, to notice fault switches) and calls
@@ -35,9 +37,10 @@ How it works
 * Graceful shutdown (leaving :func:`serve`): stop accepting, close every RTM connection with
   **1001** (going away), wait for the closing handshakes (at most ``close_timeout``), drop the
   remaining HTTP connections, write the last changes to the database.
-* The license: RTM and Web API requests for another ``license_id`` than
+* The license: v0.3 RTM and Web API requests for another ``license_id`` than
   ``ServerConfig.license_id`` get ``customer_disconnected {"reason": "license_not_found"}``
-  (RTM, then close 1000) or ``404`` with a ``validation`` error (Web API).
+  (RTM, then close 1000) or ``404`` with a ``validation`` error (Web API). A v3
+  ``organization_id`` goes to the core, which answers another one ``license_not_found``.
 * Persistence: see :mod:`adapters._store_sqlite` (records after every input, files on upload).
 * Fault switches (``server.core.faults``): the core's rules (:class:`FaultRule`) and
   ``drop_after_messages``, plus the flags implemented here: ``binary_frames`` (every message
@@ -92,7 +95,7 @@ from transports.http import (
 )
 from transports.websocket import DEFAULT_MAX_MESSAGE_SIZE, WebSocketServer, WebSocketState
 
-from ._server_http import answer_http
+from ._server_http import answer_http, v3_organization
 from ._store_sqlite import MemoryFiles, SQLitePersistence
 from .tls import ServerTLS
 
@@ -441,6 +444,7 @@ class ReferenceServer:
         assert address is not None  # set on an accepted upgrade
         # v0.3 checks the license here; a v3 organization_id is the core's to check (login).
         license_ok = address.is_v3 or address.license_id == self.config.license_id
+        organization_id = v3_organization(self.config, address)
         try:
             with conn.scope:
                 async with anyio.create_task_group() as tg:
@@ -452,7 +456,7 @@ class ReferenceServer:
                             conn.id,
                             time.monotonic(),
                             api=address.api,
-                            organization_id=address.organization_id,
+                            organization_id=organization_id,
                         )
                         conn.in_core = self.core.api_of(conn.id) is not None
                         self._dispatch(opened)

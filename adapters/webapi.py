@@ -4,8 +4,9 @@ The proof that transports are pluggable: the same request payloads
 (:mod:`customer_protocol.payloads`) and the same result parsing
 (:func:`customer_protocol.dispatch.resolve`) as the RTM client, carried by
 ``transports.webapi`` over h11 instead of ``transports.websocket``. It supports the actions the
-Web API serves (``wire.md`` section 4); everything that needs the RTM connection (reading chats,
-history, pushes and events, last-seen timestamps) fails at once with
+Web API serves (``wire.md`` section 4; with ``api="3.5"``/``"3.6"`` LiveChat's v3 Web actions,
+:mod:`adapters._webapi_v3`); everything that needs the RTM connection (reading chats the v0.3
+way, history, pushes and events, last-seen timestamps) fails at once with
 :class:`NotSupportedError`::
 
     with WebAPIClient(license_id=1, token="...", url="http://127.0.0.1:8080") as client:
@@ -33,6 +34,7 @@ from customer_protocol import (
     payloads,
 )
 from customer_protocol.args import check_chat
+from customer_protocol.dialects.v3 import V3
 from customer_protocol.dispatch import RESPONSE, ChatTracker, resolve
 from customer_protocol.tokens import TokenCache
 from transports.webapi import build_web_api_request, decode_web_api_response
@@ -42,13 +44,14 @@ from ._common import NotSupportedError, bind_accounts, check_target, parse_base_
 from ._http import exchange_steps
 from ._surface import Blocking, Call, Surface, Upload, request
 from ._upload import upload_plan
+from ._webapi_v3 import V3_WEB, V3WebActions
 
 __all__ = ["NotSupportedError", "WebAPIClient"]
 
 T = TypeVar("T")
 
 
-class WebAPIClient(Surface, Blocking):
+class WebAPIClient(V3WebActions, Surface, Blocking):
     """The Web API actions of the SDK over HTTP only (blocking; one request per call)."""
 
     def __init__(
@@ -66,10 +69,9 @@ class WebAPIClient(Surface, Blocking):
     ) -> None:
         self.target = check_target(api, license_id, organization_id)
         """The API version and account the requests are built for."""
-        if self.target.api != "0.3":
-            # The RTM clients speak v3 (issue 11); this client's v3 Web actions come later.
-            raise NotSupportedError(f"api {api!r} is not supported by the Web API client yet.")
-        self.license_id = cast(int, self.target.license_id)  # v0.3 only until the v3 core
+        self.license_id = self.target.license_id
+        self._v3 = V3(api if api != "0.3" else "3.6")
+        """v3's payload results (a v0.3 client never uses it)."""
         self.url = web_base(parse_base_url(url))
         self._token_source = token
         bind_accounts(token, accounts_url, self.url)
@@ -96,7 +98,7 @@ class WebAPIClient(Surface, Blocking):
 
     @classmethod
     def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
-        if hasattr(cls, f"_web_{declared.name}"):
+        if hasattr(cls, f"_web_{declared.name}") or declared.name in V3_WEB:
             return super()._method(declared)
 
         def unsupported(self: WebAPIClient, *args: Any, **kwargs: Any) -> NoReturn:
@@ -109,7 +111,17 @@ class WebAPIClient(Surface, Blocking):
     def _run(self, call: Call[T]) -> T:
         if isinstance(call, Upload):
             return cast(T, self._web_send_file(call))
-        return cast(T, getattr(self, f"_web_{call.name}")(*call.args, **call.kwargs))
+        if self.target.api != "0.3":
+            if call.name not in V3_WEB:
+                raise NotSupportedError(f"{call.name} is not a method of API {self.target.api}.")
+            return cast(T, self._v3_run(call.name, call.args, call.kwargs))
+        handler = getattr(self, f"_web_{call.name}", None)
+        if handler is None:  # a v3 method
+            raise NotSupportedError(f"{call.name} is not a method of API 0.3.")
+        return cast(T, handler(*call.args, **call.kwargs))
+
+    def _new_custom_id(self) -> str:
+        return self._custom_id()
 
     def _web_start_chat(self, *, events: Any, scope: Any, properties: Any) -> Chat:
         payload = payloads.start_chat(events, scope, properties, self._custom_id)
@@ -165,6 +177,7 @@ class WebAPIClient(Surface, Blocking):
             filename=upload.filename or "file",
             content_type=upload.content_type or "application/octet-stream",
             token=None,
+            action="send_file" if self.target.api == "0.3" else "upload_file",
         )
         plan = upload_plan(output, self._token(), self.url, self.target, self._rng)
         steps = exchange_steps(plan.request, body=plan.body, on_progress=upload.on_progress)
@@ -174,6 +187,8 @@ class WebAPIClient(Surface, Blocking):
         url = result.get("url")
         if not isinstance(url, str):
             raise InvalidArgumentsError("The upload response has no url.")
+        if output.action == "upload_file":  # v3: the upload only stores the file
+            self._v3_file_event(output, url)
         return url
 
     def set_sneak_peek(self, chat: str, text: str) -> None:
@@ -228,6 +243,8 @@ class WebAPIClient(Surface, Blocking):
             action=action,
             payload=payload,
             prefix=self.url.prefix,
+            api=self.target.api,
+            organization_id=self.target.organization_id,
         )
         response = exchange(
             self.url, exchange_steps(request), ssl_context=self._ssl, timeout=self._timeout

@@ -33,6 +33,7 @@ __all__ = [
     "AddressError",
     "Endpoint",
     "Route",
+    "action_base",
     "action_path",
     "address_query",
     "api_base",
@@ -61,6 +62,8 @@ TOKEN_V2_PATH: Final = "/v2/customer/token"
 _ACTION_NAME: Final = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _LEGACY_BASE: Final = "/customer/v0.3"
 _V3_BASE: Final = re.compile(r"/v(\d+\.\d+)/customer")
+_RTM_TAIL: Final = "/rtm/ws"
+_ACTION_TAIL: Final = "/action/"
 _V3_VERSION: Final = re.compile(r"3\.\d{1,3}")
 
 
@@ -89,7 +92,11 @@ class AddressError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Address:
-    """Which dialect and which license (v0.3) or organization (v3) a request addressed."""
+    """Which dialect and which license (v0.3) or organization (v3) a request addressed.
+
+    A v3 request that named a ``license_id`` instead of an ``organization_id`` has
+    :attr:`license_id` set and :attr:`organization_id` ``None``.
+    """
 
     api: str
     license_id: int | None = None
@@ -115,7 +122,7 @@ def api_base(api: str = LEGACY_API) -> str:
 
 def rtm_path(api: str = LEGACY_API) -> str:
     """The RTM WebSocket path of ``api`` (without query)."""
-    return f"{api_base(api)}/rtm/ws"
+    return api_base(api) + _RTM_TAIL
 
 
 def is_action_name(action: object) -> bool:
@@ -123,11 +130,16 @@ def is_action_name(action: object) -> bool:
     return isinstance(action, str) and _ACTION_NAME.fullmatch(action) is not None
 
 
+def action_base(api: str = LEGACY_API) -> str:
+    """``{api_base}/action/``: the Web API actions of ``api`` are below it."""
+    return api_base(api) + _ACTION_TAIL
+
+
 def action_path(action: str, api: str = LEGACY_API) -> str:
     """The Web API path of ``action`` in ``api`` (without query)."""
     if not is_action_name(action):
         raise ValueError(f"invalid action name {action!r}")
-    return f"{api_base(api)}/action/{action}"
+    return action_base(api) + action
 
 
 def address_query(
@@ -183,10 +195,10 @@ def route(path: str, *, prefix: str = "", other_v3: bool = False) -> Route | Non
         if not (known or (other_v3 and is_v3_version(match.group(1)))):
             return None
         api, tail = match.group(1), rest[match.end() :]
-    if tail == "/rtm/ws":
+    if tail == _RTM_TAIL:
         return Route(Endpoint.RTM, api)
-    if tail.startswith("/action/"):
-        action = tail[len("/action/") :]
+    if tail.startswith(_ACTION_TAIL):
+        action = tail[len(_ACTION_TAIL) :]
         if is_action_name(action):
             return Route(Endpoint.WEB_API, api, action)
     return None
@@ -198,23 +210,19 @@ def parse_address(api: str, query: str) -> Address:
     ``api`` is one of :data:`APIS` or any other ``3.<n>`` (see :func:`route`).
 
     v0.3 needs ``license_id`` once, a positive integer; v3 needs ``organization_id`` once, a
-    non-empty string. Other parameters (``bh``, ...) are ignored. Raises
-    :class:`AddressError` with a message naming the parameter.
+    non-empty string, or (liberal: older clients and one sample of the docs still send it)
+    ``license_id`` instead, read as in v0.3 into :attr:`Address.license_id`. Other parameters
+    (``bh``, ``group_id``, ...) are ignored. Raises :class:`AddressError` with a message
+    naming the parameter.
     """
     params = parse_qs(query, keep_blank_values=True)
     if not is_v3_version(api):
         check_api(api)
     if api == LEGACY_API:
-        values = params.get("license_id", [])
-        if not values:
-            raise AddressError("missing license_id query parameter")
-        if len(values) > 1:
-            raise AddressError("license_id must be given once, as a positive integer")
-        raw = values[0]
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) <= 0:
-            raise AddressError("license_id must be a positive integer")
-        return Address(api=api, license_id=int(raw))
+        return Address(api=api, license_id=_license_id(params.get("license_id", [])))
     values = params.get("organization_id", [])
+    if not values and "license_id" in params:
+        return Address(api=api, license_id=_license_id(params["license_id"]))
     if not values:
         raise AddressError("missing organization_id query parameter")
     if len(values) > 1:
@@ -222,3 +230,14 @@ def parse_address(api: str, query: str) -> Address:
     if not values[0].strip():
         raise AddressError("organization_id must not be empty")
     return Address(api=api, organization_id=values[0])
+
+
+def _license_id(values: list[str]) -> int:
+    if not values:
+        raise AddressError("missing license_id query parameter")
+    if len(values) > 1:
+        raise AddressError("license_id must be given once, as a positive integer")
+    raw = values[0]
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) <= 0:
+        raise AddressError("license_id must be a positive integer")
+    return int(raw)

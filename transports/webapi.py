@@ -102,6 +102,7 @@ WEB_API_ACTIONS: Final = frozenset(
 )
 """The actions the v0.3 Web API serves (``wire.md`` section 4). In v3 every action name is
 routed and the server decides which it serves."""
+_ADDRESS_PARAMS: Final = frozenset({"organization_id", "license_id"})
 UPLOAD_FILE: Final = "upload_file"
 """The v3 multipart action (field ``file``; the answer is ``{"url": ...}``)."""
 
@@ -295,10 +296,10 @@ class WebAPICall:
 
     :attr:`api` is ``"0.3"`` (answer with ``send_json(200, web_api_success(payload))``) or a
     v3 version (the answer is the bare payload). v0.3 calls carry :attr:`license_id`, v3
-    calls :attr:`organization_id`. For v0.3 ``send_file``, :attr:`payload` holds the
-    ``payload.*`` text fields (``chat_id``, ``custom_id``) and :attr:`file` the upload; for
-    v3 ``upload_file``, :attr:`payload` is ``{}`` and :attr:`file` the ``file`` part. The
-    token is left out of the repr.
+    calls :attr:`organization_id` (or :attr:`license_id` when the client named the license).
+    For v0.3 ``send_file``, :attr:`payload` holds the ``payload.*`` text fields (``chat_id``,
+    ``custom_id``) and :attr:`file` the upload; for v3 ``upload_file``, :attr:`payload` is
+    ``{}`` and :attr:`file` the ``file`` part. The token is left out of the repr.
     """
 
     action: str
@@ -321,7 +322,8 @@ def parse_web_api_request(
 
     Checks, in order: the path (404 unless ``{prefix}/customer/v0.3/action/<known action>``
     or ``{prefix}/v3.{4,5,6}/customer/action/<action name>``), the method (405 unless POST;
-    v3 also takes GET, whose query parameters but ``organization_id`` are the payload),
+    v3 also takes GET, whose query parameters but ``organization_id`` / ``license_id`` are the
+    payload),
     ``license_id`` / ``organization_id`` (400), the bearer token (401), then the body: JSON
     object (400 if malformed; an empty body is ``{}``), or for v0.3 ``send_file`` / v3
     ``upload_file`` ``multipart/form-data`` (415 otherwise; 400 if malformed or without
@@ -345,9 +347,10 @@ def parse_web_api_request(
     license_id, organization_id = address.license_id, address.organization_id
     token = bearer_token(request)
     if request.method == "GET":  # v3 only: LiveChat's JS SDK reads some actions with GET
-        fields = {k: v for k, v in request.query.items() if k != "organization_id"}
+        fields = {k: v for k, v in request.query.items() if k not in _ADDRESS_PARAMS}
         return WebAPICall(
             action=action,
+            license_id=license_id,
             access_token=token,
             payload=fields,
             api=api,
@@ -363,6 +366,7 @@ def parse_web_api_request(
             raise BadRequest("missing file")
         return WebAPICall(
             action=action,
+            license_id=license_id,
             access_token=token,
             payload={},
             file=file,

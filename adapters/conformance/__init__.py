@@ -1,4 +1,5 @@
-"""A conformance runner for any server speaking the Customer Chat API v0.3 (``wire.md``).
+"""A conformance runner for any server speaking the Customer Chat API v0.3 (``wire.md``) or
+the LiveChat Customer Chat API v3.4-v3.6 (``v3.md``, ``--api 3.6``).
 
 It drives the server at the raw message level (its own small driver over
 :mod:`transports.websocket` and :mod:`transports.http`, never the SDK client), runs the
@@ -13,10 +14,12 @@ from the command line: ``customer-protocol conformance ws://127.0.0.1:8080 --lic
 
 from __future__ import annotations
 
-from .driver import DEMO_ACCOUNTS, AccountsCredentials, Context, Failed, Skipped, Target
+from .context import Context
+from .driver import DEMO_ACCOUNTS, AccountsCredentials, Failed, Skipped, Target, V3Credentials
 from .model import Result, Scenario
 from .runner import (
     SCENARIOS,
+    V3_SCENARIOS,
     add_conformance_arguments,
     render_table,
     report_json,
@@ -29,6 +32,7 @@ from .runner import (
 __all__ = [
     "DEMO_ACCOUNTS",
     "SCENARIOS",
+    "V3_SCENARIOS",
     "AccountsCredentials",
     "Context",
     "Failed",
@@ -36,6 +40,7 @@ __all__ = [
     "Scenario",
     "Skipped",
     "Target",
+    "V3Credentials",
     "add_conformance_arguments",
     "render_table",
     "report_json",

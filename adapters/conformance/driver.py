@@ -3,7 +3,8 @@
 Nothing here goes through the SDK client: the point is to see exactly what the server sends.
 RTM runs :class:`transports.websocket.WebSocketClient` over an anyio stream and keeps every
 frame it receives (decoded JSON, undecodable text, or the close); HTTP runs
-:func:`adapters._http.exchange_steps` over a fresh anyio stream per request.
+:func:`adapters._http.exchange_steps` over a fresh anyio stream per request (see
+:mod:`.context`, which opens both for a scenario).
 
 A scenario fails by raising :class:`Failed` (what the spec expects, what was seen) and is
 skipped, for a precondition that cannot be established, by raising :class:`Skipped`.
@@ -11,48 +12,54 @@ skipped, for a precondition that cannot be established, by raising :class:`Skipp
 
 from __future__ import annotations
 
-import itertools
 import json
 import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
-from urllib.parse import urlencode
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.abc
+from wsproto import ConnectionType, WSConnection
+from wsproto.events import Request
 
 from adapters._common import BaseURL, parse_base_url
-from adapters._http import exchange_steps
-from transports.accounts import build_customer_code_request, build_customer_token_request
 from transports.base import Closed, Message, Opened
-from transports.http import HTTPRequest, ResponseReceived
-from transports.multipart import MultipartBody
-from transports.webapi import API_PATH
-from transports.websocket import WebSocketClient, WebSocketState
+from transports.websocket import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    WebSocketClient,
+    WebSocketState,
+    _WebSocketEndpoint,
+)
+
+from .paths import LEGACY_API, is_v3
+
+if TYPE_CHECKING:
+    from .context import Context
 
 __all__ = [
     "DEMO_ACCOUNTS",
+    "DEMO_V3_ACCOUNTS",
     "AccountsCredentials",
-    "Context",
     "Failed",
     "Frame",
     "HttpAnswer",
     "RtmConnection",
     "Skipped",
     "Target",
+    "V3Credentials",
     "brief",
 ]
 
-_IO_ERRORS: Final = (
+IO_ERRORS: Final = (
     anyio.BrokenResourceError,
     anyio.ClosedResourceError,
     anyio.EndOfStream,
     OSError,
     ssl.SSLError,
 )
-_READ_SIZE: Final = 65536
+READ_SIZE: Final = 65536
 
 
 class Failed(Exception):
@@ -101,20 +108,40 @@ DEMO_ACCOUNTS: Final = AccountsCredentials(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class V3Credentials:
+    """What the v3 agent-token grant (``v3.md`` section 7) needs: the application's
+    ``client_id`` and an agent's access token (sent as Bearer); the cookie grant needs only
+    ``client_id``."""
+
+    client_id: str
+    agent_token: str = field(repr=False)
+
+
+DEMO_V3_ACCOUNTS: Final = V3Credentials(client_id="demo-client", agent_token="demo-agent-token")
+"""The reference server's demo v3 credentials (printed by ``customer-protocol serve``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
     """The server under test and how to get customers on it.
 
-    ``url`` is the API base (``ws://host:port[/prefix]``, ``wss://`` or ``http(s)://``).
+    ``url`` is the API base (``ws://host:port[/prefix]``, ``wss://`` or ``http(s)://``);
+    ``api`` the dialect: ``"0.3"`` (``wire.md``, addressed by ``license_id``) or ``"3.4"`` to
+    ``"3.6"`` (``v3.md``, addressed by ``organization_id``).
     Customers come from ``tokens`` (fixed access tokens, in order) when given, else from the
-    accounts flow with ``accounts`` at ``accounts_url`` (default: the API base over HTTP).
+    accounts flow at ``accounts_url`` (default: the API base over HTTP): ``accounts`` in v0.3,
+    the agent-token grant with ``v3_accounts`` in v3.
     ``timeout`` bounds every wait for an expected message; ``quiet`` is how long the runner
     listens to be sure something is *not* sent.
     """
 
     url: str
-    license_id: int
+    license_id: int = 0
+    api: str = LEGACY_API
+    organization_id: str | None = None
     tokens: tuple[str, ...] = field(default=(), repr=False)
     accounts: AccountsCredentials | None = DEMO_ACCOUNTS
+    v3_accounts: V3Credentials | None = DEMO_V3_ACCOUNTS
     accounts_url: str | None = None
     timeout: float = 5.0
     quiet: float = 0.5
@@ -135,7 +162,14 @@ class Target:
     @property
     def uses_accounts(self) -> bool:
         """True when customers are made with the accounts flow (no fixed tokens)."""
-        return not self.tokens and self.accounts is not None
+        if self.tokens:
+            return False
+        return (self.v3_accounts if self.is_v3 else self.accounts) is not None
+
+    @property
+    def is_v3(self) -> bool:
+        """True when the target speaks a LiveChat v3.x dialect."""
+        return is_v3(self.api)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +190,22 @@ class Frame:
         return f"<not a JSON object: {brief(self.text, 80)}>"
 
 
-async def _connect(base: BaseURL, context: ssl.SSLContext | None) -> anyio.abc.ByteStream:
+class TargetedWebSocketClient(WebSocketClient):
+    """The transport's WebSocket client, opening the exact request target the runner built
+    (:mod:`.paths`), for the targets a client must not send (a v3 one without
+    ``organization_id``), which the transport's own builder refuses. Only the opening request
+    differs."""
+
+    __slots__ = ()
+
+    def __init__(self, *, host: str, target: str) -> None:
+        _WebSocketEndpoint.__init__(self, DEFAULT_MAX_MESSAGE_SIZE)
+        self.target = target
+        self._ws = WSConnection(ConnectionType.CLIENT)
+        self._out.append(self._ws.send(Request(host=host, target=target)))
+
+
+async def connect(base: BaseURL, context: ssl.SSLContext | None) -> anyio.abc.ByteStream:
     if base.tls:
         return await anyio.connect_tcp(
             base.host,
@@ -192,6 +241,14 @@ class RtmConnection:
         self.ws.send_message(text.encode())
         await self._flush()
 
+    async def send_burst(self, texts: list[str]) -> None:
+        """Send several text frames in one write (so they reach the server together)."""
+        if self.ws.state is not WebSocketState.OPEN:
+            raise Failed("the connection to stay open", f"it was closed: {self.closed}")
+        for text in texts:
+            self.ws.send_message(text.encode())
+        await self._flush()
+
     async def send(
         self, action: str, payload: Mapping[str, Any] | None = None, *, request_id: str = ""
     ) -> str:
@@ -208,7 +265,7 @@ class RtmConnection:
         if data:
             try:
                 await self.stream.send(data)
-            except _IO_ERRORS:
+            except IO_ERRORS:
                 self._ended()
 
     # -- receiving -----------------------------------------------------------------------
@@ -230,6 +287,7 @@ class RtmConnection:
                 return
             if isinstance(value, dict):
                 self.frames.append(Frame(message=value))
+                self.ctx.note_push(self, value)
             else:
                 self.frames.append(Frame(text=event.data.decode("utf-8", "replace")))
         elif isinstance(event, Closed):
@@ -243,8 +301,8 @@ class RtmConnection:
         data: bytes | None = None
         with anyio.move_on_after(max(0.0, deadline - time.monotonic())):
             try:
-                data = await self.stream.receive(_READ_SIZE)
-            except _IO_ERRORS:
+                data = await self.stream.receive(READ_SIZE)
+            except IO_ERRORS:
                 data = b""
         if data is None:
             return False
@@ -321,6 +379,16 @@ class RtmConnection:
         rid = await self.send(action, payload)
         return await self.response(rid, action)
 
+    async def ok_response(self, request_id: str, action: str) -> dict[str, Any]:
+        """Wait for the response to ``request_id``, which must succeed; its payload."""
+        message = await self.response(request_id, action)
+        if message.get("success") is not True:
+            raise Failed(f"{action} to succeed", brief(message))
+        result = message.get("payload", {})
+        if not isinstance(result, dict):
+            raise Failed(f"{action}'s payload to be an object", brief(message))
+        return result
+
     async def ok(self, action: str, payload: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send a request that must succeed; return the response payload."""
         rid = await self.send(action, payload)
@@ -348,249 +416,13 @@ class HttpAnswer:
     status: int
     json: Any
     body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def header_values(self, name: str) -> list[str]:
+        """Every value of header ``name`` (case-insensitive)."""
+        return [v for k, v in self.headers if k.lower() == name.lower()]
 
     def describe(self) -> str:
         """A short rendering for reports."""
         shown = brief(self.json) if self.json is not None else brief(self.body[:120])
         return f"HTTP {self.status} {shown}"
-
-
-@dataclass(slots=True)
-class Customer:
-    """A customer the runner can log in as."""
-
-    access_token: str = field(repr=False)
-    customer_id: str | None = None
-    customer_key: str | None = field(default=None, repr=False)
-
-
-class Context:
-    """What one scenario gets: the target, connections it opens (closed at the end), fresh
-    customers and raw HTTP."""
-
-    def __init__(self, target: Target) -> None:
-        self.target = target
-        self.connections: list[RtmConnection] = []
-        self._ids = itertools.count(1)
-        self._token_index = 0
-
-    def request_id(self) -> str:
-        """A fresh request id (unique in the run)."""
-        return f"conf-{next(self._ids)}"
-
-    async def aclose(self) -> None:
-        """Close every connection the scenario opened."""
-        for conn in self.connections:
-            with anyio.CancelScope(shield=True):
-                await conn.close()
-
-    # -- RTM -----------------------------------------------------------------------------
-
-    async def open(self, license_id: int | None = None) -> RtmConnection:
-        """Open an RTM connection (the opening handshake must be accepted)."""
-        base = self.target.base
-        lid = self.target.license_id if license_id is None else license_id
-        try:
-            stream = await _connect(base, self.target.ssl_context)
-        except OSError as exc:
-            raise Failed("the server to accept a TCP connection", str(exc)) from None
-        ws = WebSocketClient(host=base.host_header, license_id=lid, bh="", path_prefix=base.prefix)
-        conn = RtmConnection(self, stream, ws)
-        self.connections.append(conn)
-        await conn._flush()
-        deadline = time.monotonic() + self.target.timeout
-        while True:
-            if conn.opened:
-                return conn
-            if conn.closed is not None or not await conn._read_once(deadline):
-                raise Failed(
-                    f"the WebSocket upgrade of {ws.target} to be accepted",
-                    str(conn.closed.reason if conn.closed else "no answer"),
-                )
-
-    async def login(
-        self, customer: Customer, extra: Mapping[str, Any] | None = None
-    ) -> tuple[RtmConnection, str]:
-        """Open a connection and log in; return it and the ``customer_id``."""
-        conn = await self.open()
-        payload: dict[str, Any] = {"token": f"Bearer {customer.access_token}"}
-        payload.update(extra or {})
-        result = await conn.ok("login", payload)
-        customer_id = result.get("customer_id")
-        if not isinstance(customer_id, str) or not customer_id:
-            raise Failed("login's payload to carry a string customer_id", brief(result))
-        customer.customer_id = customer.customer_id or customer_id
-        return conn, customer_id
-
-    async def session(self) -> tuple[RtmConnection, str, Customer]:
-        """A fresh customer, logged in on a new connection."""
-        customer = await self.customer()
-        conn, customer_id = await self.login(customer)
-        return conn, customer_id, customer
-
-    async def chat(self, conn: RtmConnection) -> dict[str, Any]:
-        """Start a chat on ``conn``; return the response's ``chat``."""
-        result = await conn.ok("start_chat", {})
-        chat = result.get("chat")
-        if not isinstance(chat, dict) or not isinstance(chat.get("id"), str):
-            raise Failed("start_chat's payload {chat: {id, ...}}", brief(result))
-        return chat
-
-    # -- customers -----------------------------------------------------------------------
-
-    async def customer(self, *, fresh: bool = False) -> Customer:
-        """A customer: the next fixed token, or a new identity from the accounts flow.
-
-        ``fresh`` customers (with no chats yet) need the accounts flow; otherwise, and when
-        the fixed tokens run out, the scenario is skipped.
-        """
-        target = self.target
-        if target.tokens:
-            if fresh:
-                raise Skipped("needs a fresh customer: give accounts credentials, not --token")
-            if self._token_index >= len(target.tokens):
-                raise Skipped(f"needs {self._token_index + 1} customers: pass more --token")
-            token = target.tokens[self._token_index]
-            self._token_index += 1
-            return Customer(access_token=token)
-        return await self.accounts_customer()
-
-    def _accounts(self) -> AccountsCredentials:
-        if not self.target.uses_accounts or self.target.accounts is None:
-            raise Skipped("needs the accounts flow (fixed --token given)")
-        return self.target.accounts
-
-    async def accounts_code(
-        self,
-        *,
-        app_access_token: str | None = None,
-        customer_id: str | None = None,
-        customer_key: str | None = None,
-    ) -> HttpAnswer:
-        """``POST /customer/`` (step 1 of ``wire.md`` section 7)."""
-        creds = self._accounts()
-        base = self.target.accounts_base
-        request = build_customer_code_request(
-            host=base.host_header,
-            app_access_token=app_access_token or creds.app_access_token,
-            client_id=creds.client_id,
-            redirect_uri=creds.redirect_uri,
-            customer_id=customer_id,
-            customer_key=customer_key,
-            prefix=base.prefix,
-        )
-        return await self.http(request, base=base)
-
-    async def accounts_token(self, code: str, *, client_secret: str | None = None) -> HttpAnswer:
-        """``POST /customer/token`` (step 2)."""
-        creds = self._accounts()
-        base = self.target.accounts_base
-        request = build_customer_token_request(
-            host=base.host_header,
-            code=code,
-            client_id=creds.client_id,
-            client_secret=client_secret or creds.client_secret,
-            redirect_uri=creds.redirect_uri,
-            prefix=base.prefix,
-        )
-        return await self.http(request, base=base)
-
-    async def accounts_customer(
-        self, customer_id: str | None = None, customer_key: str | None = None
-    ) -> Customer:
-        """Both accounts steps; a precondition, so a failure here is reported as such."""
-        code = await self.accounts_code(customer_id=customer_id, customer_key=customer_key)
-        doc = code.json if isinstance(code.json, dict) else {}
-        if code.status != 200 or not isinstance(doc.get("code"), str):
-            raise Failed(
-                "POST /customer/ to give {code, customer_id, customer_key}", code.describe()
-            )
-        token = await self.accounts_token(doc["code"])
-        tdoc = token.json if isinstance(token.json, dict) else {}
-        if token.status != 200 or not isinstance(tdoc.get("access_token"), str):
-            raise Failed("POST /customer/token to give {access_token, ...}", token.describe())
-        return Customer(
-            access_token=tdoc["access_token"],
-            customer_id=doc.get("customer_id"),
-            customer_key=doc.get("customer_key"),
-        )
-
-    # -- HTTP ----------------------------------------------------------------------------
-
-    def web_api_request(
-        self, action: str, body: bytes, *, token: str | None, content_type: str
-    ) -> HTTPRequest:
-        """``POST {prefix}/customer/v0.3/action/<action>?license_id=N`` with a raw body."""
-        base = self.target.base
-        query = urlencode({"license_id": self.target.license_id})
-        headers = [("Host", base.host_header)]
-        if token is not None:
-            headers.append(("Authorization", f"Bearer {token}"))
-        headers += [("Content-Type", content_type), ("Content-Length", str(len(body)))]
-        return HTTPRequest(
-            method="POST",
-            target=f"{base.prefix}{API_PATH}/action/{action}?{query}",
-            headers=tuple(headers),
-            body=body,
-        )
-
-    async def web_api(
-        self, action: str, payload: Mapping[str, Any] | None, *, token: str | None
-    ) -> HttpAnswer:
-        """A Web API call with a JSON body."""
-        body = json.dumps(dict(payload or {})).encode()
-        request = self.web_api_request(action, body, token=token, content_type="application/json")
-        return await self.http(request)
-
-    async def http(
-        self,
-        request: HTTPRequest,
-        *,
-        body: MultipartBody | None = None,
-        base: BaseURL | None = None,
-    ) -> HttpAnswer:
-        """One HTTP exchange on a new connection; bounded by the target's timeout.
-
-        When the server stops reading mid-upload (it answered early), the rest of the body is
-        discarded and the answer is still read.
-        """
-        base = base or self.target.base
-        steps = exchange_steps(request, body=body, max_response_size=4 << 20)
-        response: ResponseReceived | None = None
-        with anyio.move_on_after(self.target.timeout + (30 if body is not None else 0)):
-            stream = await _connect(base, self.target.ssl_context)
-            try:
-                response = await self._drive(steps, stream)
-            finally:
-                await anyio.aclose_forcefully(stream)
-        if response is None:
-            raise Failed(f"an HTTP answer to {request.method} {request.target}", "none in time")
-        try:
-            decoded: Any = json.loads(response.body) if response.body.strip() else None
-        except ValueError:
-            decoded = None
-        return HttpAnswer(status=response.status, json=decoded, body=response.body)
-
-    @staticmethod
-    async def _drive(steps: Any, stream: anyio.abc.ByteStream) -> ResponseReceived:
-        writable = True
-        value: Any = None
-        try:
-            while True:
-                step = steps.send(value)
-                value = None
-                if step is None:
-                    try:
-                        value = await stream.receive(_READ_SIZE)
-                    except _IO_ERRORS:
-                        value = b""
-                elif writable:
-                    try:
-                        await stream.send(step)
-                    except _IO_ERRORS:
-                        writable = False
-        except StopIteration as stop:
-            result: ResponseReceived = stop.value
-            return result
-        except Exception as exc:  # the transport's verdict on what the server sent
-            raise Failed("a whole HTTP response", f"{type(exc).__name__}: {exc}") from None

@@ -14,15 +14,33 @@ from typing import Any, TextIO
 import anyio
 
 from .checks import frame_problems
-from .driver import DEMO_ACCOUNTS, AccountsCredentials, Context, Failed, Skipped, Target
+from .checks_v3 import v3_frame_problems
+from .context import Context
+from .driver import (
+    DEMO_ACCOUNTS,
+    DEMO_V3_ACCOUNTS,
+    AccountsCredentials,
+    Failed,
+    Skipped,
+    Target,
+    V3Credentials,
+)
 from .model import Result, Scenario
+from .paths import LEGACY_API, V3_APIS, is_v3
 from .scenarios_http import SCENARIOS as HTTP
 from .scenarios_pushes import SCENARIOS as PUSHES
 from .scenarios_requests import SCENARIOS as REQUESTS
 from .scenarios_rtm import SCENARIOS as RTM
+from .scenarios_v3_chats import SCENARIOS as V3_CHATS
+from .scenarios_v3_lists import SCENARIOS as V3_LISTS
+from .scenarios_v3_other import SCENARIOS as V3_OTHER
+from .scenarios_v3_props import SCENARIOS as V3_PROPS
+from .scenarios_v3_session import SCENARIOS as V3_SESSION
+from .scenarios_v3_web import SCENARIOS as V3_WEB
 
 __all__ = [
     "SCENARIOS",
+    "V3_SCENARIOS",
     "add_conformance_arguments",
     "render_table",
     "report_json",
@@ -33,25 +51,31 @@ __all__ = [
 ]
 
 SCENARIOS: tuple[Scenario, ...] = RTM + REQUESTS + PUSHES + HTTP
-"""Every scenario, in the order they run."""
+"""Every v0.3 scenario (``wire.md``), in the order they run."""
+
+V3_SCENARIOS: tuple[Scenario, ...] = V3_SESSION + V3_CHATS + V3_LISTS + V3_PROPS + V3_OTHER + V3_WEB
+"""Every v3 scenario (``v3.md``), in the order they run."""
 
 _SCENARIO_BUDGET = 30.0
 """Seconds a scenario may take beyond its own waits before it is failed as hanging."""
 
 
-def select(patterns: Iterable[str] = ()) -> tuple[Scenario, ...]:
-    """The scenarios whose id matches one of the glob ``patterns`` (all when none)."""
+def select(patterns: Iterable[str] = (), api: str = LEGACY_API) -> tuple[Scenario, ...]:
+    """The scenarios of dialect ``api`` whose id matches one of the glob ``patterns`` (all
+    when none)."""
+    every = V3_SCENARIOS if is_v3(api) else SCENARIOS
     wanted = list(patterns)
     if not wanted:
-        return SCENARIOS
-    return tuple(s for s in SCENARIOS if any(fnmatch.fnmatchcase(s.id, p) for p in wanted))
+        return every
+    return tuple(s for s in every if any(fnmatch.fnmatchcase(s.id, p) for p in wanted))
 
 
 async def run_scenario(scenario: Scenario, target: Target) -> Result:
     """Run one scenario against ``target`` and say how it went (never raises).
 
     After the scenario's own checks, every frame its connections received must be well formed
-    (``wire.md`` §2 and §5): a malformed frame or push fails the scenario that received it.
+    (``wire.md`` §2 and §5; in v3, ``v3.md`` §2 and the docs' pushes, ``version`` included): a
+    malformed frame or push fails the scenario that received it.
     """
     ctx = Context(target)
     started = time.monotonic()
@@ -60,9 +84,16 @@ async def run_scenario(scenario: Scenario, target: Target) -> Result:
     try:
         with anyio.fail_after(budget):
             await scenario.run(ctx)
-        problems = [p for conn in ctx.connections for p in frame_problems(conn.frames)]
+        if target.is_v3:
+            problems = [p for c in ctx.connections for p in v3_frame_problems(c.frames, target.api)]
+            where = "v3.md §2"
+        else:
+            problems = [p for c in ctx.connections for p in frame_problems(c.frames)]
+            where = "§2, §5"
         if problems:
-            raise Failed("every frame a well-formed response or push (§2, §5)", "; ".join(problems))
+            raise Failed(
+                f"every frame a well-formed response or push ({where})", "; ".join(problems)
+            )
     except Failed as failure:
         status, expected, seen = "fail", failure.expected, failure.seen
     except Skipped as skip:
@@ -85,9 +116,11 @@ async def run_scenario(scenario: Scenario, target: Target) -> Result:
     )
 
 
-async def run_suite(target: Target, scenarios: Sequence[Scenario] = SCENARIOS) -> list[Result]:
-    """Run ``scenarios`` one after the other; their results, in order."""
-    return [await run_scenario(scenario, target) for scenario in scenarios]
+async def run_suite(target: Target, scenarios: Sequence[Scenario] | None = None) -> list[Result]:
+    """Run ``scenarios`` (default: every scenario of the target's dialect) one after the
+    other; their results, in order."""
+    chosen = select(api=target.api) if scenarios is None else scenarios
+    return [await run_scenario(scenario, target) for scenario in chosen]
 
 
 def _counts(results: Sequence[Result]) -> dict[str, int]:
@@ -122,8 +155,13 @@ def render_table(results: Sequence[Result], out: TextIO) -> None:
 
 def report_json(results: Sequence[Result], target: Target) -> dict[str, Any]:
     """The ``--json`` report: target, totals and every result."""
+    where: dict[str, Any] = {"url": target.url, "api": target.api}
+    if target.is_v3:
+        where["organization_id"] = target.organization_id
+    else:
+        where["license_id"] = target.license_id
     return {
-        "target": {"url": target.url, "license_id": target.license_id},
+        "target": where,
         "summary": _counts(results),
         "results": [r.to_json() for r in results],
     }
@@ -136,7 +174,14 @@ def add_conformance_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``customer-protocol conformance`` to ``parser``."""
     add = parser.add_argument
     add("url", help="API base URL of the server under test, e.g. ws://127.0.0.1:8080")
-    add("--license-id", type=int, required=True, metavar="N", help="the license to test")
+    add(
+        "--api",
+        choices=(LEGACY_API, *V3_APIS),
+        default=LEGACY_API,
+        help="the dialect to test: 0.3 (wire.md, the default) or a LiveChat v3.x (v3.md)",
+    )
+    add("--license-id", type=int, metavar="N", help="the license to test (v0.3; required)")
+    add("--organization-id", metavar="ID", help="the organization to test (v3; required)")
     add(
         "--token",
         action="append",
@@ -145,6 +190,11 @@ def add_conformance_arguments(parser: argparse.ArgumentParser) -> None:
         help="use this access token (repeat for a second customer) instead of the accounts flow",
     )
     add("--client-id", default=DEMO_ACCOUNTS.client_id, help="accounts client_id")
+    add(
+        "--agent-token",
+        default=DEMO_V3_ACCOUNTS.agent_token,
+        help="v3: the agent access token of the agent-token grant",
+    )
     add("--client-secret", default=DEMO_ACCOUNTS.client_secret, help="accounts client_secret")
     add("--app-token", default=DEMO_ACCOUNTS.app_access_token, help="accounts app access token")
     add("--redirect-uri", default=DEMO_ACCOUNTS.redirect_uri, help="accounts redirect_uri")
@@ -167,9 +217,15 @@ def add_conformance_arguments(parser: argparse.ArgumentParser) -> None:
 
 def target_from_args(args: argparse.Namespace) -> Target:
     """The :class:`Target` the command-line options describe."""
+    if is_v3(args.api) and not args.organization_id:
+        raise ValueError(f"--api {args.api} needs --organization-id")
+    if not is_v3(args.api) and args.license_id is None:
+        raise ValueError("--license-id is required (v0.3)")
     return Target(
         url=args.url,
-        license_id=args.license_id,
+        license_id=args.license_id or 0,
+        api=args.api,
+        organization_id=args.organization_id,
         tokens=tuple(args.token),
         accounts=AccountsCredentials(
             client_id=args.client_id,
@@ -177,6 +233,7 @@ def target_from_args(args: argparse.Namespace) -> Target:
             app_access_token=args.app_token,
             redirect_uri=args.redirect_uri,
         ),
+        v3_accounts=V3Credentials(client_id=args.client_id, agent_token=args.agent_token),
         accounts_url=args.accounts_url,
         timeout=args.timeout,
         quiet=args.quiet,
@@ -189,7 +246,7 @@ def run_conformance(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """The ``conformance`` command: run, print the table, write ``--json``; 1 on any failure
     (2 when the options are unusable)."""
     out = out or sys.stdout
-    scenarios = select(args.only)
+    scenarios = select(args.only, args.api)
     if args.list:
         for s in scenarios:
             print(f"{s.id:34}  {s.spec:38}  {s.title}", file=out)
@@ -204,7 +261,12 @@ def run_conformance(args: argparse.Namespace, out: TextIO | None = None) -> int:
     except Exception as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
-    print(f"Conformance of {target.url} (license {target.license_id})\n", file=out)
+    where = (
+        f"API {target.api}, organization {target.organization_id}"
+        if target.is_v3
+        else f"license {target.license_id}"
+    )
+    print(f"Conformance of {target.url} ({where})\n", file=out)
     results = anyio.run(partial(run_suite, target, scenarios), backend=args.backend)
     render_table(results, out)
     if args.json:

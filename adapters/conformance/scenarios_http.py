@@ -10,7 +10,8 @@ from transports.multipart import FilePart, MultipartBody, build_send_file_body
 from transports.webapi import build_send_file_request
 
 from .checks import expect, expect_event, expect_keys
-from .driver import Context, Failed, HttpAnswer, Skipped, brief
+from .context import Context
+from .driver import Failed, HttpAnswer, Skipped, brief
 from .model import Scenario
 from .scenarios_requests import custom_event
 

@@ -7,7 +7,8 @@ import contextlib
 from typing import Any
 
 from .checks import expect, expect_error, expect_keys, expect_thread, payload_of
-from .driver import Context, Failed, Skipped
+from .context import Context
+from .driver import Failed, Skipped
 from .model import Scenario
 from .scenarios_requests import custom_event
 
@@ -132,8 +133,9 @@ async def scopes(ctx: Context) -> None:
 
 async def update_customer(ctx: Context) -> None:
     """``update_customer`` answers ``{customer}`` and pushes ``customer_updated`` once per
-    chat with an active thread."""
+    chat with an active thread (threads left active by earlier runs are closed first)."""
     conn, customer_id, _ = await ctx.session()
+    await ctx.close_active_threads(conn)
     active = await ctx.chat(conn)
     closed = await ctx.chat(conn)
     await conn.ok("close_thread", {"chat_id": closed["id"]})
@@ -159,14 +161,21 @@ async def update_customer(ctx: Context) -> None:
 
 
 async def login_customer_data(ctx: Context) -> None:
-    """``login.customer`` (name, email, fields) shows in the chat's users."""
-    customer = await ctx.customer(fresh=True)
-    data = {"name": "Ann", "email": "ann@example.com", "fields": {"plan": "gold"}}
+    """``login.customer`` (name, email, fields) shows in the chat's users (fields set before
+    by another login may stay beside them)."""
+    customer = await ctx.customer()
+    tag = ctx.request_id()
+    data = {"name": f"Ann {tag}", "email": "ann@example.com", "fields": {"plan": f"gold {tag}"}}
     conn, customer_id = await ctx.login(customer, {"customer": data})
     chat = await ctx.chat(conn)
     users = [u for u in chat.get("users", []) if isinstance(u, dict) and u.get("id") == customer_id]
     user = users[0] if users else {}
-    seen = {k: user.get(k) for k in data}
+    fields = user.get("fields")
+    seen = {
+        "name": user.get("name"),
+        "email": user.get("email"),
+        "fields": {k: fields.get(k) for k in data["fields"]} if isinstance(fields, dict) else None,
+    }
     expect(seen == data, f"the customer user with {data}", user)
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from .checks import error_of, expect, expect_error, expect_keys, payload_of
-from .driver import Context, Frame, brief
+from .context import Context
+from .driver import Frame, brief
 from .model import Scenario
 
 __all__ = ["SCENARIOS"]

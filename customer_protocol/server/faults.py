@@ -50,7 +50,17 @@ class FaultKind(enum.StrEnum):
     REQUEST_ID_TO_ALL = "request_id_to_all"
     """Send the ``request_id`` on the push to the customer's *other* connections too."""
     OLDEST_PAGE_FIRST = "oldest_page_first"
-    """``get_chat_threads_summary``: serve ``offset`` 0 as the *oldest* page (breaks §4)."""
+    """``get_chat_threads_summary``: serve ``offset`` 0 as the *oldest* page (breaks §4); v3
+    ``list_threads`` without ``sort_order``: oldest first (breaks ``v3.md`` §11)."""
+    UNANSWERED_PING = "unanswered_ping"
+    """v3: do not answer the protocol ``ping`` (breaks ``v3.md`` §2)."""
+    REQUEST_ID_ON_SIDE_EFFECTS = "request_id_on_side_effects"
+    """Put the ``request_id`` on *every* push the request causes on the requester's
+    connection, side effects too (e.g. ``deactivate_chat``'s system message; breaks
+    ``v3.md`` §2)."""
+    PUSH_WITHOUT_VERSION = "push_without_version"
+    """v3: send the requester's copies of the pushes the request causes without ``version``
+    (breaks ``v3.md`` §2)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -286,7 +286,11 @@ class ServerCore:
             out.append(Send(conn_id=conn.id, data=_error_bytes(request_id, "", error)))
             return
         if action == "ping":
-            if conn.v3 and conn.customer_id is not None:  # answered after login (v3.md §2)
+            if (  # answered after login (v3.md §2)
+                conn.v3
+                and conn.customer_id is not None
+                and self.faults.take(FaultKind.UNANSWERED_PING, action) is None
+            ):
                 out.append(Send(conn_id=conn.id, data=_response_bytes(request_id, "ping", {})))
             return
         payload = message.get("payload")
@@ -370,6 +374,9 @@ class ServerCore:
         if pushes and self.faults.take(FaultKind.ECHO_WITHOUT_REQUEST_ID, action) is not None:
             echo_id = None
         to_all = pushes and self.faults.take(FaultKind.REQUEST_ID_TO_ALL, action) is not None
+        take = self.faults.take
+        tag_all = pushes and take(FaultKind.REQUEST_ID_ON_SIDE_EFFECTS, action) is not None
+        unversioned = pushes and take(FaultKind.PUSH_WITHOUT_VERSION, action) is not None
         self._deliver(
             outcome,
             now,
@@ -378,6 +385,7 @@ class ServerCore:
             request_id=echo_id,
             skip_echo=skip_echo or dropped,
             to_all=to_all,
+            requester_faults=(tag_all, unversioned),
         )
         if dropped:
             self._drop(conn, out, 1011, "fault injection: drop after store", True)
@@ -429,13 +437,17 @@ class ServerCore:
         request_id: str | None = None,
         skip_echo: bool = False,
         to_all: bool = False,
+        requester_faults: tuple[bool, bool] = (False, False),
     ) -> None:
         """Files first, then every push to every connection of its customer; then notes.
 
-        ``to_all`` (a fault) puts ``request_id`` on the other connections' copies too."""
+        ``to_all`` (a fault) puts ``request_id`` on the other connections' copies too;
+        ``requester_faults`` (side effects tagged, no version) break the requester's copies."""
         out.extend(outcome.files)
         for push in outcome.pushes:
-            self._fan_out(push, out, requester, request_id, skip_echo, to_all=to_all)
+            self._fan_out(
+                push, out, requester, request_id, skip_echo, to_all=to_all, faults=requester_faults
+            )
         for note in outcome.notes:
             if isinstance(note, SneakPeek):
                 self.sneak_peeks.append(note)
@@ -452,9 +464,11 @@ class ServerCore:
         skip_echo: bool,
         *,
         to_all: bool = False,
+        faults: tuple[bool, bool] = (False, False),
     ) -> None:
         """Render the push's fact once per dialect and send it to every connection of its
         customer; the requester's copy of an echo carries ``request_id``."""
+        tag_all, unversioned = faults
         conns = [self._conns[c] for c in self._by_customer.get(push.customer_id, ())]
         rendered: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         for conn in conns:
@@ -468,9 +482,11 @@ class ServerCore:
                 if index >= len(items) or not conn.wants(items[index][0]):
                     continue
                 action, payload = items[index]
-                if requester is not None and conn.id == requester.id and push.echo:
+                if requester is not None and conn.id == requester.id and (push.echo or tag_all):
                     if not skip_echo:
                         echo = dialect.encode_push(action, payload, request_id)
+                        if unversioned:
+                            echo = dumps({k: v for k, v in loads(echo).items() if k != "version"})
                         out.append(Send(conn_id=conn.id, data=echo))
                     continue
                 key = (dialect.api, index)

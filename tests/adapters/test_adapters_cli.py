@@ -49,6 +49,25 @@ def test_demo_prints_the_whole_conversation_and_exits_0() -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_demo_speaks_livechat_v3_with_one_argument() -> None:
+    result = subprocess.run(
+        [*COMMAND, "demo", "--api", "3.6"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for expected in (
+        "(LiveChat v3.6, simulated agent on)",
+        "(token from /v2/customer/token)",
+        "Ada: You wrote: Hello! I have a question about my order.",
+        "* connection restored",
+        "* you rated thread",
+        "* that message opened a new thread",
+        "== Done: every message exactly once",
+    ):
+        assert expected in out, f"{expected!r} missing from:\n{out}"
+    assert "Traceback" not in result.stderr
+
+
 class Terminal:
     """A child process on a pseudo-terminal: write lines, wait for text in its output."""
 

@@ -73,6 +73,27 @@ def test_v3_reaches_the_core(make: Callable[..., Any], api: str) -> None:
 
 
 @pytest.mark.parametrize("api", ["3.5", "3.6"])
-def test_the_web_api_client_refuses_v3_clearly_until_it_speaks_it(api: str) -> None:
-    with pytest.raises(NotSupportedError, match=f"api '{api}' is not supported"):
-        _web(api=api, organization_id="a9d4d2b1-org", token="t")
+def test_the_web_api_client_speaks_v3_too(api: str) -> None:
+    client = _web(api=api, organization_id="a9d4d2b1-org", token="t")
+    assert client.target == ApiTarget(api, None, "a9d4d2b1-org")
+    with pytest.raises(NotSupportedError, match="not a method of API"):
+        client.update_chat_scopes("c1")
+    with pytest.raises(NotSupportedError, match=r"not a method of API 0\.3"):
+        _web(license_id=1, token="t").list_chats()
+
+
+def test_switch_host_moves_later_connections_and_web_calls_to_the_region() -> None:
+    from customer_protocol import SwitchHost
+
+    client = connect_async(
+        api="3.6", organization_id="org", token="t", url="wss://api.livechatinc.com:443/base"
+    )
+    client._apply(SwitchHost(host="api-fra.livechatinc.com"))
+    assert (client.url.host, client.url.port, client.url.prefix, client.url.tls) == (
+        "api-fra.livechatinc.com",
+        443,
+        "/base",
+        True,
+    )
+    assert client._web.host == "api-fra.livechatinc.com" and client._web.scheme == "https"
+    assert client._new_transport().target.startswith("/base/v3.6/customer/rtm/ws?")

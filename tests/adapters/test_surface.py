@@ -107,7 +107,7 @@ def test_each_driver_gets_the_declarations_name_doc_and_signature(name: str) -> 
         assert signature.return_annotation == expected.return_annotation.removeprefix(
             "Call["
         ).removesuffix("]")
-        if client is WebAPIClient and name in RTM_ONLY | V3_REQUESTS:  # v3: not yet on the Web
+        if client is WebAPIClient and name in RTM_ONLY:
             assert method.__doc__.startswith("Not carried by the Web API")
         else:
             assert method.__doc__ == declared.func.__doc__

@@ -10,7 +10,15 @@ import anyio
 import pytest
 
 from adapters.cli import main
-from adapters.conformance import SCENARIOS, Target, render_table, report_json, run_suite, select
+from adapters.conformance import (
+    SCENARIOS,
+    Context,
+    Target,
+    render_table,
+    report_json,
+    run_suite,
+    select,
+)
 from adapters.server import run_in_thread, serve
 from customer_protocol.server import AgentConfig, ServerConfig
 
@@ -65,6 +73,57 @@ async def test_fixed_tokens_skip_what_needs_fresh_customers_and_accounts() -> No
     assert all(r.status == "skip" for k, r in results.items() if k.startswith("accounts."))
 
 
+# What a fixed customer cannot do: be brand new, or be made by the accounts flow.
+TOKEN_SKIPS = {"chats_summary.empty"} | {s.id for s in select(["accounts.*"])}
+
+
+def test_cli_passes_with_fixed_tokens_run_after_run_and_with_accounts_credentials(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with run_in_thread(config=BUSY_AGENT) as server:
+        _, first = server.create_customer()
+        _, second = server.create_customer()
+        url = ["conformance", server.url, "--license-id", "1", "--quiet", "0.3"]
+        for run in (1, 2):  # the second run meets everything the first left behind
+            assert main([*url, "--token", first, "--token", second]) == 0, run
+            table = capsys.readouterr().out
+            assert "PASS    customer.update" in table
+            skipped = {line.split()[1] for line in table.splitlines() if line.startswith("SKIP")}
+            assert skipped == TOKEN_SKIPS
+        accounts = ["--client-id", "demo-client", "--client-secret", "demo-secret"]
+        accounts += ["--app-token", "demo-app-token", "--redirect-uri", "http://localhost/callback"]
+        assert main([*url, *accounts]) == 0
+        assert f"{len(SCENARIOS) - 1} passed, 0 failed, 1 skipped" in capsys.readouterr().out
+
+
+@pytest.mark.anyio
+async def test_scenarios_close_the_threads_they_opened() -> None:
+    with anyio.fail_after(20):
+        async with serve(config=ServerConfig(agent=None)) as server:
+            customer_id, token = server.create_customer()
+            target = Target(url=server.url, license_id=1, tokens=(token,))
+            results = await run_suite(target, select(["start_chat.*", "webapi.start_chat"]))
+            assert {r.status for r in results} == {"pass"}
+            chats = server.core.store.chats_of(customer_id)
+            assert len(chats) == len(results)
+            assert [c.id for c in chats if server.core.store.active_thread(c)] == []
+
+
+@pytest.mark.anyio
+async def test_customer_update_closes_threads_left_active_before_it() -> None:
+    with anyio.fail_after(20):
+        async with serve(config=ServerConfig(agent=None)) as server:
+            _, token = server.create_customer()
+            target = Target(url=server.url, license_id=1, tokens=(token,))
+            ctx = Context(target)
+            conn, _ = await ctx.login(await ctx.customer())
+            for _ in range(3):  # left active, as by a run that was interrupted
+                await conn.ok("start_chat", {})
+            await conn.close()  # (not ctx.aclose(): that would close the threads)
+            [result] = await run_suite(target, select(["customer.update"]))
+    assert result.status == "pass", result
+
+
 def test_cli_table_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = tmp_path / "report.json"
     with run_in_thread(config=ServerConfig(agent=None)) as server:
@@ -89,7 +148,7 @@ def test_cli_table_json_and_exit_codes(tmp_path: Path, capsys: pytest.CaptureFix
 def test_report_json_shape() -> None:
     target = Target(url="ws://127.0.0.1:1", license_id=7)
     assert report_json([], target) == {
-        "target": {"url": "ws://127.0.0.1:1", "license_id": 7},
+        "target": {"url": "ws://127.0.0.1:1", "api": "0.3", "license_id": 7},
         "summary": {"total": 0, "passed": 0, "failed": 0, "skipped": 0},
         "results": [],
     }

@@ -16,6 +16,7 @@ from customer_protocol.endpoints import (
     AddressError,
     Endpoint,
     Route,
+    action_base,
     action_path,
     address_query,
     api_base,
@@ -36,6 +37,7 @@ def test_paths_of_each_dialect() -> None:
         assert api_base(api) == f"/v{api}/customer"
         assert rtm_path(api) == f"/v{api}/customer/rtm/ws"
         assert action_path("upload_file", api) == f"/v{api}/customer/action/upload_file"
+        assert action_base(api) == f"/v{api}/customer/action/"
     assert (CODE_PATH, TOKEN_PATH, TOKEN_V2_PATH) == (
         "/customer/",
         "/customer/token",
@@ -109,6 +111,10 @@ def test_parse_address() -> None:
     assert v3 == Address(api="3.6", organization_id="abc-123")
     assert v3.is_v3 and not Address(api="0.3", license_id=1).is_v3
     assert parse_address("3.4", "organization_id=a+b%26c").organization_id == "a b&c"
+    # Liberal: a v3 client may name the license instead (the organization wins when both).
+    assert parse_address("3.6", "license_id=5") == Address(api="3.6", license_id=5)
+    both = parse_address("3.6", "license_id=5&organization_id=o")
+    assert both == Address(api="3.6", organization_id="o")
 
 
 @pytest.mark.parametrize(
@@ -122,7 +128,8 @@ def test_parse_address() -> None:
         ("0.3", "license_id=" + "9" * 20, "positive"),
         ("0.3", "organization_id=o", "missing license_id"),
         ("3.6", "", "missing organization_id"),
-        ("3.6", "license_id=1", "missing organization_id"),
+        ("3.6", "license_id=0", "positive"),
+        ("3.6", "license_id=1&license_id=1", "once"),
         ("3.6", "organization_id=", "empty"),
         ("3.6", "organization_id=%20", "empty"),
         ("3.5", "organization_id=a&organization_id=b", "once"),

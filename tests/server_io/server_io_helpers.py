@@ -73,6 +73,7 @@ class RawWS:
             if client.opened:
                 return client
             if client.closed is not None:
+                await stream.aclose()
                 raise ClosedError(client.closed)
 
     opened = False

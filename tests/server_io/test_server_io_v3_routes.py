@@ -211,3 +211,86 @@ async def _connect_raw(url: str, version: str) -> RawWS:
     while not client.opened:
         await client._read()
     return client
+
+
+async def test_a_v3_client_may_name_the_license_instead() -> None:
+    async with serve(config=CONFIG) as server:
+        token = (await _v3_token(server.http_url))["access_token"]
+        # The docs' get_dynamic_configuration sample sends license_id on v3.
+        for license_id, ok in ((CONFIG.license_id, True), (CONFIG.license_id + 1, False)):
+            status, _, raw = await ahttp(
+                server.http_url,
+                "GET",
+                f"/v3.6/customer/action/get_dynamic_configuration?license_id={license_id}"
+                "&group_id=0",
+                b"",
+                {"Authorization": f"Bearer {token}"},
+            )
+            body = json.loads(raw)
+            if ok:
+                assert status == 200 and body["organization_id"] == ORG, body
+            else:
+                assert status >= 400 and body["error"]["type"] == "license_not_found", body
+        named = await _connect_target(server.url, f"license_id={CONFIG.license_id}")
+        assert (await named.login(token))["customer"]["id"]
+        await named.aclose()
+        wrong = await _connect_target(server.url, f"license_id={CONFIG.license_id + 1}")
+        login = {"request_id": "1", "action": "login", "payload": {"token": f"Bearer {token}"}}
+        await wrong.send(login)
+        messages = []
+        with pytest.raises(ClosedError):
+            while True:
+                messages.append(await wrong.recv())
+        assert "license_not_found" in json.dumps(messages), messages
+        await wrong.aclose()
+
+
+async def _connect_target(url: str, query: str) -> RawWS:
+    """A v3.6 client whose handshake carries ``query`` instead of the organization_id."""
+    parts = urlsplit(url)
+    assert parts.hostname is not None and parts.port is not None
+    stream = await anyio.connect_tcp(parts.hostname, parts.port)
+    ws = WebSocketClient(host=parts.netloc, api="3.6", organization_id=ORG)
+    handshake = ws.data_to_send().replace(f"organization_id={ORG}".encode(), query.encode(), 1)
+    client = RawWS(stream, ws)
+    await stream.send(handshake)
+    while not client.opened:
+        await client._read()
+    return client
+
+
+async def test_cors_for_browser_clients() -> None:
+    async with serve(config=CONFIG) as server:
+        origin = "https://shop.example"
+        status, headers, raw = await ahttp(
+            server.http_url,
+            "OPTIONS",
+            f"/v3.6/customer/action/list_chats?organization_id={ORG}",
+            b"",
+            {
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type, x-region",
+            },
+        )
+        assert (status, raw) == (200, b"")
+        assert headers["Access-Control-Allow-Origin"] == origin
+        assert headers["Access-Control-Allow-Credentials"] == "true"
+        assert "POST" in headers["Access-Control-Allow-Methods"]
+        assert headers["Access-Control-Allow-Headers"] == "authorization, content-type, x-region"
+        token = (await _v3_token(server.http_url))["access_token"]
+        for path, expected in (
+            (f"/v3.6/customer/action/list_chats?organization_id={ORG}", 200),
+            ("/v3.6/customer/action/list_chats", 400),
+        ):
+            status, headers, _ = await ahttp(
+                server.http_url,
+                "POST",
+                path,
+                b"{}",
+                {"Origin": origin, "Authorization": f"Bearer {token}"},
+            )
+            assert status == expected
+            assert headers["Access-Control-Allow-Origin"] == origin
+        status, headers, _ = await ahttp(server.http_url, "OPTIONS", "/nowhere", b"")
+        assert status == 404 and "Access-Control-Allow-Origin" not in headers

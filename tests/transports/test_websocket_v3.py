@@ -109,7 +109,7 @@ def test_v3_upgrade_with_frames_in_the_same_chunk() -> None:
         ("/v3.6/customer/rtm/ws", 400, "missing organization_id"),
         ("/v3.6/customer/rtm/ws?organization_id=", 400, "empty"),
         ("/v3.6/customer/rtm/ws?organization_id=a&organization_id=b", 400, "once"),
-        ("/v3.6/customer/rtm/ws?license_id=1", 400, "missing organization_id"),
+        ("/v3.6/customer/rtm/ws?license_id=0", 400, "license_id"),
         ("/customer/v0.3/rtm/ws?organization_id=o", 400, "missing license_id"),
         ("/v3.7/customer/rtm/ws?organization_id=o", 404, "no such endpoint"),
         ("/v3.3/customer/rtm/ws?organization_id=o", 404, "no such endpoint"),
