@@ -158,7 +158,9 @@ TestV3ServerMachine = V3ServerMachine.TestCase
 def test_the_pending_limit_refusal_is_never_held_back() -> None:
     """Regression (found by this machine): with a DELAY fault on every action, the refusal of
     an 11th request (``pending_requests_limit_reached``) was held back too, so it came late and
-    counted toward the limit it enforces (12, 13, ... held). It is sent at once."""
+    counted toward the limit it enforces (12, 13, ... held). It is sent at once. Then: a
+    malformed request at the limit got its ``validation`` error held (the payload was checked
+    before the limit). The limit is checked first."""
     machine = V3ServerMachine()
     machine.customers(banned=False)
     machine.open_connection(1, "3.6", "good")
@@ -167,7 +169,9 @@ def test_the_pending_limit_refusal_is_never_held_back() -> None:
     rule = FaultRule(kind=FaultKind.DELAY, action=None, times=None, delay=5.0)
     machine.core.faults.add(rule)
     for index in range(LIMIT + 3):
-        message = {"request_id": f"r{index}", "action": "get_customer", "payload": {}}
+        # (the last one malformed: refused for the limit all the same, not held as invalid)
+        body: Any = {} if index < LIMIT + 2 else []
+        message = {"request_id": f"r{index}", "action": "get_customer", "payload": body}
         outputs = machine.core.receive(1, samples.encode(message), machine.now)
         if index < LIMIT:
             assert outputs == []  # held back for 5 s

@@ -297,6 +297,12 @@ class ServerCore:
         if payload is None:
             payload = {}
         try:
+            if conn.v3 and len(conn.held) >= self.config.max_pending_requests:
+                # First: a request beyond the limit is refused whatever else is wrong with it.
+                raise ApiError(
+                    "pending_requests_limit_reached",
+                    f"at most {self.config.max_pending_requests} requests may be pending",
+                )
             if not isinstance(payload, dict):
                 raise ApiError("validation", "payload: must be an object")
             if conn.v3:
@@ -323,11 +329,6 @@ class ServerCore:
                 raise ApiError(
                     "unsupported_version", "version: lower than the connection's version"
                 )
-        if len(conn.held) >= self.config.max_pending_requests:
-            raise ApiError(
-                "pending_requests_limit_reached",
-                f"at most {self.config.max_pending_requests} requests may be pending",
-            )
 
     # -- requests ----------------------------------------------------------------------------
 
