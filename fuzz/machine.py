@@ -48,6 +48,9 @@ class ClientMachineBase(RuleBasedStateMachine):
 
     error_types: Sequence[str] = samples.ERROR_TYPES
     """The error types the scripted server answers with."""
+    requests_per_call = 1
+    """The most requests one call of the machine queues at once (v3's ``get_chat_threads``
+    sends one ``get_chat`` per thread id, the rules ask for two)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -270,7 +273,8 @@ class ClientMachineBase(RuleBasedStateMachine):
         # Internal structures are bounded by what the model issued (plus sneak peeks and the
         # login handshake, at most a few per connection).
         issued = len(self.d.issued)
-        assert len(client._outbox) + len(client._reconciler.held) <= issued
+        queued = len(client._outbox) + len(client._reconciler.held)
+        assert queued <= issued * self.requests_per_call
         assert len(client._inflight) <= issued + len(self.d.server.chats) + 8 + self.seq
         assert len(client._settled) <= len(client._inflight) + issued + 8
         if client.phase not in TRANSPORT_PHASES:

@@ -46,6 +46,7 @@ class V3ClientMachine(ClientMachineBase):
     """The v3.6 client core under random inputs, valid for its phase."""
 
     error_types = v3.ERROR_TYPES
+    requests_per_call = 2
     d: V3Driver
 
     def __init__(self) -> None:
