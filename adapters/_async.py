@@ -12,7 +12,7 @@ import inspect
 import ssl
 from collections.abc import AsyncIterator, Callable
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import anyio
 import anyio.abc
@@ -26,13 +26,12 @@ from customer_protocol import (
     UploadFile,
 )
 from customer_protocol.events import SDKEvent
-from customer_protocol.outputs import Output
 from transports.http import ResponseReceived
-from transports.websocket import WebSocketClient
 
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
+    TRANSPORT_CLOSED,
     BaseURL,
     ClientBase,
     Subscriber,
@@ -46,6 +45,9 @@ from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Awaiting, Call, Cursor, Surface, Upload
 from ._upload import history_item, upload_plan
 from .tokens import TokenFlow
+
+if TYPE_CHECKING:
+    from ._transport import WebSocketTransport
 
 __all__ = ["AsyncClient", "AsyncHistory", "connect"]
 
@@ -62,7 +64,9 @@ _NETWORK_ERRORS = (
 class _Link:
     __slots__ = ("gen", "stream", "transport")
 
-    def __init__(self, gen: int, stream: anyio.abc.ByteStream, transport: WebSocketClient) -> None:
+    def __init__(
+        self, gen: int, stream: anyio.abc.ByteStream, transport: WebSocketTransport
+    ) -> None:
         self.gen = gen
         self.stream = stream
         self.transport = transport
@@ -104,6 +108,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         self._progress: dict[int, Progress] = {}
         self._upload_scopes: dict[int, anyio.CancelScope] = {}
         self._link: _Link | None = None
+        self._wake_pending = False
         self._gen = 0
         self._tg: anyio.abc.TaskGroup | None = None
         self._started = False
@@ -115,7 +120,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         if self._started:
             raise RuntimeError("a client can be entered once")
         self._started = True
-        self._lock = anyio.Lock()
+        # Uncontended (almost always), taking the lock need not yield to the event loop.
+        self._lock = anyio.Lock(fast_acquire=True)
         self._timer_wake = anyio.Event()
         self._new_events = anyio.Event()
         self._drained = anyio.Event()
@@ -260,14 +266,15 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             self._timer_wake.set()
 
     async def _pump_locked(self) -> None:
+        apply = self._apply
         while outputs := self._core.outputs():
+            self._wake_pending = False
             for output in outputs:
-                await self._act(output)
+                if (close := apply(output)) is not None:  # the one output that awaits
+                    await self._close_link(close.code, close.reason)
+            if self._wake_pending:  # once per batch of outputs, not per event
+                self._wake_subscribers()
             await self._flush()
-
-    async def _act(self, output: Output) -> None:
-        if (close := self._apply(output)) is not None:
-            await self._close_link(close.code, close.reason)
 
     def _open_link(self, gen: int) -> None:
         self._spawn(self._run_link, gen)
@@ -276,7 +283,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         for awaitable in self._deliver(event):
             self._spawn(_run_awaitable, awaitable)
         if self._subscribers:  # only events() iterators wait on _new_events
-            self._wake_subscribers()
+            self._wake_pending = True
 
     def _wake_subscribers(self) -> None:
         if self._started:
@@ -360,14 +367,13 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             async with self._lock:
                 if self._link is not link:
                     return
-                link.transport.receive_data(data)
-                for event in link.transport.events():
-                    if self._feed(event, self._now()):
-                        self._link = None
-                        self._spawn(_finish_close, link)
-                    await self._pump_locked()
-                    if self._link is not link:
-                        break
+                transport = link.transport
+                transport.receive_data(data)
+                # Everything this read produced in one go, then one drain of the outputs.
+                if self._feed_all(transport.events(), self._now()) == TRANSPORT_CLOSED:
+                    self._link = None
+                    self._spawn(_finish_close, link)
+                await self._pump_locked()
                 await self._flush()
             if self._deadline_moved_earlier():
                 self._timer_wake.set()

@@ -13,9 +13,9 @@ import logging
 import random
 import ssl
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, Protocol, TypeVar, cast
 
 from customer_protocol import (
     CallFailed,
@@ -55,10 +55,14 @@ from customer_protocol.events import (
 )
 from customer_protocol.outputs import Output
 from transports.base import Message, MessageTransport, Opened, Pong, TransportEvent
-from transports.websocket import WebSocketClient, make_bh
+from transports.websocket import make_bh
 
+from ._transport import websocket_client_class
 from ._url import BaseURL, parse_base_url
 from .tokens import TokenFlow
+
+if TYPE_CHECKING:
+    from ._transport import WebSocketTransport
 
 __all__ = [
     "APIS",
@@ -88,11 +92,22 @@ TokenLike = str | Token | Mapping[str, Any]
 
 _QUIET_EVENTS = (NewEvent, UserData, UserIsTyping, UserStoppedTyping)
 """Events too frequent for the INFO log (state lines only)."""
+_QUIET_TYPES: Final = frozenset(_QUIET_EVENTS)
+
+SDK_EVENT_TYPES: Final[frozenset[type]] = frozenset(SDKEvent.__args__)
+"""The output types that are SDK events (a set: one lookup instead of ~30 isinstance checks)."""
 
 HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""
 LOW_WATER: Final = 100
 """Backlog below which reading resumes."""
+
+FED: Final = 0
+"""``_feed_all``: every event of the read was fed."""
+TRANSPORT_CLOSED: Final = 1
+"""``_feed_all``: the transport reported ``Closed`` (fed to the core as transport_closed)."""
+CORE_CLOSED: Final = 2
+"""``_feed_all``: a message made the core close the transport; the rest of the read is dropped."""
 
 
 APIS: Final = ("0.3", "3.5", "3.6")
@@ -228,6 +243,10 @@ class Signal(Protocol):
     def set(self) -> None:
         """Wake whoever waits."""
 
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        ...
+
 
 class Waiter(Generic[E]):
     """One caller waiting for a call's end: ``event`` is set once ``value``/``error`` are."""
@@ -286,6 +305,7 @@ class ClientBase:
             rng=self._rng,
         )
         self.config = self._core.config
+        self._websocket_class = websocket_client_class(self.config.websocket)
         self._token_source = token
         self.accounts_url = accounts_url
         self._listeners: dict[str, list[Listener]] = {}
@@ -304,9 +324,12 @@ class ClientBase:
     def _init_driver(self) -> None:
         """The driver's own state (locks, waiters, threads); called at the end of ``__init__``."""
 
-    def _new_transport(self) -> WebSocketClient:
-        """A sans-IO WebSocket for a new connection to :attr:`url`, for :attr:`target`."""
-        return WebSocketClient(
+    def _new_transport(self) -> WebSocketTransport:
+        """A sans-IO WebSocket for a new connection to :attr:`url`, for :attr:`target`.
+
+        Of the class ``Config.websocket`` chose (wsproto's, or websockets' when installed).
+        """
+        return self._websocket_class(
             host=self.url.host_header,
             license_id=self.target.license_id,
             bh=make_bh(self._rng),
@@ -385,8 +408,35 @@ class ClientBase:
             return True
         return False
 
+    def _feed_all(self, events: Iterable[TransportEvent], now: float) -> int:
+        """Feed every event of one socket read: its messages as batches (``receive_many``).
+
+        Returns :data:`FED`, :data:`TRANSPORT_CLOSED` or :data:`CORE_CLOSED`; the caller then
+        drains the core's outputs once for the whole read.
+        """
+        core = self._core
+        debug = logger.isEnabledFor(logging.DEBUG)
+        batch: list[bytes] = []
+        for event in events:
+            if type(event) is Message:
+                if debug:
+                    logger.debug("< %s", describe(event.data))
+                batch.append(event.data)
+                continue
+            if batch:
+                if core.receive_many(batch, now):
+                    return CORE_CLOSED
+                batch = []
+            if self._feed(event, now):
+                return TRANSPORT_CLOSED
+        if batch and core.receive_many(batch, now):
+            return CORE_CLOSED
+        return FED
+
     def _note_lifecycle(self, event: SDKEvent) -> bool:
         """Track whether the first login succeeded or failed; ``True`` once it is decided."""
+        if type(event) in _QUIET_TYPES:  # the bulk of the traffic: no lifecycle, no INFO line
+            return self._ready or self._ready_error is not None
         if isinstance(event, Connected | ConnectionRestored):
             self._ready = True
         elif isinstance(event, Disconnected) and self._core.state is ClientState.DISCONNECTED:
@@ -399,24 +449,26 @@ class ClientBase:
             logger.info("= %s (state %s)", event.name, self._core.state.value)
         return self._ready or self._ready_error is not None
 
-    def _deliver(self, event: SDKEvent) -> list[Awaitable[Any]]:
+    def _deliver(self, event: SDKEvent) -> Sequence[Awaitable[Any]]:
         """Hand ``event`` to listeners, then subscribers; returns awaitables listeners returned."""
         pending = self._call_listeners(event)
         self._enqueue(event)
         return pending
 
-    def _call_listeners(self, event: SDKEvent) -> list[Awaitable[Any]]:
+    def _call_listeners(self, event: SDKEvent) -> Sequence[Awaitable[Any]]:
         """Call the listeners of ``event`` in order, then the wildcard ones; log failures."""
-        pending: list[Awaitable[Any]] = []
+        pending: list[Awaitable[Any]] | None = None
         for listener in (*self._listeners.get(event.name, ()), *self._listeners.get("*", ())):
             try:
                 result = listener(event)
             except Exception:
                 logger.exception("= listener %r for %s failed", listener, event.name)
                 continue
-            if inspect.isawaitable(result):
+            if result is not None and inspect.isawaitable(result):
+                if pending is None:
+                    pending = []
                 pending.append(result)
-        return pending
+        return () if pending is None else pending
 
     def _enqueue(self, event: SDKEvent) -> None:
         """Append ``event`` to every open ``events()`` subscriber that wants it."""
@@ -444,6 +496,9 @@ class ClientBase:
         background work (tokens, uploads) go to the driver's hooks. A ``CloseTransport`` is
         returned for the driver to close its link (the async driver awaits the close frame).
         """
+        if type(output) in SDK_EVENT_TYPES:  # the bulk of the outputs: one set lookup
+            self._apply_event(cast(SDKEvent, output))
+            return None
         link = self._link
         if isinstance(output, Send):
             if link is not None:
@@ -477,12 +532,15 @@ class ClientBase:
             logger.info("= moving to host %s", output.host)
             self.url = dataclasses.replace(self.url, host=output.host)
             self._web = web_base(self.url)
-        else:  # an SDK event: the seed's (SDKEvent) or one named after a v3 push
-            event = output
-            if self._note_lifecycle(event):
-                self._ready_event.set()
-            self._emit(event)
+        else:  # an SDK event: a subclass of the seed's or one named after a v3 push
+            self._apply_event(output)
         return None
+
+    def _apply_event(self, event: SDKEvent) -> None:
+        decided = self._note_lifecycle(event)
+        self._emit(event)  # first: whoever waits for ready may then flush the delivered events
+        if decided and not self._ready_event.is_set():
+            self._ready_event.set()
 
     def _give_token(self, token: Token | None, exc: Exception | None, now: float) -> bool:
         """Give the core a token, or the failure ``exc`` of the token source (lock held).

@@ -27,20 +27,31 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from customer_protocol import Event, HistoryPosition, Token, UploadFile
 from customer_protocol.errors import ConnectionLostError
 from customer_protocol.events import SDKEvent
-from customer_protocol.outputs import Output
-from transports.websocket import WebSocketClient
 
 from ._blocking import exchange, open_socket, token_from
-from ._common import HIGH_WATER, LOW_WATER, ClientBase, Subscriber, Waiter, connector, logger
+from ._common import (
+    HIGH_WATER,
+    LOW_WATER,
+    TRANSPORT_CLOSED,
+    ClientBase,
+    Subscriber,
+    Waiter,
+    connector,
+    logger,
+    normalize_token,
+)
 from ._http import READ_SIZE, Progress, exchange_steps
 from ._surface import Blocking, Call, Cursor, Surface, Upload
 from ._upload import history_item, upload_plan
-from .tokens import AccountsFlow
+from .tokens import AccountsFlow, TokenFlow
+
+if TYPE_CHECKING:
+    from ._transport import WebSocketTransport
 
 __all__ = ["AccountsFlow", "Client", "History", "connect"]
 
@@ -53,7 +64,7 @@ _STOP = object()
 class _Link:
     __slots__ = ("sock", "transport")
 
-    def __init__(self, sock: socket.socket, transport: WebSocketClient) -> None:
+    def __init__(self, sock: socket.socket, transport: WebSocketTransport) -> None:
         self.sock = sock
         self.transport = transport
 
@@ -99,6 +110,7 @@ class Client(ClientBase, Surface, Blocking):
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._to_dispatch: list[SDKEvent] = []  # the events of the batch being pumped
         self._ready_event = threading.Event()
         self._io = threading.Thread(target=self._io_loop, name="customer-protocol-io", daemon=True)
         self._events_thread = threading.Thread(
@@ -254,20 +266,25 @@ class Client(ClientBase, Surface, Blocking):
     # The driver (the caller holds self._lock in every method below)
 
     def _pump(self) -> None:
+        apply = self._apply
         while outputs := self._core.outputs():
+            self._to_dispatch = []
             for output in outputs:
-                self._act(output)
+                if (close := apply(output)) is not None:
+                    self._close_link(close.code, close.reason)
+            if self._to_dispatch:  # one hand-over to the event thread per batch, not per event
+                self._dispatch.put(self._to_dispatch)
             self._flush()
-
-    def _act(self, output: Output) -> None:
-        if (close := self._apply(output)) is not None:
-            self._close_link(close.code, close.reason)
 
     def _open_link(self, gen: int) -> None:
         self._open_gen = gen  # the I/O thread opens it
 
     def _emit(self, event: SDKEvent) -> None:
-        self._dispatch.put(event)
+        self._to_dispatch.append(event)
+        if not self._ready_event.is_set() and (self._ready or self._ready_error is not None):
+            # Entering is about to return: hand the batch over before it flushes the thread.
+            self._dispatch.put(self._to_dispatch)
+            self._to_dispatch = []
 
     def _flush(self) -> None:
         link = self._link
@@ -305,6 +322,18 @@ class Client(ClientBase, Surface, Blocking):
             self._wake_w.send(b"\0")
 
     def _background(self, target: Callable[..., Any], *args: Any) -> None:
+        source = self._token_source
+        static = not callable(source) and not isinstance(source, TokenFlow)
+        if target == self._fetch_token and static:
+            # A token given as a value: no thread to start (it took milliseconds on a loaded
+            # machine, in every connect). Its outputs are drained by the pump running this.
+            token, error = None, None
+            try:
+                token = normalize_token(source)
+            except Exception as exc:
+                error = exc
+            self._give_token(token, error, time.monotonic())
+            return
         threading.Thread(
             target=target, args=args, name="customer-protocol-worker", daemon=True
         ).start()
@@ -354,14 +383,13 @@ class Client(ClientBase, Surface, Blocking):
         with self._lock:
             if self._link is not link:
                 return
-            link.transport.receive_data(data)
-            for event in link.transport.events():
-                if self._feed(event, time.monotonic()):
-                    self._flush()
-                    self._close_link(1000, "")
-                self._pump()
-                if self._link is not link:
-                    break
+            transport = link.transport
+            transport.receive_data(data)
+            # Everything this read produced in one go, then one drain of the outputs.
+            if self._feed_all(transport.events(), time.monotonic()) == TRANSPORT_CLOSED:
+                self._flush()
+                self._close_link(1000, "")
+            self._pump()
             self._flush()
 
     def _open(self, gen: int) -> None:
@@ -386,20 +414,24 @@ class Client(ClientBase, Surface, Blocking):
 
     def _dispatch_loop(self) -> None:
         while True:
-            event = self._dispatch.get()
-            if event is _STOP:
+            item = self._dispatch.get()
+            if item is _STOP:
                 return
-            if isinstance(event, threading.Event):  # a flush marker
-                event.set()
+            if isinstance(item, threading.Event):  # a flush marker
+                item.set()
                 continue
-            for awaitable in self._call_listeners(event):
-                # A coroutine listener cannot run here: there is no event loop in this thread.
-                logger.error(
-                    "= listener for %s returned an awaitable; sync listeners only", event.name
-                )
-                close = getattr(awaitable, "close", None)
-                if close is not None:
-                    close()
+            for event in item:  # the events of one batch of outputs, in order
+                self._dispatch_event(event)
+
+    def _dispatch_event(self, event: SDKEvent) -> None:
+        """Run the listeners of ``event`` (on the event thread), then feed ``events()``."""
+        for awaitable in self._call_listeners(event):
+            # A coroutine listener cannot run here: there is no event loop in this thread.
+            logger.error("= listener for %s returned an awaitable; sync listeners only", event.name)
+            close = getattr(awaitable, "close", None)
+            if close is not None:
+                close()
+        if self._subscribers:  # events() iterators register under the condition
             with self._cond:
                 self._enqueue(event)
                 self._cond.notify_all()

@@ -15,7 +15,7 @@ from typing import Any
 import anyio
 
 from bench._util import CHAT_ID, Figure, median, subprocess_server
-from bench.e2e import _async_connect, _async_pushes, _async_round_trips
+from bench.e2e import _async_connect, _async_pushes, _async_round_trips, setup
 
 
 def available() -> str | None:
@@ -96,14 +96,16 @@ def fig_peer(pushes: int, round_trips: int, rounds: int) -> list[Figure]:
     with subprocess_server("bench.pushserver", "--pushes", str(pushes)) as (port, _, _):
         url = f"ws://127.0.0.1:{port}"
         for _ in range(rounds):
-            ours["pushes"].append(anyio.run(_async_pushes, url, pushes))
+            with setup("plain") as config:  # the target is the plain install's
+                ours["pushes"].append(anyio.run(_async_pushes, config, url, pushes))
     with subprocess_server("bench.pushserver") as (port, _, _):
         url = f"ws://127.0.0.1:{port}"
         for _ in range(rounds):
             lc["rt"].append(_lc_round_trips(port, round_trips))
-            ours["rt"].append(anyio.run(_async_round_trips, url, round_trips * 50))
-            lc["connect"].append(_lc_connect(port))
-            ours["connect"].append(anyio.run(_async_connect, url))
+            with setup("plain") as config:
+                ours["rt"].append(anyio.run(_async_round_trips, config, url, round_trips * 50))
+                lc["connect"].append(_lc_connect(port))
+                ours["connect"].append(anyio.run(_async_connect, config, url))
     push_ratio = median(lc["pushes"]) / median(ours["pushes"])
     rt_ours = round_trips * 50 / median(ours["rt"])
     rt_lc = round_trips / median(lc["rt"])
@@ -111,7 +113,7 @@ def fig_peer(pushes: int, round_trips: int, rounds: int) -> list[Figure]:
     return [
         Figure(
             "peer_pushes",
-            "pushes/s: our asyncio client vs lc-sdk-python",
+            "pushes/s: our asyncio client (plain install) vs lc-sdk-python",
             ">= 5x",
             push_ratio,
             pushes / median(ours["pushes"]),

@@ -6,10 +6,11 @@ what every method shares. See :mod:`customer_protocol.client` for how to drive i
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import sys
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, Final
 
@@ -68,6 +69,8 @@ _build_send: Final = slot_builder(Send, ("data",))
 _PHASE: Final = ("phase",)
 _KEEPALIVE: Final = ("keepalive",)
 _PONG: Final = ("pong",)
+_REQUESTS: Final = ("requests",)
+"""One timer for every written request's timeout: the earliest of ``_deadlines``."""
 
 
 class _Cursor:
@@ -119,6 +122,10 @@ class ClientEngine:
         self._now = 0.0
         self._out: list[Output] = []
         self._timers = Timers()
+        # Written requests' timeouts, (deadline, timer seq, wire id), sorted; behind one timer.
+        self._deadlines: deque[tuple[float, int, str]] = deque()
+        self._deadlines_armed: tuple[float, int] | None = None
+        self._deadlines_moved = False  # the head changed since the timer was armed
         self._tokens = TokenCache(self.config.token_refresh_margin)
         self._login_token: Token | None = None
         self._tracker = ChatTracker()
@@ -184,6 +191,8 @@ class ClientEngine:
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` must next be called (monotonic seconds), or ``None``."""
+        if self._deadlines_moved:
+            self._arm_deadlines()
         return self._timers.next()
 
     # ----------------------------------------------------------------------------------------
@@ -325,11 +334,28 @@ class ClientEngine:
         else:
             self._on_push(message)
 
+    def receive_many(self, messages: Iterable[bytes | str], now: float) -> bool:
+        """Feed several complete messages read together, in order (one call for a batch).
+
+        The same as :meth:`receive` for each, except that it stops after a message that made
+        the core close the transport (:class:`CloseTransport`): nothing more may be fed from
+        that transport, not even ``transport_closed``. Returns whether that happened.
+        """
+        receive = self.receive
+        for data in messages:
+            receive(data, now)
+            phase = self._phase
+            if phase is not Phase.READY and not transport_open(phase):
+                return True
+        return False
+
     def handle_timer(self, now: float) -> None:
         """Fire every deadline that is due at ``now``."""
         if self._phase is Phase.DESTROYED:
             return
         self._now = now
+        if self._deadlines_moved:
+            self._arm_deadlines()
         while True:
             name = self._timers.pop_due(now)
             if name is None:
@@ -392,7 +418,17 @@ class ClientEngine:
             request.since = self._tracker.newest(request.chat or "")
         self._inflight[wire_id] = request
         self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
-        self._timers.schedule(("timeout", wire_id), self._now + self.config.request_timeout)
+        entry = (self._now + self.config.request_timeout, self._timers.tick(), wire_id)
+        deadlines = self._deadlines
+        if not deadlines or deadlines[-1] <= entry:
+            deadlines.append(entry)
+            if len(deadlines) > 1:
+                if len(deadlines) > 64 and len(deadlines) > 4 * len(self._inflight):
+                    self._compact_deadlines()
+                return
+        else:  # the clock went backwards: keep the deadlines sorted
+            bisect.insort(deadlines, entry)
+        self._arm_deadlines()
 
     def _has_room(self) -> bool:
         """Whether one more request may be written: fewer than the dialect's cap unanswered
@@ -409,13 +445,58 @@ class ClientEngine:
             self._write(self._outbox.popleft())
 
     def _take(self, wire_id: str) -> PendingRequest | None:
-        request = self._inflight.pop(wire_id, None)
+        inflight = self._inflight
+        request = inflight.pop(wire_id, None)
         if request is not None:
-            self._timers.cancel(("timeout", wire_id))
-            self._timers.cancel(("grace", wire_id))
+            deadlines = self._deadlines
+            # Answers mostly come in order: drop the ended requests at the head at once; the
+            # timer is re-armed once, by the next next_deadline() or handle_timer().
+            while deadlines and deadlines[0][2] not in inflight:
+                deadlines.popleft()
+                self._deadlines_moved = True
+            if request.response is not None:
+                self._timers.cancel(("grace", wire_id))
             if self._outbox and self._has_room():
                 self._flush()
         return request
+
+    def _arm_deadlines(self) -> None:
+        """Point the request timer at the earliest live deadline (or cancel it)."""
+        self._deadlines_moved = False
+        deadlines = self._deadlines
+        inflight = self._inflight
+        while deadlines and deadlines[0][2] not in inflight:
+            deadlines.popleft()
+        if not deadlines:
+            if self._deadlines_armed is not None:
+                self._timers.cancel(_REQUESTS)
+                self._deadlines_armed = None
+            return
+        when, seq, _ = deadlines[0]
+        if self._deadlines_armed != (when, seq):
+            self._timers.schedule(_REQUESTS, when, seq)
+            self._deadlines_armed = (when, seq)
+
+    def _compact_deadlines(self) -> None:
+        """Forget the deadlines of ended requests (answered out of order)."""
+        inflight = self._inflight
+        live = [entry for entry in self._deadlines if entry[2] in inflight]
+        self._deadlines.clear()  # in place: a caller may hold the deque (a write from _take)
+        self._deadlines.extend(live)
+        self._deadlines_moved = True
+
+    def _requests_due(self) -> None:
+        """The request timer fired: time out the requests due with it, re-arm for the rest."""
+        armed, self._deadlines_armed = self._deadlines_armed, None
+        deadlines = self._deadlines
+        while deadlines and armed is not None and deadlines[0][:2] <= armed:
+            request = self._take(deadlines.popleft()[2])
+            if request is not None:
+                if request.response is not None:
+                    self._resolve(request, RESPONSE, request.response)
+                else:
+                    request.fail(RequestTimeoutError(f"{request.action} timed out."))
+        self._arm_deadlines()
 
     def _resolve(self, request: PendingRequest, source: str, payload: Mapping[str, Any]) -> None:
         try:
@@ -510,13 +591,8 @@ class ClientEngine:
 
     def _fire(self, name: Any) -> None:
         kind = name[0]
-        if kind == "timeout":
-            request = self._take(name[1])
-            if request is not None:
-                if request.response is not None:
-                    self._resolve(request, RESPONSE, request.response)
-                else:
-                    request.fail(RequestTimeoutError(f"{request.action} timed out."))
+        if name == _REQUESTS:
+            self._requests_due()
         elif kind == "grace":
             request = self._take(name[1])
             if request is not None and request.response is not None:
@@ -694,8 +770,11 @@ class ClientEngine:
         Written requests fail with ``error`` (``CONNECTION_LOST`` by default; ``destroy()``
         passes ``SDK_DESTROYED``).
         """
-        for name in (_PHASE, _KEEPALIVE, _PONG):
+        for name in (_PHASE, _KEEPALIVE, _PONG, _REQUESTS):
             self._timers.cancel(name)
+        self._deadlines.clear()
+        self._deadlines_armed = None
+        self._deadlines_moved = False
         self._holding = False
         self._reconciler.abort()
         if self._up:
@@ -706,9 +785,7 @@ class ClientEngine:
         self._settled.clear()
         lost = error if error is not None else ConnectionLostError("The connection was lost.")
         for request in inflight:
-            wire_id = request.wire_id
-            self._timers.cancel(("timeout", wire_id))
-            self._timers.cancel(("grace", wire_id))
+            self._timers.cancel(("grace", request.wire_id))
             if request.response is not None:
                 self._resolve(request, RESPONSE, request.response)
             elif reconcile and request.reconcilable and not request.ended:

@@ -18,11 +18,26 @@ class Timers:
         self._live: dict[Hashable, tuple[float, int]] = {}
         self._seq = 0
 
-    def schedule(self, name: Hashable, when: float) -> None:
-        """Set (or move) deadline ``name`` to ``when``."""
+    def tick(self) -> int:
+        """Take a sequence number: the tie-break of a deadline scheduled later with it.
+
+        A caller that keeps many deadlines behind one name (see :meth:`schedule`) takes one
+        per deadline, so equal deadlines still fire in the order they were set.
+        """
         self._seq += 1
-        self._live[name] = (when, self._seq)
-        heapq.heappush(self._heap, (when, self._seq, name))
+        return self._seq
+
+    def schedule(self, name: Hashable, when: float, seq: int | None = None) -> None:
+        """Set (or move) deadline ``name`` to ``when``.
+
+        Deadlines due at the same time fire in the order they were scheduled, or by ``seq``
+        (from :meth:`tick`) when one is given.
+        """
+        if seq is None:
+            self._seq += 1
+            seq = self._seq
+        self._live[name] = (when, seq)
+        heapq.heappush(self._heap, (when, seq, name))
         if len(self._heap) > 64 and len(self._heap) > 4 * len(self._live):
             self._compact()
 

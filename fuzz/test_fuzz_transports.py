@@ -1,11 +1,12 @@
 """Transport fuzzing: chunking independence and corrupted streams.
 
-For the WebSocket transport (client and server role) and HTTP/1.1 (client and server role), a
-valid stream cut anywhere gives the same events (and, where it is deterministic, the same bytes
-to send) as the stream fed whole. A corrupted stream (bit flips, truncation, inserted bytes)
-gives only the documented events (``Closed`` with a documented close code and error, or
-``ConnectionEnded``/``RequestRejected`` with a documented status), ``Closed`` at most once, and
-never an exception.
+For the WebSocket transports (server role; client role on wsproto and on websockets'
+protocol) and HTTP/1.1 (client and server role), a valid stream cut anywhere gives the same
+events (and, where it is deterministic, the same bytes to send) as the stream fed whole. A
+corrupted stream (bit flips, truncation, inserted bytes) gives only the documented events
+(``Closed`` with a documented close code and error, or ``ConnectionEnded``/``RequestRejected``
+with a documented status), ``Closed`` at most once, and never an exception. Both client
+transports report the same events for any valid stream.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import struct
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,6 +48,7 @@ from transports.http import (
     UpgradeRequested,
 )
 from transports.websocket import RTM_PATH, WebSocketClient, WebSocketServer
+from transports.websocket_fast import FastWebSocketClient
 
 LIMIT = 4096
 MASK = b"\x01\x02\x03\x04"
@@ -151,15 +154,19 @@ def run_ws(transport: Any, chunks: list[bytes], eof: bool) -> tuple[list[Any], b
     return [norm(e) for e in events], sent
 
 
-def new_ws_client() -> tuple[WebSocketClient, bytes]:
-    client = WebSocketClient(host="x", license_id=7, bh="", max_message_size=LIMIT)
+CLIENTS: dict[str, Any] = {"client": WebSocketClient, "fast-client": FastWebSocketClient}
+ROLES = st.sampled_from(["client", "fast-client", "server"])
+
+
+def new_ws_client(role: str = "client") -> tuple[WebSocketClient | FastWebSocketClient, bytes]:
+    client = CLIENTS[role](host="x", license_id=7, bh="", max_message_size=LIMIT)
     return client, accept_for(client.data_to_send())
 
 
 @given(
     parts=st.lists(PART, max_size=6),
     end=END,
-    role=st.sampled_from(["client", "server"]),
+    role=ROLES,
     points=st.lists(st.integers(0, 10**6), max_size=12),
 )
 def test_websocket_chunking_independence(
@@ -171,7 +178,7 @@ def test_websocket_chunking_independence(
             transport: Any = WebSocketServer(max_message_size=LIMIT)
             stream = UPGRADE + ws_frames(parts, end, masked=True)
         else:
-            transport, head = new_ws_client()
+            transport, head = new_ws_client(role)
             stream = head + ws_frames(parts, end, masked=False)
         chunks = cut(stream, points) if chunked else [stream]
         events, sent = run_ws(transport, chunks, eof=end != "none")
@@ -238,7 +245,7 @@ DAMAGE = st.tuples(
 @given(
     parts=st.lists(PART, max_size=5),
     end=END,
-    role=st.sampled_from(["client", "server"]),
+    role=ROLES,
     damage=DAMAGE,
 )
 def test_websocket_corrupted_streams(parts: list[Any], end: str, role: str, damage: Any) -> None:
@@ -247,7 +254,7 @@ def test_websocket_corrupted_streams(parts: list[Any], end: str, role: str, dama
         transport: Any = WebSocketServer(max_message_size=LIMIT)
         stream = UPGRADE + ws_frames(parts, end, masked=True)
     else:
-        transport, head = new_ws_client()
+        transport, head = new_ws_client(role)
         stream = head + ws_frames(parts, end, masked=False)
     events, _ = run_ws(transport, cut(corrupt(stream, edits, truncate), points), eof=eof)
     for event in events:
@@ -262,10 +269,32 @@ def test_websocket_corrupted_streams(parts: list[Any], end: str, role: str, dama
         transport.data_to_send()
 
 
-def test_websocket_client_handshake_with_a_non_ascii_header() -> None:
+def _outline(event: Any) -> Any:
+    """What both client transports must agree on: no error texts (each library has its own)."""
+    if isinstance(event, Closed):
+        return ("closed", event.code, type(event.error))
+    return event
+
+
+@given(
+    parts=st.lists(PART, max_size=6), end=END, points=st.lists(st.integers(0, 10**6), max_size=12)
+)
+def test_websocket_clients_agree(parts: list[Any], end: str, points: list[int]) -> None:
+    """The wsproto and the websockets client report the same events for any valid stream."""
+    results = []
+    for role in CLIENTS:
+        transport, head = new_ws_client(role)
+        stream = head + ws_frames(parts, end, masked=False)
+        events, _ = run_ws(transport, cut(stream, points), eof=end != "none")
+        results.append([_outline(event) for event in events])
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("role", list(CLIENTS))
+def test_websocket_client_handshake_with_a_non_ascii_header(role: str) -> None:
     """Regression (found by the campaign): a byte >= 0x80 in the 101 response's Connection
     header made wsproto raise UnicodeDecodeError out of ``receive_data``."""
-    client, head = new_ws_client()
+    client, head = new_ws_client(role)
     head = head.replace(b"Connection: Upgrade", b"Connection: \xa0pgrade")
     client.receive_data(head)
     (closed,) = client.events()

@@ -23,6 +23,7 @@ PUBLIC_MODULES = (
     "customer_protocol.endpoints",
     "transports.base",
     "transports.websocket",
+    "transports.websocket_fast",
     "transports.memory",
     "transports.http",
     "transports.webapi",

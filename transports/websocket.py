@@ -42,8 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterator, Sequence
-from enum import Enum
+from collections.abc import Iterator, Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -68,10 +67,20 @@ from customer_protocol.endpoints import (
     Address,
     AddressError,
     Endpoint,
-    address_query,
     parse_address,
     route,
-    rtm_path,
+)
+from transports._wscommon import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    RTM_PATH,
+    NotOpenError,
+    WebSocketState,
+    check_close_code,
+    check_ping_payload,
+    make_bh,
+    new_message,
+    rejected_message,
+    rtm_target,
 )
 from transports.base import (
     CloseCode,
@@ -99,91 +108,13 @@ __all__ = [
     "rtm_target",
 ]
 
-#: The path of the v0.3 RTM endpoint (``spec/wire.md`` section 1); v3 paths come from
-#: :func:`customer_protocol.endpoints.rtm_path`.
-RTM_PATH = rtm_path(LEGACY_API)
-
-#: Default limit on one complete inbound message, in bytes.
-DEFAULT_MAX_MESSAGE_SIZE = 1 << 20
-
-_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-_BH_DIGITS = 10  # 36**10 < 2**53: every digit comes from the float's mantissa
-
-# Close codes a local endpoint may put in a close frame (RFC 6455 section 7.4; those wsproto's
-# parser accepts), plus 3000-4999.
-_SENDABLE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013})
-
 _ABNORMAL = CloseCode.ABNORMAL
-
-
-class NotOpenError(RuntimeError):
-    """Raised by ``send_message``/``send_ping`` before the opening handshake completed.
-
-    Wait for the :class:`~transports.base.Opened` event before sending.
-    """
-
-
-class WebSocketState(Enum):
-    """Where a :class:`WebSocketClient` or :class:`WebSocketServer` stands."""
-
-    #: The opening handshake is in progress; nothing can be sent yet.
-    CONNECTING = "connecting"
-    #: Messages flow both ways.
-    OPEN = "open"
-    #: We sent a close frame and wait for the peer's; messages still arrive.
-    CLOSING = "closing"
-    #: :class:`~transports.base.Closed` was reported; write data_to_send() and close the socket.
-    CLOSED = "closed"
 
 
 _CONNECTING = WebSocketState.CONNECTING
 _OPEN = WebSocketState.OPEN
 _CLOSING = WebSocketState.CLOSING
 _CLOSED = WebSocketState.CLOSED
-
-
-def make_bh(rng: Callable[[], float]) -> str:
-    """Build a ``bh`` load-balancer parameter (10 base-36 digits) from ``rng()`` in [0, 1).
-
-    Pass e.g. ``random.random``; the transport itself never draws randomness.
-    """
-    value = rng()
-    if not 0.0 <= value < 1.0:
-        raise ValueError(f"rng() must return a float in [0, 1), got {value!r}")
-    number = int(value * 36**_BH_DIGITS)
-    digits = []
-    for _ in range(_BH_DIGITS):
-        number, digit = divmod(number, 36)
-        digits.append(_BASE36[digit])
-    return "".join(reversed(digits))
-
-
-def rtm_target(
-    *,
-    license_id: int | None = None,
-    bh: str = "",
-    path_prefix: str = "",
-    api: str = LEGACY_API,
-    organization_id: str | None = None,
-) -> str:
-    """Return the request target of the RTM opening handshake.
-
-    v0.3 (the default): ``{path_prefix}/customer/v0.3/rtm/ws?license_id=<id>&bh=<bh>`` (an
-    empty ``bh`` is left out). v3 (``api="3.4"``, ``"3.5"`` or ``"3.6"``):
-    ``{path_prefix}/v<api>/customer/rtm/ws?organization_id=<id>``; ``bh`` is a v0.3 parameter
-    and is left out. Raises :class:`ValueError` for an unknown ``api``, a missing or invalid
-    id (a positive int ``license_id`` for v0.3, a non-empty ``organization_id`` for v3, never
-    both), a ``bh`` that is not lower-case base 36, or a ``path_prefix`` that does not start
-    with ``/``.
-    """
-    query = address_query(api, license_id=license_id, organization_id=organization_id)
-    if bh and not all(char in _BASE36 for char in bh):
-        raise ValueError(f"bh must be lower-case base 36, got {bh!r}")
-    prefix = path_prefix.rstrip("/")
-    if prefix and (not prefix.startswith("/") or "?" in prefix or "#" in prefix):
-        raise ValueError(f"path_prefix must be a path starting with '/', got {path_prefix!r}")
-    target = f"{prefix}{rtm_path(api)}?{query}"
-    return f"{target}&bh={bh}" if bh and api == LEGACY_API else target
 
 
 def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str], ...]:
@@ -313,8 +244,7 @@ class _WebSocketEndpoint:
         (:class:`ValueError` otherwise). A no-op once closing or closed; raises
         :class:`NotOpenError` before :class:`Opened`.
         """
-        if len(payload) > 125:
-            raise ValueError("a ping payload is at most 125 bytes")
+        check_ping_payload(payload)
         state = self._state
         if state is _OPEN:
             assert self._conn is not None
@@ -331,8 +261,7 @@ class _WebSocketEndpoint:
         connection is abandoned and ``Closed(code=1006)`` is reported at once. ``code`` must
         be one a peer may send (1000-1003, 1007-1013, 3000-4999), else :class:`ValueError`.
         """
-        if code not in _SENDABLE_CODES and not 3000 <= code <= 4999:
-            raise ValueError(f"close code {code} cannot be sent in a close frame")
+        check_close_code(code)
         state = self._state
         if state is _OPEN:
             assert self._conn is not None
@@ -354,7 +283,7 @@ class _WebSocketEndpoint:
                     if len(data) > limit:
                         self._fail(MessageTooBig(f"message over {limit} bytes"))
                         return
-                    append(Message(data=data))
+                    append(new_message(data))
                     continue
                 size = self._size + len(data)
                 if size > limit:
@@ -511,7 +440,7 @@ class WebSocketClient(_WebSocketEndpoint):
                 return
             if isinstance(event, RejectConnection):
                 status = event.status_code
-                message = f"the server answered HTTP {status} instead of 101"
+                message = rejected_message(status)
                 self._reject(HandshakeRejected(message, status_code=status))
                 return
 

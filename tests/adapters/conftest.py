@@ -2,16 +2,32 @@
 
 ``adapter`` names the client under test; the anyio backend follows it (the blocking client is
 driven from worker threads of an asyncio test, next to the in-process reference server).
+
+The clients use the WebSocket transport ``Config.websocket="auto"`` picks: websockets' when it
+is installed (as in the test extras). ``CUSTOMER_PROTOCOL_TEST_WEBSOCKET=wsproto`` makes
+``"auto"`` pick wsproto's instead; ``scripts/test`` runs this directory a second time so.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from adapters_helpers import ADAPTERS, FAST_SERVER
 
+from adapters import _transport
 from adapters.server import ReferenceServer, serve
+
+_FORCED = os.environ.get("CUSTOMER_PROTOCOL_TEST_WEBSOCKET")
+
+
+@pytest.fixture(autouse=True)
+def websocket_transport(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The transport ``"auto"`` resolves to in this run (see the module docstring)."""
+    if _FORCED is not None:
+        monkeypatch.setattr(_transport, "AUTO", _transport.websocket_client_class(_FORCED))
+    yield _transport.AUTO.__name__
 
 
 @pytest.fixture(params=ADAPTERS)

@@ -672,6 +672,7 @@ def test_keepalive_shorter_than_the_pong_timeout_keeps_the_first_pong_deadline()
         {"history_batch_events": 1.5},
         {"kicked_retry_delay": -0.1},
         {"token_refresh_margin": -1},
+        {"websocket": "h11"},
     ],
 )
 def test_config_rejects_impossible_values(kwargs: dict[str, object]) -> None:
@@ -687,6 +688,7 @@ def test_config_defaults_are_the_spec_values() -> None:
     assert (config.sneak_peek_interval, config.token_refresh_margin) == (2, 60)
     assert config.exactly_once_sends is True
     assert config.max_file_size == 10 * 1024 * 1024
+    assert config.websocket == "auto"
 
 
 def test_timers_replace_cancel_and_report_the_earliest_deadline() -> None:

@@ -1,4 +1,9 @@
-"""transports.websocket without I/O: chunking invariance, both roles, every bad input."""
+"""The WebSocket transports without I/O: chunking invariance, both roles, every bad input.
+
+Every client-role test runs against both client transports: ``WebSocketClient`` (wsproto) and
+``FastWebSocketClient`` (websockets' sans-IO protocol). They differ only in the texts of
+framing errors (each library's own); codes, error types and frames sent are the same.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ from transports.websocket import (
     make_bh,
     rtm_target,
 )
+from transports.websocket_fast import FastWebSocketClient
 
 TEXT, BINARY, CLOSE, PING, PONG, CONT = 0x1, 0x2, 0x8, 0x9, 0xA, 0x0
 KEY = b"dGhlIHNhbXBsZSBub25jZQ=="
@@ -133,14 +139,61 @@ def accept_response(request: bytes, *, status: str = "101 Switching Protocols") 
     ).encode()
 
 
-def new_client(**kwargs: object) -> WebSocketClient:
+Client = WebSocketClient | FastWebSocketClient
+CLIENTS: dict[str, type[Client]] = {"wsproto": WebSocketClient, "websockets": FastWebSocketClient}
+
+# The framing errors' texts of websockets' protocol, for those of wsproto the scenarios name.
+FAST_TEXTS = {
+    "Reserved bit set unexpectedly": "reserved bits must be 0",
+    "unexpected CONTINUATION": "unexpected continuation frame",
+    "Invalid opcode 0x3": "invalid opcode",
+    "Control frame with payload len > 125": "control frame too long",
+    "CLOSE with invalid code": "invalid status code",
+    "client received unexpected masked frame": "incorrect masking",
+}
+
+
+@pytest.fixture(params=list(CLIENTS))
+def client_cls(request: pytest.FixtureRequest) -> type[Client]:
+    return CLIENTS[request.param]
+
+
+def texts_for(cls: type[Client], events: list[TransportEvent]) -> list[TransportEvent]:
+    """``events`` with the framing errors' texts ``cls`` reports."""
+    if cls is WebSocketClient:
+        return events
+    out: list[TransportEvent] = []
+    for event in events:
+        if isinstance(event, Closed) and event.reason in FAST_TEXTS:
+            text = FAST_TEXTS[event.reason]
+            event = Closed(code=event.code, reason=text, error=ProtocolViolation(text))
+        out.append(event)
+    return out
+
+
+def sent_for(cls: type[Client], sent: list[tuple[int, bytes]]) -> list[tuple[int, bytes]]:
+    """``sent`` with the close reason ``cls`` sends."""
+    if cls is WebSocketClient:
+        return sent
+    out = []
+    for opcode, payload in sent:
+        reason = payload[2:].decode()
+        if opcode == CLOSE and reason in FAST_TEXTS:
+            payload = payload[:2] + FAST_TEXTS[reason].encode()
+        out.append((opcode, payload))
+    return out
+
+
+def new_client(cls: type[Client] = WebSocketClient, **kwargs: object) -> Client:
     options: dict[str, object] = {"host": "example.com", "license_id": 123, "bh": "abc"}
     options.update(kwargs)
-    return WebSocketClient(**options)  # type: ignore[arg-type]
+    return cls(**options)  # type: ignore[arg-type]
 
 
-def open_pair(max_message_size: int = LIMIT) -> tuple[WebSocketClient, WebSocketServer]:
-    client = new_client(max_message_size=max_message_size)
+def open_pair(
+    max_message_size: int = LIMIT, cls: type[Client] = WebSocketClient
+) -> tuple[Client, WebSocketServer]:
+    client = new_client(cls, max_message_size=max_message_size)
     server = WebSocketServer(max_message_size=max_message_size)
     server.receive_data(client.data_to_send())
     client.receive_data(server.data_to_send())
@@ -157,8 +210,8 @@ def open_server(max_message_size: int = LIMIT) -> WebSocketServer:
     return server
 
 
-def open_client(max_message_size: int = LIMIT) -> WebSocketClient:
-    client = new_client(max_message_size=max_message_size)
+def open_client(max_message_size: int = LIMIT, cls: type[Client] = WebSocketClient) -> Client:
+    client = new_client(cls, max_message_size=max_message_size)
     client.receive_data(accept_response(client.data_to_send()))
     assert [type(e) for e in client.events()] == [Opened]
     return client
@@ -364,12 +417,13 @@ def _invalid_utf8(masked: bool) -> bytes:
 
 @pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-@pytest.mark.parametrize("role", ["server", "client"])
+@pytest.mark.parametrize("role", ["server", "wsproto", "websockets"])
 def test_scenario_is_independent_of_chunking(scenario: Scenario, role: str, how: str) -> None:
-    transport: ByteTransport = open_server() if role == "server" else open_client()
+    cls = CLIENTS.get(role, WebSocketClient)
+    transport: ByteTransport = open_server() if role == "server" else open_client(cls=cls)
     events, sent = feed(transport, scenario.frames(role == "server"), how)
-    assert events == scenario.events
-    assert sent == scenario.sent
+    assert events == texts_for(cls, scenario.events)
+    assert sent == sent_for(cls, scenario.sent)
     if any(isinstance(e, Closed) for e in events):
         # Anything after Closed is harmless and ignored.
         transport.receive_data(frame(TEXT, b"late", masked=role == "server"))
@@ -379,9 +433,10 @@ def test_scenario_is_independent_of_chunking(scenario: Scenario, role: str, how:
 
 
 @pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
-@pytest.mark.parametrize("role", ["server", "client"])
+@pytest.mark.parametrize("role", ["server", "wsproto", "websockets"])
 def test_invalid_utf8_closes_with_1007(role: str, how: str) -> None:
-    transport: ByteTransport = open_server() if role == "server" else open_client()
+    cls = CLIENTS.get(role, WebSocketClient)
+    transport: ByteTransport = open_server() if role == "server" else open_client(cls=cls)
     events, sent = feed(transport, _invalid_utf8(role == "server"), how)
     assert events[0] == Message(data=b"ok")
     closed = events[1]
@@ -400,11 +455,11 @@ def test_unmasked_frame_to_server_is_a_protocol_violation(how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
-def test_masked_frame_to_client_is_a_protocol_violation(how: str) -> None:
-    events, sent = feed(open_client(), frame(TEXT, b"hi", masked=True), how)
+def test_masked_frame_to_client_is_a_protocol_violation(how: str, client_cls: type[Client]) -> None:
+    events, sent = feed(open_client(cls=client_cls), frame(TEXT, b"hi", masked=True), how)
     message = "client received unexpected masked frame"
-    assert events == [_violation(message)]
-    assert sent == _sent_close(_violation(message))
+    assert events == texts_for(client_cls, [_violation(message)])
+    assert sent == sent_for(client_cls, _sent_close(_violation(message)))
 
 
 @given(data=st.data())
@@ -577,8 +632,9 @@ def test_from_upgrade_request_without_host_is_rejected() -> None:
 # -- opening handshake: client role -----------------------------------------------------------
 
 
-def test_client_request() -> None:
+def test_client_request(client_cls: type[Client]) -> None:
     client = new_client(
+        client_cls,
         host="127.0.0.1:8080",
         license_id=42,
         bh="k3j5",
@@ -598,8 +654,8 @@ def test_client_request() -> None:
 
 
 @pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
-def test_client_accepted_with_frames_in_the_same_chunk(how: str) -> None:
-    client = new_client()
+def test_client_accepted_with_frames_in_the_same_chunk(how: str, client_cls: type[Client]) -> None:
+    client = new_client(client_cls)
     response = accept_response(client.data_to_send())
     events, sent = feed(client, response + frame(TEXT, b"hello", masked=False), how)
     assert events == [
@@ -610,8 +666,8 @@ def test_client_accepted_with_frames_in_the_same_chunk(how: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
-def test_client_rejected(how: str) -> None:
-    client = new_client()
+def test_client_rejected(how: str, client_cls: type[Client]) -> None:
+    client = new_client(client_cls)
     client.data_to_send()
     response = b"HTTP/1.1 403 Forbidden\r\nContent-Length: 4\r\n\r\nnope"
     events, _ = feed(client, response, how)
@@ -630,8 +686,8 @@ def test_client_rejected(how: str) -> None:
         b"garbage\r\n\r\n",
     ],
 )
-def test_client_invalid_response(response: bytes) -> None:
-    client = new_client()
+def test_client_invalid_response(response: bytes, client_cls: type[Client]) -> None:
+    client = new_client(client_cls)
     client.data_to_send()
     client.receive_data(response)
     (closed,) = client.events()
@@ -639,8 +695,8 @@ def test_client_invalid_response(response: bytes) -> None:
     assert isinstance(closed.error, HandshakeRejected) and closed.error.status_code == 0
 
 
-def test_client_eof_before_response() -> None:
-    client = new_client()
+def test_client_eof_before_response(client_cls: type[Client]) -> None:
+    client = new_client(client_cls)
     client.receive_data(b"HTTP/1.1 10")
     client.receive_data(b"")
     (closed,) = client.events()
@@ -661,9 +717,9 @@ def test_client_eof_before_response() -> None:
         {"extra_headers": [("X", "bad\r\nvalue")]},
     ],
 )
-def test_client_invalid_arguments(kwargs: dict[str, object]) -> None:
+def test_client_invalid_arguments(kwargs: dict[str, object], client_cls: type[Client]) -> None:
     with pytest.raises(ValueError):
-        new_client(**kwargs)
+        new_client(client_cls, **kwargs)
 
 
 def test_make_bh_and_rtm_target() -> None:
@@ -679,8 +735,8 @@ def test_make_bh_and_rtm_target() -> None:
 # -- client <-> server in memory --------------------------------------------------------------
 
 
-def test_messages_both_ways_and_ping() -> None:
-    client, server = open_pair()
+def test_messages_both_ways_and_ping(client_cls: type[Client]) -> None:
+    client, server = open_pair(cls=client_cls)
     client.send_message('{"action":"login","x":"\u0119"}'.encode())
     client.send_ping(b"k1")
     server.receive_data(client.data_to_send())
@@ -700,8 +756,8 @@ def test_fragmented_message_from_client_to_server() -> None:
 
 
 @pytest.mark.parametrize("initiator", ["client", "server"])
-def test_close_handshake(initiator: str) -> None:
-    client, server = open_pair()
+def test_close_handshake(initiator: str, client_cls: type[Client]) -> None:
+    client, server = open_pair(cls=client_cls)
     first, second = (client, server) if initiator == "client" else (server, client)
     first.close(4000, "done")
     first.close(1000, "again")  # idempotent
@@ -722,8 +778,8 @@ def test_close_handshake(initiator: str) -> None:
     assert first.data_to_send() == second.data_to_send() == b""
 
 
-def test_messages_still_arrive_while_closing() -> None:
-    client, server = open_pair()
+def test_messages_still_arrive_while_closing(client_cls: type[Client]) -> None:
+    client, server = open_pair(cls=client_cls)
     client.close()
     server.send_message(b"in flight")
     client.receive_data(server.data_to_send())
@@ -771,9 +827,9 @@ def test_close_code_sent_for_each_error() -> None:
         assert closed.code == closed.error.close_code == code
 
 
-def test_large_input_in_one_call() -> None:
+def test_large_input_in_one_call(client_cls: type[Client]) -> None:
     limit = 200_000
-    client, server = open_pair(max_message_size=limit)
+    client, server = open_pair(max_message_size=limit, cls=client_cls)
     payloads = [bytes([65 + i]) * limit for i in range(3)]
     for payload in payloads:
         client.send_message(payload)
@@ -792,8 +848,8 @@ def test_oversize_frame_fed_in_one_huge_call_fails_before_the_end() -> None:
     assert isinstance(closed, Closed) and closed.code == 1009
 
 
-def test_api_misuse() -> None:
-    client = new_client()
+def test_api_misuse(client_cls: type[Client]) -> None:
+    client = new_client(client_cls)
     with pytest.raises(NotOpenError):
         client.send_message(b"too early")
     with pytest.raises(NotOpenError):
@@ -802,7 +858,7 @@ def test_api_misuse() -> None:
         client.close(1006)
     client.close(1000, "never mind")  # before the handshake: abandoned
     assert list(client.events()) == [Closed(code=1006, reason="never mind")]
-    client, _ = open_pair()
+    client, _ = open_pair(cls=client_cls)
     with pytest.raises(ValueError):
         client.send_ping(b"x" * 126)
     with pytest.raises(ValueError):
@@ -813,8 +869,8 @@ def test_api_misuse() -> None:
         client.close(5000)
 
 
-def test_transports_satisfy_the_protocol() -> None:
-    assert isinstance(new_client(), ByteTransport)
+def test_transports_satisfy_the_protocol(client_cls: type[Client]) -> None:
+    assert isinstance(new_client(client_cls), ByteTransport)
     assert isinstance(WebSocketServer(), ByteTransport)
 
 
@@ -840,3 +896,38 @@ def test_from_upgrade_request_rejects_odd_requests(target: bytes, host: bytes) -
     assert isinstance(closed, Closed) and isinstance(closed.error, HandshakeRejected)
     assert closed.error.status_code == 400
     assert server.data_to_send().startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+# Announced lengths in every encoding (7-bit, 16-bit, 64-bit); a ping of LIMIT + 1 bytes is
+# valid (the websockets client fails it under a 125-byte limit, see its module docstring).
+OVERSIZED = [
+    (opcode, code, announced)
+    for opcode, code in [(TEXT, 1009), (BINARY, 1003), (PING, 1002)]
+    for announced in [LIMIT + 1, 126, 1000, 70_000, 2**40]
+    if not (opcode == PING and announced <= 125)
+]
+
+
+@pytest.mark.parametrize("how", ["whole", "bytewise", "trailing"])
+@pytest.mark.parametrize(("opcode", "code", "announced"), OVERSIZED)
+def test_an_oversized_header_names_the_problem(
+    client_cls: type[Client], how: str, announced: int, opcode: int, code: int
+) -> None:
+    """The header alone (any length encoding) decides: too big, binary or a bad control."""
+    client = open_client(cls=client_cls)
+    client.receive_data(frame(TEXT, b"ok", masked=False))
+    assert list(client.events()) == [Message(data=b"ok")]
+    events, sent = feed(client, frame(opcode, b"", length=announced, masked=False), how)
+    assert len(events) == 1 and isinstance(events[0], Closed)
+    assert events[0].code == code
+    assert sent == [(CLOSE, close_payload(code, events[0].reason.encode()))]
+
+
+def test_both_clients_open_the_v3_endpoint(client_cls: type[Client]) -> None:
+    client = client_cls(host="example.com", api="3.6", organization_id="org-1", bh="abc")
+    assert client.target == "/v3.6/customer/rtm/ws?organization_id=org-1"  # no bh in v3
+    assert client.data_to_send().startswith(
+        b"GET /v3.6/customer/rtm/ws?organization_id=org-1 HTTP/1.1\r\nHost: example.com\r\n"
+    )
+    with pytest.raises(ValueError):
+        client_cls(host="example.com", api="3.6")  # v3 needs an organization_id

@@ -1,4 +1,6 @@
-"""transports.websocket against the ``websockets`` library on loopback (both roles).
+"""The WebSocket transports against the ``websockets`` library on loopback (both roles).
+
+The client tests run with both client transports (wsproto and websockets' sans-IO protocol).
 
 The tests drive plain blocking sockets; the transports stay sans-IO. Every socket operation has
 a timeout and every test a fail-after.
@@ -29,9 +31,16 @@ from transports.base import (
     UnsupportedData,
 )
 from transports.websocket import RTM_PATH, WebSocketClient, WebSocketServer, WebSocketState, make_bh
+from transports.websocket_fast import FastWebSocketClient
 
 pytestmark = pytest.mark.timeout(20)
 TIMEOUT = 5.0
+Client = WebSocketClient | FastWebSocketClient
+
+
+@pytest.fixture(params=["wsproto", "websockets"])
+def client_cls(request: pytest.FixtureRequest) -> type[Client]:
+    return WebSocketClient if request.param == "wsproto" else FastWebSocketClient
 
 
 # -- our client against a websockets server ---------------------------------------------------
@@ -73,7 +82,7 @@ def websockets_server() -> Iterator[tuple[int, list[Any]]]:
 class Driver:
     """Pumps a byte transport over a blocking socket."""
 
-    def __init__(self, sock: socket.socket, transport: WebSocketClient | WebSocketServer) -> None:
+    def __init__(self, sock: socket.socket, transport: Client | WebSocketServer) -> None:
         self.sock = sock
         self.transport = transport
         self.flush()
@@ -98,7 +107,7 @@ class Driver:
 
 
 @contextmanager
-def client_socket(port: int, **kwargs: Any) -> Iterator[Driver]:
+def client_socket(port: int, cls: type[Client], **kwargs: Any) -> Iterator[Driver]:
     options: dict[str, Any] = {
         "host": f"127.0.0.1:{port}",
         "license_id": 7,
@@ -106,11 +115,14 @@ def client_socket(port: int, **kwargs: Any) -> Iterator[Driver]:
     }
     options.update(kwargs)
     with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) as sock:
-        yield Driver(sock, WebSocketClient(**options))
+        yield Driver(sock, cls(**options))
 
 
-def test_client_against_websockets_server() -> None:
-    with websockets_server() as (port, log), client_socket(port, origin="http://x") as d:
+def test_client_against_websockets_server(client_cls: type[Client]) -> None:
+    with (
+        websockets_server() as (port, log),
+        client_socket(port, client_cls, origin="http://x") as d,
+    ):
         (opened,) = d.next_events()
         assert isinstance(opened, Opened)
         client = d.transport
@@ -130,8 +142,8 @@ def test_client_against_websockets_server() -> None:
     assert log[-1] == 1000
 
 
-def test_client_answers_server_close() -> None:
-    with websockets_server() as (port, log), client_socket(port) as d:
+def test_client_answers_server_close(client_cls: type[Client]) -> None:
+    with websockets_server() as (port, log), client_socket(port, client_cls) as d:
         d.next_events()
         d.transport.send_message(b"close")
         d.flush()
@@ -144,9 +156,12 @@ def test_client_answers_server_close() -> None:
     [(b"big", 1009, MessageTooBig), (b"binary", 1003, UnsupportedData)],
 )
 def test_client_errors_reach_the_websockets_server(
-    message: bytes, code: int, error: type[Exception]
+    message: bytes, code: int, error: type[Exception], client_cls: type[Client]
 ) -> None:
-    with websockets_server() as (port, log), client_socket(port, max_message_size=1000) as d:
+    with (
+        websockets_server() as (port, log),
+        client_socket(port, client_cls, max_message_size=1000) as d,
+    ):
         d.next_events()
         d.transport.send_message(message)
         d.flush()
@@ -159,7 +174,7 @@ def test_client_errors_reach_the_websockets_server(
     assert log[-1] == code
 
 
-def test_client_rejected_by_websockets_server() -> None:
+def test_client_rejected_by_websockets_server(client_cls: type[Client]) -> None:
     def reject(connection: ServerConnection, request: Any) -> Any:
         return connection.respond(403, "no\n")
 
@@ -167,7 +182,7 @@ def test_client_rejected_by_websockets_server() -> None:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
-            with client_socket(server.socket.getsockname()[1]) as d:
+            with client_socket(server.socket.getsockname()[1], client_cls) as d:
                 (closed,) = d.next_events()
         finally:
             server.shutdown()
