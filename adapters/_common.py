@@ -37,6 +37,7 @@ from customer_protocol import (
     SwitchHost,
     Token,
     UploadFile,
+    errors,
 )
 from customer_protocol.codec import loads
 from customer_protocol.errors import (
@@ -114,8 +115,12 @@ APIS: Final = ("0.3", "3.5", "3.6")
 """The values of ``api``: chat.io's Customer API v0.3, LiveChat's Customer Chat API v3.5/v3.6."""
 
 
-class NotSupportedError(InvalidArgumentsError):
-    """What this client cannot do: a method its connection cannot carry, or an API version."""
+class NotSupportedError(InvalidArgumentsError, errors.NotSupportedError):
+    """What this client cannot do: a method its connection cannot carry, or an API version.
+
+    Also a :class:`customer_protocol.NotSupportedError` (what the core raises for a method the
+    dialect lacks), so one ``except`` catches both; its code stays ``INVALID_ARGS``.
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ arguments and returns a typed, not yet issued :class:`Call` ``[T]`` (``T``: the 
 The driver decides how a :class:`Call` is issued and how its end is waited for (``_run``);
 mypy sees the exact signature (``ParamSpec``) and result type for both kinds, and ``help()`` /
 Sphinx see the name, docstring and signature of the declaration. Adding a method is one
-declaration here (and, when the core lacks it, the core method it names); the Web API client
-serves it once it has a ``_web_<name>`` handler and refuses it with ``NotSupportedError`` until
-then.
+declaration here (and, when the core lacks it, the core method it names). The Web API client
+serves it in v3 through the core (:mod:`adapters._webcore`), and in v0.3 once it has a
+``_web_<name>`` handler, refusing it with ``NotSupportedError`` until then.
 """
 
 from __future__ import annotations
@@ -27,22 +27,20 @@ from typing import Any, Concatenate, Generic, Literal, ParamSpec, Self, TypeVar,
 
 from customer_protocol import (
     Chat,
+    ChatsPage,
     ChatsSummary,
     ClientProtocol,
     Customer,
     Event,
-    HistoryBatch,
-    HistoryPosition,
-    Rating,
-    Thread,
-    ThreadsSummary,
-)
-from customer_protocol.dialects.v3_results import (
-    ChatsPage,
     FormResult,
     GetChatResult,
+    HistoryBatch,
+    HistoryPosition,
     PredictedAgent,
+    Rating,
+    Thread,
     ThreadsPage,
+    ThreadsSummary,
     UrlInfo,
     WelcomeMessage,
 )
@@ -334,17 +332,21 @@ class Surface(Driver):
             custom_id=custom_id,
         )
 
-    # -- LiveChat v3 (v3.md section 5; NOT_SUPPORTED on a v0.3 connection) --------------------
+    # ------------------------------------------------------------------------------------------
+    # Methods new in LiveChat v3 (v3.md section 5): NOT_SUPPORTED on a v0.3 connection
 
     @request
     def list_chats(
         self,
         *,
         limit: int | None = None,
-        sort_order: str | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
         page_id: str | None = None,
     ) -> Call[ChatsPage]:
-        """One ``list_chats`` page (``next_page_id`` / ``previous_page_id`` to go on)."""
+        """One page of the customer's chats (v3); pass ``next_page_id`` as ``page_id`` for more.
+
+        ``page_id`` excludes ``limit`` and ``sort_order`` (the page carries them).
+        """
         return Call(Core.list_chats, limit=limit, sort_order=sort_order, page_id=page_id)
 
     @request
@@ -352,12 +354,15 @@ class Surface(Driver):
         self,
         chat: str,
         *,
-        sort_order: str | None = None,
+        sort_order: Literal["asc", "desc"] | None = None,
         limit: int | None = None,
         min_events_count: int | None = None,
         page_id: str | None = None,
     ) -> Call[ThreadsPage]:
-        """One ``list_threads`` page of ``chat`` (newest first by default)."""
+        """One page of the chat's threads with their events (v3; newest first by default).
+
+        Give ``limit`` or ``min_events_count`` (not both); ``page_id`` excludes the others.
+        """
         return Call(
             Core.list_threads,
             chat,
@@ -368,8 +373,8 @@ class Surface(Driver):
         )
 
     @request
-    def get_chat(self, chat: str, *, thread: str | None = None) -> Call[GetChatResult]:
-        """The chat with one thread (the newest unless ``thread``)."""
+    def get_chat(self, chat: str, thread: str | None = None) -> Call[GetChatResult]:
+        """The chat, its users and one thread: ``thread``, or the newest (v3)."""
         return Call(Core.get_chat, chat, thread=thread)
 
     @request
@@ -384,7 +389,11 @@ class Surface(Driver):
         active: bool | None = None,
         continuous: bool | None = None,
     ) -> Call[Chat]:
-        """Open a new thread in an inactive chat."""
+        """Open a new thread in an inactive chat (optionally with first events) (v3).
+
+        Resolves on the ``incoming_chat`` push, like :meth:`start_chat`; ``access`` is
+        ``{"group_ids": [...]}``.
+        """
         return Call(
             Core.resume_chat,
             chat,
@@ -398,12 +407,12 @@ class Surface(Driver):
 
     @request
     def deactivate_chat(self, chat: str) -> Call[bool]:
-        """Close the chat's active thread."""
+        """Close the chat's active thread (v3; what :meth:`close_thread` sends)."""
         return Call(Core.deactivate_chat, chat)
 
     @request
     def delete_event(self, chat: str, thread: str, event: str) -> Call[bool]:
-        """Delete one of the customer's events (v3.6)."""
+        """Delete one of the customer's own events (v3.6)."""
         return Call(Core.delete_event, chat, thread, event)
 
     @request
@@ -419,7 +428,7 @@ class Surface(Driver):
         button_value: str | None = None,
         ecommerce: Mapping[str, Any] | None = None,
     ) -> Call[bool]:
-        """Answer a rich message's button."""
+        """Answer a button of the rich message ``event`` (v3)."""
         return Call(
             Core.send_rich_message_postback,
             chat,
@@ -436,102 +445,124 @@ class Surface(Driver):
     def delete_chat_properties(
         self, chat: str, properties: Mapping[str, Sequence[str]]
     ) -> Call[bool]:
-        """Delete chat properties ``{namespace: [names]}``."""
+        """Delete chat properties ``{namespace: [names]}`` (v3)."""
         return Call(Core.delete_chat_properties, chat, properties)
 
     @request
     def delete_thread_properties(
         self, chat: str, thread: str, properties: Mapping[str, Sequence[str]]
     ) -> Call[bool]:
-        """Delete thread properties ``{namespace: [names]}``."""
+        """Delete thread properties ``{namespace: [names]}`` (v3)."""
         return Call(Core.delete_thread_properties, chat, thread, properties)
 
     @request
     def update_event_properties(
         self, chat: str, thread: str, event: str, properties: Mapping[str, Any]
     ) -> Call[bool]:
-        """Set event properties (``{namespace: {name: value}}``)."""
+        """Set event properties ``{namespace: {name: value}}`` (v3)."""
         return Call(Core.update_event_properties, chat, thread, event, properties)
 
     @request
     def delete_event_properties(
         self, chat: str, thread: str, event: str, properties: Mapping[str, Sequence[str]]
     ) -> Call[bool]:
-        """Delete event properties ``{namespace: [names]}``."""
+        """Delete event properties ``{namespace: [names]}`` (v3)."""
         return Call(Core.delete_event_properties, chat, thread, event, properties)
 
     @request
     def get_customer(self) -> Call[Customer]:
-        """The customer, with ``statistics``."""
+        """The customer as the server knows it, with ``statistics`` (v3)."""
         return Call(Core.get_customer)
 
     @request
     def set_customer_session_fields(self, fields: Mapping[str, str]) -> Call[bool]:
-        """Set the session fields (also sent at every later login)."""
+        """Set the customer's session fields (also sent at every later login) (v3)."""
         return Call(Core.set_customer_session_fields, fields)
 
     @request
-    def update_customer_page(
-        self, url: str, *, title: str | None = None
-    ) -> Call[Mapping[int, str]]:
-        """Tell the server which page the customer is on; the groups whose status changed."""
+    def update_customer_page(self, url: str, title: str | None = None) -> Call[Mapping[int, str]]:
+        """Tell the server which page the customer is on; the groups whose status changed (v3)."""
         return Call(Core.update_customer_page, url, title=title)
 
     @request
     def list_group_statuses(
-        self, *, group_ids: Sequence[int] | None = None
+        self, group_ids: Sequence[int] | None = None
     ) -> Call[Mapping[int, str]]:
-        """Group statuses ``{group_id: status}`` (every group when ``group_ids`` is None)."""
+        """``{group_id: status}`` for ``group_ids``, or for every group when ``None`` (v3)."""
         return Call(Core.list_group_statuses, group_ids=group_ids)
 
     @request
-    def get_form(self, group_id: int, type: str) -> Call[FormResult]:
-        """A ``prechat``, ``postchat`` or ``ticket`` form of a group."""
+    def get_form(
+        self, group_id: int, type: Literal["prechat", "postchat", "ticket"]
+    ) -> Call[FormResult]:
+        """A group's pre-chat, post-chat or ticket form (v3)."""
         return Call(Core.get_form, group_id, type)
 
     @request
     def get_predicted_agent(self) -> Call[PredictedAgent]:
-        """The agent a new chat would be routed to."""
+        """The agent a new chat would be routed to, and whether it would queue (v3.5+)."""
         return Call(Core.get_predicted_agent)
 
     @request
     def get_url_info(self, url: str) -> Call[UrlInfo]:
-        """The title, description and image of a URL."""
+        """The title, description and image of a web page (v3)."""
         return Call(Core.get_url_info, url)
 
     @request
-    def mark_events_as_seen(self, chat: str, seen_up_to: int) -> Call[bool]:
-        """Mark the chat's events up to ``seen_up_to`` (ms since the epoch) as seen."""
-        return Call(Core.mark_events_as_seen, chat, seen_up_to)
+    def mark_events_as_seen(self, chat: str, seen_up_to_ms: int) -> Call[bool]:
+        """Mark the chat's events up to ``seen_up_to_ms`` (epoch ms) as seen (v3)."""
+        return Call(Core.mark_events_as_seen, chat, seen_up_to_ms)
 
     @request
     def accept_greeting(self, greeting_id: int, unique_id: str) -> Call[bool]:
-        """Accept a greeting."""
+        """Accept a greeting the server pushed (``incoming_greeting``) (v3)."""
         return Call(Core.accept_greeting, greeting_id, unique_id)
 
     @request
     def cancel_greeting(self, unique_id: str) -> Call[bool]:
-        """Cancel a greeting."""
+        """Dismiss a greeting the server pushed (v3)."""
         return Call(Core.cancel_greeting, unique_id)
 
     @request
     def send_greeting_button_clicked(self, greeting_unique_id: str, button_id: str) -> Call[bool]:
-        """Report a click on a greeting's button (v3.6)."""
+        """Report a click on one of a greeting's buttons (v3.6)."""
         return Call(Core.send_greeting_button_clicked, greeting_unique_id, button_id)
 
     @request
     def request_welcome_message(
         self, *, welcome_message_id: str | None = None, group_id: int | None = None
     ) -> Call[WelcomeMessage]:
-        """Ask for a welcome message (v3.6)."""
+        """Ask for a welcome message (a group's, or a given one) (v3.6)."""
         return Call(
             Core.request_welcome_message, welcome_message_id=welcome_message_id, group_id=group_id
         )
 
     @request
-    def cancel_rate(self, chat: str, *, properties: Sequence[str] = ("score",)) -> Call[bool]:
-        """Withdraw the rating of the chat's newest thread."""
+    def cancel_rate(self, chat: str, properties: Sequence[str] = ("score",)) -> Call[bool]:
+        """Withdraw the rating of the chat's newest thread (its ``rating`` properties) (v3)."""
         return Call(Core.cancel_rate, chat, properties=properties)
+
+    @request
+    def upload_file(
+        self,
+        file: FileLike,
+        *,
+        on_progress: Progress | None = None,
+        filename: str | None = None,
+        content_type: str | None = None,
+    ) -> Call[str]:
+        """Upload a file over the Web API (10 MiB max) without sending it; its URL (v3).
+
+        Send it later as ``{"type": "file", "url": url}`` with :meth:`send_event`; progress
+        and cancelling as in :meth:`send_file`.
+        """
+        return Upload(
+            Core.upload_file,
+            file=file,
+            on_progress=on_progress,
+            filename=filename,
+            content_type=content_type,
+        )
 
 
 class Cursor(Driver):

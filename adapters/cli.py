@@ -70,7 +70,7 @@ class Transcript:
             self.names[event.user.id] = getattr(event.user, "name", "")
         elif isinstance(event, NewEvent):
             item = event.event
-            text = item.text if isinstance(item, MessageEvent) else f"<{item.type}>"
+            text = getattr(item, "text", None) or f"<{item.type}>"
             self.say(f"{self.who(item.author)}: {text}")
         elif isinstance(event, UserIsTyping):
             self.say(f"{self.who(event.user)} is typing...")
@@ -101,6 +101,7 @@ async def run_demo(out: TextIO, api: str = "0.3") -> int:
 
     log = Transcript(out)
     server_config = ServerConfig(agent=DEMO_AGENT)
+    v3 = api != "0.3"
     async with reference.serve(config=server_config) as server:
         account = _account(api, server.config, server.http_url)
         where = "license 1" if api == "0.3" else f"LiveChat v{api}"
@@ -156,6 +157,8 @@ async def run_demo(out: TextIO, api: str = "0.3") -> int:
                 )
                 log.say(f"* that message opened a new thread, {event.thread}")
                 await anyio.sleep(1.0)
+                if v3:
+                    await _v3_extras(client, chat.id, log)
 
                 log.heading("History, read back in batches (newest first)")
                 counts: dict[str, int] = {}
@@ -173,6 +176,18 @@ async def run_demo(out: TextIO, api: str = "0.3") -> int:
                 )
         log.heading("Done: " + ("every message exactly once" if ok else f"PROBLEM: {counts}"))
     return 0 if ok else 1
+
+
+async def _v3_extras(client: Any, chat: str, log: Transcript) -> None:
+    """What only v3 has: the customer as the server knows it, chat pages, deactivate_chat."""
+    log.heading("LiveChat v3 only: customer, chat list, closing the chat yourself")
+    customer = await client.get_customer()
+    log.say(f"* get_customer: {customer.id}, statistics {dict(customer.statistics or {})}")
+    page = await client.list_chats(limit=5)
+    log.say(f"* list_chats: {[c.id for c in page.chats]} (total {page.total_chats})")
+    await client.deactivate_chat(chat)
+    log.say("* you deactivated the chat (deactivate_chat)")
+    await anyio.sleep(0.3)
 
 
 @contextlib.contextmanager
@@ -241,7 +256,10 @@ def _chat_command(client: Any, chat: str, line: str, log: Transcript) -> bool:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="customer-protocol",
-        description="chat.io Customer SDK (API v0.3): demo, reference server, terminal chat.",
+        description=(
+            "chat.io Customer SDK (API v0.3) and LiveChat Customer Chat API v3.5/v3.6 client: "
+            "demo, reference server, terminal chat."
+        ),
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv: all)")
     commands = parser.add_subparsers(dest="command", required=True)

@@ -8,8 +8,9 @@
   argument, ``fresh``, which is true when the server rejected the previous token;
 * an :class:`AccountsFlow`: the accounts code flow of ``wire.md`` section 7, which remembers
   ``customer_id``/``customer_key`` so the same customer comes back on every renewal;
-* an :class:`AgentTokenGrant`: LiveChat v3's agent-token grant (``spec/v3.md`` section 7), for
-  server-side use, which keeps the ``entity_id`` so the same customer comes back.
+* an :class:`AgentTokenGrant` (LiveChat v3, ``v3.md`` section 7): customer tokens bought with
+  an agent's access token on a server you run, keeping ``entity_id`` so the same customer
+  comes back.
 
 The core caches whatever the provider returns until 60 s before it expires.
 """
@@ -34,7 +35,7 @@ from transports.http import HTTPRequest, ResponseReceived
 
 from ._url import BaseURL, parse_base_url
 
-__all__ = ["DEMO_CREDENTIALS", "AccountsFlow", "AgentTokenGrant", "TokenFlow"]
+__all__ = ["DEMO_AGENT_GRANT", "DEMO_CREDENTIALS", "AccountsFlow", "AgentTokenGrant", "TokenFlow"]
 
 DEMO_CREDENTIALS: Final = {
     "client_id": "demo-client",
@@ -43,22 +44,32 @@ DEMO_CREDENTIALS: Final = {
     "redirect_uri": "http://localhost/callback",
 }
 """The reference server's default accounts credentials."""
+DEMO_AGENT_GRANT: Final = {"agent_token": "demo-agent-token", "client_id": "demo-client"}
+"""The reference server's default agent token and client id for the v3 agent-token grant."""
 
 
 class TokenFlow:
-    """A token provider that talks HTTP to an accounts service: :meth:`steps` is the exchange
-    as a plan (the client sends each request and returns each response), ``base`` the accounts
-    URL (the API host's when not given)."""
+    """A token provider that talks HTTP to an accounts service, written as a plan.
+
+    :meth:`steps` yields each request and is sent each response; the clients run it with their
+    own sockets (the accounts URL defaults to the API host's, see :meth:`set_url`).
+    """
 
     base: BaseURL | None = None
+    """The accounts base URL (``None``: the client sets it from its own URL)."""
 
     def set_url(self, accounts_url: str) -> None:
         """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
         self.base = parse_base_url(accounts_url, kinds=("http", "https"))
 
     def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
-        """Yields each request, is sent each response, returns the token."""
+        """The flow as a plan: yields each request, is sent each response, returns the token."""
         raise NotImplementedError
+
+    def _base(self) -> BaseURL:
+        if self.base is None:
+            raise InvalidArgumentsError(f"{type(self).__name__} needs an accounts URL.")
+        return self.base
 
 
 class AccountsFlow(TokenFlow):
@@ -84,7 +95,7 @@ class AccountsFlow(TokenFlow):
         self._client_secret = client_secret
         self._app_access_token = app_access_token
         self.redirect_uri = redirect_uri
-        self.base: BaseURL | None = None
+        self.base = None
         if accounts_url is not None:
             self.set_url(accounts_url)
         self.customer_id = customer_id
@@ -117,9 +128,7 @@ class AccountsFlow(TokenFlow):
 
     def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
         """The flow as a plan: yields each request, is sent each response, returns the token."""
-        base = self.base
-        if base is None:
-            raise InvalidArgumentsError("AccountsFlow needs an accounts URL.")
+        base = self._base()
         customer_key = self._customer_key if self.customer_id is not None else None
         code_response = yield build_customer_code_request(
             host=base.host_header,
@@ -158,12 +167,14 @@ class AccountsFlow(TokenFlow):
 
 
 class AgentTokenGrant(TokenFlow):
-    """LiveChat v3's agent-token grant (``spec/v3.md`` section 7): ``POST /v2/customer/token``
-    with an agent's access token, for server-side use (``accounts_url`` is
-    ``https://accounts.livechat.com`` in production).
+    """LiveChat v3 customer tokens from the agent-token grant (``POST /v2/customer/token``).
 
-    Keeps :attr:`entity_id` after the first grant, so every renewal (and a new provider given the
-    same value) brings back the same customer; it is also the client's ``customer_id``.
+    For code you run on a server (never in a browser: the agent token is a secret). Each token
+    is bought with ``agent_token`` for ``client_id`` (and ``organization_id`` when given); the
+    answer's ``entity_id`` is kept and sent with every later grant, so renewals (and a new
+    provider given the same ``entity_id``) come back as the same customer. The clients cache
+    each token until a minute before ``expires_in``. The accounts URL defaults to the API
+    host's; LiveChat's is ``https://accounts.livechat.com``.
     """
 
     def __init__(
@@ -180,16 +191,37 @@ class AgentTokenGrant(TokenFlow):
         self.client_id = client_id
         self.organization_id = organization_id
         self.entity_id = entity_id
+        """The customer the grants are for (``None`` until the first answer names one)."""
         self.base = None
         if accounts_url is not None:
             self.set_url(accounts_url)
         self.ssl_context = ssl_context
 
+    @classmethod
+    def demo(
+        cls,
+        accounts_url: str | None = None,
+        *,
+        organization_id: str | None = None,
+        entity_id: str | None = None,
+    ) -> AgentTokenGrant:
+        """A grant with the reference server's default agent token (``DEMO_AGENT_GRANT``)."""
+        return cls(
+            accounts_url=accounts_url,
+            organization_id=organization_id,
+            entity_id=entity_id,
+            agent_token=DEMO_AGENT_GRANT["agent_token"],
+            client_id=DEMO_AGENT_GRANT["client_id"],
+        )
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer's id: the grant's ``entity_id`` (``v3.md`` section 7)."""
+        return self.entity_id
+
     def steps(self) -> Generator[HTTPRequest, ResponseReceived, Token]:
-        """The grant as a plan: one request, the token."""
-        base = self.base
-        if base is None:
-            raise InvalidArgumentsError("AgentTokenGrant needs an accounts URL.")
+        """One grant: yields the request, is sent the response, returns the token."""
+        base = self._base()
         response = yield build_customer_token_v2_request(
             host=base.host_header,
             agent_token=self._agent_token,

@@ -1,15 +1,25 @@
 """A blocking client over the **Web API transport alone** (HTTP, no WebSocket).
 
-The proof that transports are pluggable: the same request payloads
-(:mod:`customer_protocol.payloads`) and the same result parsing
-(:func:`customer_protocol.dispatch.resolve`) as the RTM client, carried by
-``transports.webapi`` over h11 instead of ``transports.websocket``. It supports the actions the
-Web API serves (``wire.md`` section 4; with ``api="3.5"``/``"3.6"`` LiveChat's v3 Web actions,
-:mod:`adapters._webapi_v3`); everything that needs the RTM connection (reading chats the v0.3
-way, history, pushes and events, last-seen timestamps) fails at once with
-:class:`NotSupportedError`::
+The proof that transports are pluggable: the same request payloads and the same result parsing
+as the RTM client, carried by ``transports.webapi`` over h11 instead of
+``transports.websocket``.
 
-    with WebAPIClient(license_id=1, token="...", url="http://127.0.0.1:8080") as client:
+* **chat.io v0.3** (``license_id``): the nine actions the v0.3 Web API serves (``wire.md``
+  section 4), built with :mod:`customer_protocol.payloads` and read with
+  :func:`customer_protocol.dispatch.resolve`; reading chats and last-seen timestamps need the
+  RTM connection.
+* **LiveChat v3.5/v3.6** (``api="3.6", organization_id=...``): ``POST
+  /v3.6/customer/action/<action>?organization_id=``, bare payloads back, ``{"error": {...}}``
+  as typed errors, ``upload_file`` as multipart. Every method is the core's own
+  (:mod:`adapters._webcore` runs it with one HTTP exchange per request), so the seed's methods
+  and those of ``v3.md`` section 5 behave as over RTM, except that no push ever arrives.
+
+What needs the RTM connection in either dialect (history cursors, pushes and events,
+``update_customer_page``) fails at once with :class:`NotSupportedError`::
+
+    with WebAPIClient(
+        api="3.6", organization_id="...", token="...", url="https://api.livechatinc.com"
+    ) as client:
         chat = client.start_chat()
         client.send_message(chat.id, "Hello over plain HTTP")
 """
@@ -18,6 +28,7 @@ from __future__ import annotations
 
 import random
 import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -34,7 +45,7 @@ from customer_protocol import (
     payloads,
 )
 from customer_protocol.args import check_chat
-from customer_protocol.dialects.v3 import V3
+from customer_protocol.dialects import dialect_for
 from customer_protocol.dispatch import RESPONSE, ChatTracker, resolve
 from customer_protocol.tokens import TokenCache
 from transports.webapi import build_web_api_request, decode_web_api_response
@@ -44,15 +55,21 @@ from ._common import NotSupportedError, bind_accounts, check_target, parse_base_
 from ._http import exchange_steps
 from ._surface import Blocking, Call, Surface, Upload, request
 from ._upload import upload_plan
-from ._webapi_v3 import V3_WEB, V3WebActions
+from ._webcore import WebCore, run_call
 
 __all__ = ["NotSupportedError", "WebAPIClient"]
 
 T = TypeVar("T")
 
 
-class WebAPIClient(V3WebActions, Surface, Blocking):
-    """The Web API actions of the SDK over HTTP only (blocking; one request per call)."""
+class WebAPIClient(Surface, Blocking):
+    """The Web API actions of the SDK over HTTP only (blocking; one request per call).
+
+    Safe to share between threads: the v3 calls run one at a time.
+    """
+
+    RTM_ONLY = frozenset({"update_customer_page"})
+    """Declared methods no dialect's Web API carries."""
 
     def __init__(
         self,
@@ -70,8 +87,6 @@ class WebAPIClient(V3WebActions, Surface, Blocking):
         self.target = check_target(api, license_id, organization_id)
         """The API version and account the requests are built for."""
         self.license_id = self.target.license_id
-        self._v3 = V3(api if api != "0.3" else "3.6")
-        """v3's payload results (a v0.3 client never uses it)."""
         self.url = web_base(parse_base_url(url))
         self._token_source = token
         bind_accounts(token, accounts_url, self.url)
@@ -81,6 +96,17 @@ class WebAPIClient(V3WebActions, Surface, Blocking):
         self._tokens = TokenCache()
         self._tracker = ChatTracker()
         self._custom_id = payloads.custom_ids(self._rng)
+        self._dialect = dialect_for(self.target.api)
+        self._core: WebCore | None = None
+        self._lock = threading.Lock()
+        if self.target.api != "0.3":
+            self._core = WebCore(
+                self._post,
+                api=self.target.api,
+                organization_id=self.target.organization_id,
+                host=self.url.host,
+                rng=self._rng,
+            )
 
     def __enter__(self) -> Self:
         return self
@@ -98,30 +124,34 @@ class WebAPIClient(V3WebActions, Surface, Blocking):
 
     @classmethod
     def _method(cls, declared: request[Any, Any]) -> Callable[..., Any]:
-        if hasattr(cls, f"_web_{declared.name}") or declared.name in V3_WEB:
-            return super()._method(declared)
+        name = declared.name
+        if name in cls.RTM_ONLY:
 
-        def unsupported(self: WebAPIClient, *args: Any, **kwargs: Any) -> NoReturn:
-            self._unsupported(declared.name)
+            def unsupported(self: WebAPIClient, *args: Any, **kwargs: Any) -> NoReturn:
+                self._unsupported(name)
 
-        method = declared.dress(unsupported)
-        method.__doc__ = "Not carried by the Web API (it needs the RTM connection)."
+            method = declared.dress(unsupported)
+            method.__doc__ = "Not carried by the Web API (it needs the RTM connection)."
+            return method
+        served_in_v03 = hasattr(cls, f"_web_{name}")
+
+        def serve(self: WebAPIClient, *args: Any, **kwargs: Any) -> Any:
+            if self._core is None and not served_in_v03:  # refused before the arguments
+                self._refuse(name)
+            return self._run(declared.func(self, *args, **kwargs))
+
+        method = declared.dress(serve)
+        if not served_in_v03:
+            method.__doc__ = f"{declared.__doc__}\n\nOver the Web API: LiveChat v3 only."
         return method
 
     def _run(self, call: Call[T]) -> T:
+        if self._core is not None:
+            with self._lock:
+                return run_call(self._core, call, self._upload)
         if isinstance(call, Upload):
             return cast(T, self._web_send_file(call))
-        if self.target.api != "0.3":
-            if call.name not in V3_WEB:
-                raise NotSupportedError(f"{call.name} is not a method of API {self.target.api}.")
-            return cast(T, self._v3_run(call.name, call.args, call.kwargs))
-        handler = getattr(self, f"_web_{call.name}", None)
-        if handler is None:  # a v3 method
-            raise NotSupportedError(f"{call.name} is not a method of API 0.3.")
-        return cast(T, handler(*call.args, **call.kwargs))
-
-    def _new_custom_id(self) -> str:
-        return self._custom_id()
+        return cast(T, getattr(self, f"_web_{call.name}")(*call.args, **call.kwargs))
 
     def _web_start_chat(self, *, events: Any, scope: Any, properties: Any) -> Chat:
         payload = payloads.start_chat(events, scope, properties, self._custom_id)
@@ -177,23 +207,22 @@ class WebAPIClient(V3WebActions, Surface, Blocking):
             filename=upload.filename or "file",
             content_type=upload.content_type or "application/octet-stream",
             token=None,
-            action="send_file" if self.target.api == "0.3" else "upload_file",
         )
-        plan = upload_plan(output, self._token(), self.url, self.target, self._rng)
-        steps = exchange_steps(plan.request, body=plan.body, on_progress=upload.on_progress)
-        result = plan.decode(
-            exchange(self.url, steps, ssl_context=self._ssl, timeout=self._timeout)
-        )
-        url = result.get("url")
+        url = self._upload(output, upload).get("url")
         if not isinstance(url, str):
             raise InvalidArgumentsError("The upload response has no url.")
-        if output.action == "upload_file":  # v3: the upload only stores the file
-            self._v3_file_event(output, url)
         return url
+
+    def _upload(self, output: UploadFile, upload: Upload) -> dict[str, Any]:
+        """Carry one upload (v0.3 ``send_file``, v3 ``upload_file``); the response payload."""
+        plan = upload_plan(output, self._token(), self.url, self.target, self._rng)
+        steps = exchange_steps(plan.request, body=plan.body, on_progress=upload.on_progress)
+        return plan.decode(exchange(self.url, steps, ssl_context=self._ssl, timeout=self._timeout))
 
     def set_sneak_peek(self, chat: str, text: str) -> None:
         """Send a sneak peek now (no throttle: the caller decides how often)."""
-        self._post("send_sneak_peek", payloads.sneak_peek(chat, text))
+        payloads.sneak_peek(chat, text)  # checks the arguments
+        self._post(*self._dialect.sneak_peek(chat, text))
 
     # ------------------------------------------------------------------------------------------
     # What needs the RTM connection (besides the declared methods the Web API does not carry)
@@ -210,6 +239,12 @@ class WebAPIClient(V3WebActions, Surface, Blocking):
     events = on
 
     # ------------------------------------------------------------------------------------------
+
+    def _refuse(self, name: str) -> NoReturn:
+        """Refuse a declared method: not in this dialect, or not carried by its Web API."""
+        if name not in self._dialect.methods:
+            raise NotSupportedError(f"{name} is not in api {self.target.api!r}.")
+        self._unsupported(name)
 
     @staticmethod
     def _unsupported(what: str) -> NoReturn:

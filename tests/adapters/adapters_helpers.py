@@ -20,6 +20,7 @@ import anyio.to_thread
 import adapters.asyncio
 import adapters.sync
 import adapters.trio
+from adapters._surface import Surface, request
 from customer_protocol import Config, Event, HistoryBatch, MessageEvent
 from customer_protocol.events import SDKEvent
 from customer_protocol.server import AgentConfig, ServerConfig
@@ -48,26 +49,10 @@ _MODULES: Final[dict[str, Any]] = {
     "sync": adapters.sync,
 }
 _CALLS: Final = frozenset(
-    {
-        "start_chat",
-        "send_event",
-        "send_message",
-        "close_thread",
-        "get_chats_summary",
-        "get_chat_threads",
-        "get_chat_threads_summary",
-        "update_customer",
-        "update_last_seen_timestamp",
-        "update_chat_properties",
-        "update_chat_thread_properties",
-        "update_chat_scopes",
-        "send_rating",
-        "send_file",
-        "disconnect",
-        "connect",
-        "destroy",
-    }
+    {name for name, value in vars(Surface).items() if isinstance(value, request)}
+    | {"disconnect", "connect", "destroy"}
 )
+"""Every declared request method (adapters._surface) and the blocking lifecycle calls."""
 
 
 class Recorder:

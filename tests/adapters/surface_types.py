@@ -7,7 +7,7 @@ if a method loses its signature and accepts anything.
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, assert_type
 
 from adapters.asyncio import AsyncClient, AsyncHistory
@@ -18,12 +18,18 @@ from adapters.trio import connect as connect_trio
 from adapters.webapi import WebAPIClient
 from customer_protocol import (
     Chat,
+    ChatsPage,
     ChatsSummary,
+    Customer,
     Event,
+    FormResult,
+    GetChatResult,
     HistoryBatch,
     Rating,
     Thread,
+    ThreadsPage,
     ThreadsSummary,
+    WelcomeMessage,
 )
 
 
@@ -53,6 +59,18 @@ async def async_client() -> None:
     await client.start_chat(1)  # type: ignore[call-arg, arg-type]
     await client.send_rating("c", "meh")  # type: ignore[arg-type]
     await client.send_message("c")  # type: ignore[call-arg]
+    # v3.md section 5
+    assert_type(await client.list_chats(limit=5), ChatsPage)
+    assert_type(await client.list_threads("c", sort_order="asc", page_id="p"), ThreadsPage)
+    assert_type(await client.get_chat("c", "t"), GetChatResult)
+    assert_type(await client.resume_chat("c", events=[{"type": "message"}]), Chat)
+    assert_type(await client.get_customer(), Customer)
+    assert_type(await client.list_group_statuses([1]), Mapping[int, str])
+    assert_type(await client.get_form(0, "prechat"), FormResult)
+    assert_type(await client.upload_file(b"x", filename="a.txt"), str)
+    await client.list_threads("c", sort_order="up")  # type: ignore[arg-type]
+    await client.get_form(0, "survey")  # type: ignore[arg-type]
+    await client.mark_events_as_seen("c")  # type: ignore[call-arg]
 
 
 def sync_client() -> None:
@@ -70,6 +88,10 @@ def sync_client() -> None:
     assert_type(history.next(), HistoryBatch)
     client.close_thread()  # type: ignore[call-arg]
     client.get_chats_summary(offset="0")  # type: ignore[arg-type]
+    assert_type(client.deactivate_chat("c"), bool)
+    assert_type(client.request_welcome_message(group_id=0), WelcomeMessage)
+    assert_type(client.cancel_rate("c"), bool)
+    client.delete_event("c", "t")  # type: ignore[call-arg]
 
 
 def web_client() -> None:
@@ -79,3 +101,6 @@ def web_client() -> None:
     assert_type(client.send_rating("c", "good"), Rating)
     assert_type(client.send_file("c", b"x"), str)
     client.update_chat_properties("c")  # type: ignore[call-arg]
+    v3 = WebAPIClient(api="3.6", organization_id="o", token="t", url="http://localhost")
+    assert_type(v3.list_chats(), ChatsPage)
+    assert_type(v3.upload_file(b"x"), str)

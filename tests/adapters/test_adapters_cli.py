@@ -49,19 +49,34 @@ def test_demo_prints_the_whole_conversation_and_exits_0() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_demo_speaks_livechat_v3_with_one_argument() -> None:
+def test_demo_in_livechat_v3_runs_the_whole_conversation() -> None:
     result = subprocess.run(
-        [*COMMAND, "demo", "--api", "3.6"], capture_output=True, text=True, timeout=60, check=False
+        [*COMMAND, "demo", "--api", "3.6"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     for expected in (
         "(LiveChat v3.6, simulated agent on)",
+        "* logged in as customer",
         "(token from /v2/customer/token)",
+        "you: Hello! I have a question about my order.",
+        "Ada joined the chat",
+        "Ada is typing...",
         "Ada: You wrote: Hello! I have a question about my order.",
+        "* the agent saw these sneak peeks: ['Where",
         "* connection restored",
         "* you rated thread",
+        "* thread closed",
         "* that message opened a new thread",
+        "* get_customer:",
+        "* list_chats: ['",
+        "* you deactivated the chat (deactivate_chat)",
+        "batch of",
+        "'Is it shipped yet?' appears 1 time(s) in the history",
         "== Done: every message exactly once",
     ):
         assert expected in out, f"{expected!r} missing from:\n{out}"
@@ -127,6 +142,28 @@ def test_chat_interactively_through_a_pseudo_terminal() -> None:
         terminal.send("/rate good")
         terminal.expect(r"\* rated good")
         terminal.send("/close")
+        terminal.expect(r"\* thread closed")
+        terminal.send("/quit")
+        status = terminal.close()
+    except BaseException:
+        terminal.process.kill()
+        raise
+    assert status == 0, terminal.output
+
+
+def test_chat_in_livechat_v3_through_a_pseudo_terminal() -> None:
+    terminal = Terminal([*COMMAND, "chat", "--api", "3.6"])
+    try:
+        terminal.expect(r"\* connected to ws://127\.0\.0\.1:\d+; chat \S+ started")
+        terminal.send("Hello over v3")
+        terminal.expect(r"Ada is typing\.\.\.")
+        terminal.expect(r"Ada: You wrote: Hello over v3")
+        terminal.send("/history")
+        terminal.expect(r"\(history\) you: Hello over v3")
+        terminal.send("/rate bad")
+        terminal.expect(r"\* rated bad")
+        terminal.send("/close")
+        terminal.expect(r"system: The customer closed the chat\.")
         terminal.expect(r"\* thread closed")
         terminal.send("/quit")
         status = terminal.close()

@@ -17,7 +17,7 @@ from adapters.asyncio import connect as connect_async
 from adapters.sync import Client, History
 from adapters.sync import connect as connect_sync
 from adapters.webapi import NotSupportedError, WebAPIClient
-from customer_protocol import ClientProtocol
+from customer_protocol import ClientProtocol, UploadFile, errors
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +38,7 @@ SEED_REQUESTS = {
     "send_rating",
     "send_file",
 }
+
 V3_REQUESTS = {
     "list_chats",
     "list_threads",
@@ -63,16 +64,25 @@ V3_REQUESTS = {
     "send_greeting_button_clicked",
     "request_welcome_message",
     "cancel_rate",
+    "upload_file",
 }
-"""The requests new in LiveChat v3 (v3.md section 5; ``upload_file`` is ``send_file``'s)."""
+"""v3.md section 5."""
 
-RTM_ONLY = {
-    "get_chats_summary",
-    "get_chat_threads",
-    "get_chat_threads_summary",
-    "update_last_seen_timestamp",
+RTM_ONLY = {"update_customer_page"}
+"""The declared requests the Web API client cannot serve in any dialect."""
+WEB_V03 = {
+    "start_chat",
+    "send_event",
+    "send_message",
+    "close_thread",
+    "update_customer",
+    "update_chat_properties",
+    "update_chat_thread_properties",
+    "update_chat_scopes",
+    "send_rating",
+    "send_file",
 }
-"""The declared requests the Web API client cannot serve."""
+"""The declared requests the Web API client serves in v0.3 (all but RTM_ONLY in v3)."""
 
 
 def test_mypy_types_the_surface_per_driver() -> None:
@@ -86,7 +96,7 @@ def test_mypy_types_the_surface_per_driver() -> None:
     assert status == 0, out + err
 
 
-def test_every_seed_request_is_declared_once_in_the_surface() -> None:
+def test_every_seed_and_v3_request_is_declared_once_in_the_surface() -> None:
     assert set(DECLARED) == SEED_REQUESTS | V3_REQUESTS
     for name in DECLARED:
         for client in (AsyncClient, Client, WebAPIClient):
@@ -109,6 +119,10 @@ def test_each_driver_gets_the_declarations_name_doc_and_signature(name: str) -> 
         ).removesuffix("]")
         if client is WebAPIClient and name in RTM_ONLY:
             assert method.__doc__.startswith("Not carried by the Web API")
+        elif client is WebAPIClient and name not in WEB_V03:
+            assert method.__doc__ == declared.func.__doc__ + (
+                "\n\nOver the Web API: LiveChat v3 only."
+            )
         else:
             assert method.__doc__ == declared.func.__doc__
 
@@ -120,7 +134,7 @@ def test_a_bound_method_has_the_public_signature() -> None:
     assert getattr(client.send_message, "__self__", None) is client
 
 
-@pytest.mark.parametrize("name", sorted(SEED_REQUESTS - {"send_file"}))
+@pytest.mark.parametrize("name", sorted((SEED_REQUESTS | V3_REQUESTS) - {"send_file"}))
 def test_each_declaration_names_a_core_method(name: str) -> None:
     func = vars(Surface)[name].func
     arguments = {
@@ -135,7 +149,24 @@ def test_each_declaration_names_a_core_method(name: str) -> None:
     ]
     call = func(None, *positional, **arguments)
     assert isinstance(call, Call)
-    assert callable(getattr(ClientProtocol, call.name))
+    method = getattr(ClientProtocol, call.name)
+    assert callable(method)
+    if not isinstance(call, Upload):  # the core takes what the declaration passes, and now
+        inspect.signature(method).bind(None, *call.args, now=0.0, **call.kwargs)
+
+
+def test_upload_file_is_an_upload_without_a_chat() -> None:
+    probe = _BlockingProbe()
+    probe.upload_file(b"abc", filename="a.bin")
+    (upload,) = probe.calls
+    assert isinstance(upload, Upload)
+    assert (upload.name, upload.args, upload.kwargs) == ("upload_file", (), {})
+    upload.read()
+    core = ClientProtocol(api="3.6", organization_id="org", rng=lambda: 0.5)
+    with pytest.raises(errors.NotSupportedError):  # a v0.3 core has no upload_file
+        upload.issue(ClientProtocol(license_id=1, rng=lambda: 0.5), 0.0)
+    assert isinstance(upload.issue(core, 0.0), int)
+    assert [o.action for o in core.outputs() if isinstance(o, UploadFile)] == ["upload_file"]
 
 
 class _BlockingProbe(Surface, Blocking):
@@ -234,3 +265,8 @@ def test_the_web_client_refuses_what_it_cannot_carry_before_checking_arguments()
     client = WebAPIClient(license_id=1, token="t", url="http://127.0.0.1:9")
     with pytest.raises(NotSupportedError, match="get_chat_threads needs the RTM"):
         client.get_chat_threads()  # type: ignore[call-arg]
+    with pytest.raises(NotSupportedError, match=r"list_chats is not in api '0\.3'"):
+        client.list_chats(limit="x")  # type: ignore[arg-type]
+    v3 = WebAPIClient(api="3.6", organization_id="o", token="t", url="http://127.0.0.1:9")
+    with pytest.raises(NotSupportedError, match="update_customer_page needs the RTM"):
+        v3.update_customer_page()  # type: ignore[call-arg]
