@@ -325,9 +325,11 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             await link.stream.send(link.transport.data_to_send())
         self._spawn(_close_quietly, link.stream)
 
-    async def _open_stream(self, base: BaseURL) -> anyio.abc.ByteStream:
+    async def _open_stream(
+        self, base: BaseURL, ssl_context: ssl.SSLContext | None = None
+    ) -> anyio.abc.ByteStream:
         if base.tls:
-            context = self._ssl or ssl.create_default_context()
+            context = ssl_context or self._ssl or ssl.create_default_context()
             return await anyio.connect_tcp(
                 base.host, base.port, ssl_context=context, tls_standard_compatible=False
             )
@@ -405,7 +407,10 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             try:
                 request = next(steps)
                 while True:
-                    request = steps.send(await self._exchange(base, exchange_steps(request)))
+                    response = await self._exchange(
+                        base, exchange_steps(request), source.ssl_context
+                    )
+                    request = steps.send(response)
             except StopIteration as stop:
                 return cast(Token, stop.value)
         if callable(source):
@@ -430,9 +435,11 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         if self._deadline_moved_earlier():
             self._timer_wake.set()
 
-    async def _exchange(self, base: BaseURL, steps: Any) -> ResponseReceived:
+    async def _exchange(
+        self, base: BaseURL, steps: Any, ssl_context: ssl.SSLContext | None = None
+    ) -> ResponseReceived:
         with anyio.fail_after(self.config.connect_timeout):
-            stream = await self._open_stream(base)
+            stream = await self._open_stream(base, ssl_context)
         async with stream:
             step = next(steps)
             try:

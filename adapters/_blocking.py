@@ -57,7 +57,8 @@ def token_from(
             request = next(steps)
             while True:
                 http = exchange_steps(request)
-                request = steps.send(exchange(base, http, ssl_context=ssl_context, timeout=timeout))
+                context = source.ssl_context or ssl_context
+                request = steps.send(exchange(base, http, ssl_context=context, timeout=timeout))
         except StopIteration as stop:
             return cast(Token, stop.value)
     if callable(source):

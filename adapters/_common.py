@@ -15,7 +15,17 @@ import ssl
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Generic, ParamSpec, Protocol, TypeVar, cast
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Generic,
+    ParamSpec,
+    Protocol,
+    TypeVar,
+    assert_never,
+    cast,
+)
 
 from customer_protocol import (
     CallFailed,
@@ -96,7 +106,8 @@ _QUIET_EVENTS = (NewEvent, UserData, UserIsTyping, UserStoppedTyping)
 _QUIET_TYPES: Final = frozenset(_QUIET_EVENTS)
 
 SDK_EVENT_TYPES: Final[frozenset[type]] = frozenset(SDKEvent.__args__)
-"""The output types that are SDK events (a set: one lookup instead of ~30 isinstance checks)."""
+"""The output types that are SDK events, the seed's and v3's (a set: one lookup instead of ~40
+isinstance checks)."""
 
 HIGH_WATER: Final = 1000
 """Events waiting for a slow ``events()`` consumer before the driver stops reading."""
@@ -502,7 +513,7 @@ class ClientBase:
         returned for the driver to close its link (the async driver awaits the close frame).
         """
         if type(output) in SDK_EVENT_TYPES:  # the bulk of the outputs: one set lookup
-            self._apply_event(cast(SDKEvent, output))
+            self._apply_event(cast(SDKEvent, output))  # a class of the closed SDKEvent union
             return None
         link = self._link
         if isinstance(output, Send):
@@ -537,8 +548,10 @@ class ClientBase:
             logger.info("= moving to host %s", output.host)
             self.url = dataclasses.replace(self.url, host=output.host)
             self._web = web_base(self.url)
-        else:  # an SDK event: a subclass of the seed's or one named after a v3 push
+        elif isinstance(output, SDKEvent):  # a subclass of an event class (not in the set)
             self._apply_event(output)
+        else:  # every output is matched above: a new kind of output must be handled here
+            assert_never(output)
         return None
 
     def _apply_event(self, event: SDKEvent) -> None:

@@ -76,13 +76,10 @@ def upload_plan(
 ) -> UploadPlan:
     """Build the multipart upload for the core's :class:`UploadFile` output, for ``target``
     (an ``ApiTarget``: v0.3 ``send_file``, v3 ``upload_file``)."""
+    file = FilePart(filename=output.filename, content_type=output.content_type, data=output.data)
+    boundary = make_boundary(rng)
     if output.action == "upload_file":
-        upload = build_upload_file_body(
-            file=FilePart(
-                filename=output.filename, content_type=output.content_type, data=output.data
-            ),
-            boundary=make_boundary(rng),
-        )
+        upload = build_upload_file_body(file=file, boundary=boundary)
         head = build_upload_file_request(
             host=base.host_header,
             access_token=token.access_token,
@@ -93,10 +90,7 @@ def upload_plan(
         )
         return UploadPlan(head, upload)
     body = build_send_file_body(
-        chat_id=output.chat_id,
-        file=FilePart(filename=output.filename, content_type=output.content_type, data=output.data),
-        boundary=make_boundary(rng),
-        custom_id=output.custom_id,
+        chat_id=output.chat_id, file=file, boundary=boundary, custom_id=output.custom_id
     )
     request = build_send_file_request(
         host=base.host_header,

@@ -38,6 +38,21 @@ __all__ = ["main"]
 
 DEMO_AGENT = AgentConfig(join_delay=0.2, typing_delay=0.2, reply_delay=0.6)
 DEMO_CONFIG = Config(backoff_base=0.2, backoff_cap=1.0, history_batch_events=2)
+_DROP_DEMO = (
+    (
+        FaultKind.DROP_BEFORE_STORE,
+        "BEFORE",
+        "Is it shipped yet?",
+        "delivered after the reconnect (not found by custom_id, so resent)",
+    ),
+    (
+        FaultKind.DROP_AFTER_STORE,
+        "AFTER",
+        "Thanks for checking.",
+        "confirmed after the reconnect (found by custom_id, so not resent)",
+    ),
+)
+"""The forced reconnects of the demo: the fault, when it drops, the message, what happens."""
 """Quick reconnects, and small history batches so the demo shows paging."""
 
 
@@ -132,18 +147,15 @@ async def run_demo(out: TextIO, api: str = "0.3") -> int:
                 await anyio.sleep(0.8)
 
                 log.heading("Forced reconnects: every message is delivered exactly once")
-                server.faults.add(FaultRule(kind=FaultKind.DROP_BEFORE_STORE, action="send_event"))
-                log.say("* the server will drop the connection BEFORE storing the next message")
-                log.say("you: Is it shipped yet?")
-                await client.send_message(chat.id, "Is it shipped yet?")
-                log.say("* delivered after the reconnect (not found by custom_id, so resent)")
-                await anyio.sleep(0.8)
-                server.faults.add(FaultRule(kind=FaultKind.DROP_AFTER_STORE, action="send_event"))
-                log.say("* the server will drop the connection AFTER storing the next message")
-                log.say("you: Thanks for checking.")
-                await client.send_message(chat.id, "Thanks for checking.")
-                log.say("* confirmed after the reconnect (found by custom_id, so not resent)")
-                await anyio.sleep(0.8)
+                for kind, when, text, outcome in _DROP_DEMO:
+                    server.faults.add(FaultRule(kind=kind, action="send_event"))
+                    log.say(
+                        f"* the server will drop the connection {when} storing the next message"
+                    )
+                    log.say(f"you: {text}")
+                    await client.send_message(chat.id, text)
+                    log.say(f"* {outcome}")
+                    await anyio.sleep(0.8)
 
                 log.heading("Rating and goodbye")
                 rating = await client.send_rating(chat.id, "good", "Quick and friendly!")

@@ -24,6 +24,8 @@ from typing import Final
 from customer_protocol import Token
 from customer_protocol.errors import InvalidArgumentsError
 from transports.accounts import (
+    CustomerToken,
+    CustomerTokenV2,
     build_customer_code_request,
     build_customer_token_request,
     build_customer_token_v2_request,
@@ -57,6 +59,17 @@ class TokenFlow:
 
     base: BaseURL | None = None
     """The accounts base URL (``None``: the client sets it from its own URL)."""
+    ssl_context: ssl.SSLContext | None = None
+    """The TLS context for the accounts requests (``None``: the client's own context)."""
+
+    def __init__(
+        self, *, accounts_url: str | None = None, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """``accounts_url`` as for :meth:`set_url` (``None``: the client sets it later)."""
+        self.base = None
+        if accounts_url is not None:
+            self.set_url(accounts_url)
+        self.ssl_context = ssl_context
 
     def set_url(self, accounts_url: str) -> None:
         """Set the accounts base URL (``http(s)://host[:port][/prefix]``)."""
@@ -70,6 +83,19 @@ class TokenFlow:
         if self.base is None:
             raise InvalidArgumentsError(f"{type(self).__name__} needs an accounts URL.")
         return self.base
+
+    def _url_for_repr(self) -> str | None:
+        return None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
+
+
+def _to_token(answer: CustomerToken | CustomerTokenV2, customer_id: str | None) -> Token:
+    """The core's :class:`~customer_protocol.Token` for an accounts answer."""
+    return Token(
+        access_token=answer.access_token,
+        token_type=answer.token_type,
+        expires_in=float(answer.expires_in),
+        customer_id=customer_id,
+    )
 
 
 class AccountsFlow(TokenFlow):
@@ -95,12 +121,9 @@ class AccountsFlow(TokenFlow):
         self._client_secret = client_secret
         self._app_access_token = app_access_token
         self.redirect_uri = redirect_uri
-        self.base = None
-        if accounts_url is not None:
-            self.set_url(accounts_url)
         self.customer_id = customer_id
         self._customer_key = customer_key
-        self.ssl_context = ssl_context
+        super().__init__(accounts_url=accounts_url, ssl_context=ssl_context)
 
     @classmethod
     def demo(
@@ -150,18 +173,11 @@ class AccountsFlow(TokenFlow):
             redirect_uri=self.redirect_uri,
             prefix=base.prefix,
         )
-        token = decode_customer_token_response(token_response)
-        return Token(
-            access_token=token.access_token,
-            token_type=token.token_type,
-            expires_in=float(token.expires_in),
-            customer_id=code.customer_id,
-        )
+        return _to_token(decode_customer_token_response(token_response), code.customer_id)
 
     def __repr__(self) -> str:
-        url = None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
         return (
-            f"AccountsFlow(accounts_url={url!r}, client_id={self.client_id!r}, "
+            f"AccountsFlow(accounts_url={self._url_for_repr()!r}, client_id={self.client_id!r}, "
             f"customer_id={self.customer_id!r})"
         )
 
@@ -192,10 +208,7 @@ class AgentTokenGrant(TokenFlow):
         self.organization_id = organization_id
         self.entity_id = entity_id
         """The customer the grants are for (``None`` until the first answer names one)."""
-        self.base = None
-        if accounts_url is not None:
-            self.set_url(accounts_url)
-        self.ssl_context = ssl_context
+        super().__init__(accounts_url=accounts_url, ssl_context=ssl_context)
 
     @classmethod
     def demo(
@@ -232,16 +245,10 @@ class AgentTokenGrant(TokenFlow):
         )
         token = decode_customer_token_v2_response(response)
         self.entity_id = token.entity_id
-        return Token(
-            access_token=token.access_token,
-            token_type=token.token_type,
-            expires_in=float(token.expires_in),
-            customer_id=token.entity_id,
-        )
+        return _to_token(token, token.entity_id)
 
     def __repr__(self) -> str:
-        url = None if self.base is None else f"{self.base.scheme}://{self.base.host_header}"
         return (
-            f"AgentTokenGrant(accounts_url={url!r}, client_id={self.client_id!r}, "
+            f"AgentTokenGrant(accounts_url={self._url_for_repr()!r}, client_id={self.client_id!r}, "
             f"organization_id={self.organization_id!r}, entity_id={self.entity_id!r})"
         )

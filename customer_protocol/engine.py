@@ -15,13 +15,13 @@ from functools import partial
 from typing import Any, Final
 
 from . import args as check
-from . import payloads
-from .backoff import SeededRandom, backoff_delay
+from . import lifecycle, payloads
+from .backoff import SeededRandom
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
 from .config import Config
 from .dialects import dialect_for
-from .dialects.base import REDIRECT, TERMINAL, HistoryCursor
+from .dialects.base import HistoryCursor
 from .dispatch import RESPONSE, ChatTracker
 from .errors import (
     AuthenticationError,
@@ -34,26 +34,22 @@ from .errors import (
     SDKDestroyedError,
 )
 from .events import (
-    Connected,
-    ConnectionLost,
-    ConnectionRestored,
-    CustomerId,
-    Disconnected,
     ProtocolErrorReport,
     SDKEvent,
 )
-from .models import ChatsSummary, slot_builder
+from .lifecycle import KEEPALIVE as _KEEPALIVE
+from .lifecycle import PHASE as _PHASE
+from .lifecycle import PONG as _PONG
+from .lifecycle import REQUESTS as _REQUESTS
+from .models import slot_builder
 from .outputs import (
     CallFailed,
     CallSucceeded,
     CloseTransport,
-    FetchToken,
     MessageDropped,
-    OpenTransport,
     Output,
     Send,
     SendPing,
-    SwitchHost,
     UploadFile,
 )
 from .reconcile import Reconciler
@@ -66,11 +62,6 @@ from .tokens import Token, TokenCache
 __all__ = ["ClientEngine"]
 
 _build_send: Final = slot_builder(Send, ("data",))
-_PHASE: Final = ("phase",)
-_KEEPALIVE: Final = ("keepalive",)
-_PONG: Final = ("pong",)
-_REQUESTS: Final = ("requests",)
-"""One timer for every written request's timeout: the earliest of ``_deadlines``."""
 
 
 class _Cursor:
@@ -139,6 +130,9 @@ class ClientEngine:
         self._settled: set[str] = set()
         self._outbox: deque[PendingRequest] = deque()
         self._cap = self.dialect.max_inflight or sys.maxsize
+        # Timed out here but maybe still pending at the server (which counts them toward its
+        # limit): under a cap they keep their slot until their late answer or the link drops.
+        self._late: set[str] = set()
         self._reconciler = Reconciler(
             # At most the cap's sends are in flight at a drop, so their lookups (one request per
             # chat at a time) never exceed it either: they are written directly.
@@ -432,11 +426,13 @@ class ClientEngine:
 
     def _has_room(self) -> bool:
         """Whether one more request may be written: fewer than the dialect's cap unanswered
-        (a push-resolved request whose response came no longer counts)."""
-        if len(self._inflight) < self._cap:
+        (a push-resolved request whose response came no longer counts; one that timed out
+        here without an answer still does, see ``_late``)."""
+        late = len(self._late)
+        if len(self._inflight) + late < self._cap:
             return True
         waiting = sum(1 for request in self._inflight.values() if request.response is None)
-        return waiting < self._cap
+        return waiting + late < self._cap
 
     def _flush(self) -> None:
         while (
@@ -490,7 +486,12 @@ class ClientEngine:
         armed, self._deadlines_armed = self._deadlines_armed, None
         deadlines = self._deadlines
         while deadlines and armed is not None and deadlines[0][:2] <= armed:
-            request = self._take(deadlines.popleft()[2])
+            wire_id = deadlines.popleft()[2]
+            if self._cap != sys.maxsize:  # counted until its late answer (before _take flushes)
+                request = self._inflight.get(wire_id)
+                if request is not None and request.response is None:
+                    self._late.add(wire_id)
+            request = self._take(wire_id)
             if request is not None:
                 if request.response is not None:
                     self._resolve(request, RESPONSE, request.response)
@@ -529,6 +530,10 @@ class ClientEngine:
                         action=response.action, request_id=wire_id, reason="unknown request_id"
                     )
                 )
+                if wire_id in self._late:  # the server let go of it: its slot is free
+                    self._late.discard(wire_id)
+                    if self._outbox:
+                        self._flush()
             return
         if not response.success:
             self._take(wire_id)
@@ -623,192 +628,21 @@ class ClientEngine:
         # else: the cap is reached; the requests in flight are answered (or time out) instead.
 
     # ----------------------------------------------------------------------------------------
-    # Connection lifecycle
+    # Connection lifecycle (lifecycle.py: token, login, summary, kicks, reconnects, link loss)
 
-    def _begin_attempt(self) -> None:
-        """Entered the TOKEN phase: use the cached token or ask for one."""
-        token = self._tokens.get(self._now)
-        if token is not None:
-            self._login_token = token
-            self._phase = transition(self._phase, Input.TOKEN_RECEIVED)
-            self._open_transport()
-            return
-        self._out.append(FetchToken(fresh=self._fresh_token))
-        self._fresh_token = False
-        self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
-
-    def _open_transport(self) -> None:
-        self._out.append(OpenTransport())
-        self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
-
-    def _send_login(self) -> None:
-        token = self._login_token
-        if token is None:  # pragma: no cover - every path to LOGIN sets it
-            raise RuntimeError("no token for login")
-        self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
-        self._write(
-            PendingRequest(
-                "login",
-                self.dialect.login_payload(token, self._customer),
-                indirect=False,
-                on_ok=self._login_ok,
-                on_err=self._login_failed,
-            )
-        )
-
-    def _login_ok(self, customer_id: str) -> None:
-        self._phase = transition(self._phase, Input.LOGIN_OK)
-        if self._customer_id is None:
-            token = self._login_token
-            self._customer_id = (token.customer_id if token else None) or customer_id
-        self._timers.schedule(_PHASE, self._now + self.config.login_timeout)
-        self._write(
-            PendingRequest(
-                self.dialect.summary_action,
-                self.dialect.summary_payload(),
-                indirect=False,
-                on_ok=self._summary_ok,
-                on_err=self._summary_failed,
-            )
-        )
-
-    def _login_failed(self, error: CustomerSDKError) -> None:
-        if not transport_open(self._phase):
-            return  # the link already went down; the lifecycle moved on
-        kind = error.type
-        if isinstance(error, AuthenticationError):
-            self._auth_failures += 1
-            if self._auth_failures >= 2:
-                self._terminal("authentication")
-                return
-            self._tokens.invalidate()
-            self._phase = transition(self._phase, Input.LOGIN_REJECTED)
-            self._timers.schedule(_PHASE, self._now + self.config.connect_timeout)
-            self._out.append(FetchToken(fresh=True))
-        elif kind in self.dialect.terminal_login_errors:
-            self._terminal(kind or "internal")
-        else:
-            self._link_failed(f"login failed: {kind}")
-
-    def _summary_ok(self, value: Any) -> None:
-        summary: ChatsSummary = self.dialect.summary_result(value)
-        self._phase = transition(self._phase, Input.SUMMARY_OK)
-        self._timers.cancel(_PHASE)
-        self._attempt = 0
-        self._auth_failures = 0
-        if not self._customer_id_sent and self._customer_id is not None:
-            self._customer_id_sent = True
-            self._emit_event(CustomerId(id=self._customer_id))
-        cls = ConnectionRestored if self._has_connected else Connected
-        self._has_connected = True
-        self._up = True
-        self._emit_event(cls(chats_summary=summary.chats_summary, total_chats=summary.total_chats))
-        self._timers.schedule(_KEEPALIVE, self._now + self.config.keepalive_interval)
-        if self._reconciler.held:
-            self._holding = True
-            self._reconciler.start()
-        else:
-            self._flush()
-
-    def _summary_failed(self, error: CustomerSDKError) -> None:
-        if transport_open(self._phase):
-            self._link_failed("get_chats_summary failed")
-
-    def _on_kicked(self, payload: Mapping[str, Any]) -> None:
-        reason = payload.get("reason")
-        reason = reason if isinstance(reason, str) and reason else "unknown"
-        verdict = self.dialect.disconnect_verdict(reason, payload.get("data"), self.host)
-        if verdict.kind == TERMINAL:
-            self._terminal(reason)
-            return
-        self._emit_event(Disconnected(reason=reason))
-        if verdict.fresh_token:
-            self._tokens.invalidate()
-            self._fresh_token = True
-        if verdict.kind == REDIRECT and verdict.host is not None:
-            self.host = verdict.host
-            self._emit(SwitchHost(host=verdict.host))
-        delay = self.config.kicked_retry_delay if verdict.delay is None else verdict.delay
-        self._link_failed(f"customer_disconnected: {reason}", delay=delay)
-
-    def _link_failed(self, reason: str, *, code: int = 1000, delay: float | None = None) -> None:
-        """The core gives up on the current link: close it and reconnect with backoff."""
-        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
-        self._phase = transition(self._phase, Input.LINK_FAILED)
-        if had_transport:
-            self._out.append(CloseTransport(code=code, reason=reason))
-        self._link_down(reconcile=True)
-        self._schedule_reconnect(delay)
-
-    def _terminal(self, reason: str) -> None:
-        """A terminal failure: ``disconnected``, close, no reconnect, fail everything."""
-        had_transport = transport_open(self._phase) or self._phase is Phase.OPENING
-        self._phase = transition(self._phase, Input.TERMINAL)
-        self._stopped = True
-        self._emit_event(Disconnected(reason=reason))
-        if had_transport:
-            self._out.append(CloseTransport(code=1000, reason=reason))
-        self._stop_everything(ConnectionLostError(f"Disconnected: {reason}.", type=reason))
-
-    def _schedule_reconnect(self, delay: float | None = None) -> None:
-        if self._link_was_open:
-            self._attempt = 0
-            self._link_was_open = False
-        if delay is None:
-            delay = backoff_delay(
-                self._attempt,
-                self._rng(),
-                base=self.config.backoff_base,
-                cap=self.config.backoff_cap,
-            )
-            self._attempt += 1
-        self._timers.schedule(_PHASE, self._now + delay)
-
-    def _link_down(self, *, reconcile: bool, error: CustomerSDKError | None = None) -> None:
-        """The link is gone: end or keep every in-flight request (sdk.md section 2).
-
-        Written requests fail with ``error`` (``CONNECTION_LOST`` by default; ``destroy()``
-        passes ``SDK_DESTROYED``).
-        """
-        for name in (_PHASE, _KEEPALIVE, _PONG, _REQUESTS):
-            self._timers.cancel(name)
-        self._deadlines.clear()
-        self._deadlines_armed = None
-        self._deadlines_moved = False
-        self._holding = False
-        self._reconciler.abort()
-        if self._up:
-            self._up = False
-            self._emit_event(ConnectionLost())
-        inflight = list(self._inflight.values())
-        self._inflight.clear()
-        self._settled.clear()
-        lost = error if error is not None else ConnectionLostError("The connection was lost.")
-        for request in inflight:
-            self._timers.cancel(("grace", request.wire_id))
-            if request.response is not None:
-                self._resolve(request, RESPONSE, request.response)
-            elif reconcile and request.reconcilable and not request.ended:
-                self._reconciler.hold(request)
-            else:
-                request.fail(lost)
-
-    def _stop_everything(self, error: CustomerSDKError) -> None:
-        """End the link and every pending call with ``error`` (disconnect, terminal, destroy)."""
-        self._link_down(reconcile=False, error=error)
-        self._timers.clear()
-        pending = [*self._reconciler.take_all(), *self._outbox]
-        self._outbox.clear()
-        for request in pending:
-            request.fail(error)
-        for state in self._cursors.values():
-            self._history_fail(state, error)
-        for call in sorted(self._uploads):
-            self._fail(call, error)
-        self._uploads.clear()
-        self._upload_outputs.clear()
-        for call in sorted(self._open_calls):  # pragma: no cover - defensive: nothing may hang
-            self._fail(call, error)
+    _begin_attempt = lifecycle.begin_attempt
+    _open_transport = lifecycle.open_transport
+    _send_login = lifecycle.send_login
+    _login_ok = lifecycle.login_ok
+    _login_failed = lifecycle.login_failed
+    _summary_ok = lifecycle.summary_ok
+    _summary_failed = lifecycle.summary_failed
+    _on_kicked = lifecycle.on_kicked
+    _link_failed = lifecycle.link_failed
+    _terminal = lifecycle.terminal
+    _schedule_reconnect = lifecycle.schedule_reconnect
+    _link_down = lifecycle.link_down
+    _stop_everything = lifecycle.stop_everything
 
     # ----------------------------------------------------------------------------------------
     # Exactly-once sends (the lookups live in reconcile.py)

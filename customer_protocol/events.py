@@ -2,32 +2,58 @@
 
 Every event is a frozen, slotted, keyword-only dataclass whose ``name`` is the seed's event name,
 so a listener registry can dispatch on ``event.name`` and a driver can ``match`` on the class.
+:data:`SDKEvent` is the closed union of every event class, the seed's and those of the v3 pushes
+the seed has no concept for (``spec/v3.md`` section 9, named after their push; ids are the
+seed's short names, timestamps milliseconds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import RemoteProtocolError
 from .models import ChatSummary, Event, User
 
+if TYPE_CHECKING:  # annotations only: the v3 results import this module
+    from .dialects.v3_results import Greeting, Queue
+
 __all__ = [
     "EVENT_NAMES",
+    "V3_EVENT_NAMES",
+    "ChatPropertiesDeleted",
     "ChatPropertiesUpdated",
     "ChatThreadPropertiesUpdated",
+    "ChatTransferred",
     "Connected",
     "ConnectionLost",
     "ConnectionRestored",
     "CustomerId",
+    "CustomerSideStorageUpdated",
+    "CustomerUpdated",
     "Disconnected",
+    "EventDeleted",
+    "EventPropertiesDeleted",
+    "EventPropertiesUpdated",
+    "EventUpdated",
+    "GreetingAccepted",
+    "GreetingCanceled",
+    "GroupsStatusUpdated",
+    "IncomingEventPreview",
+    "IncomingGreeting",
+    "IncomingMulticast",
+    "IncomingRichMessagePostback",
+    "IncomingThinkingIndicator",
+    "IncomingWelcomeMessage",
     "LastSeenTimestampUpdated",
     "NewEvent",
     "ProtocolErrorReport",
     "Push",
+    "QueuePositionUpdated",
     "SDKEvent",
     "ThreadClosed",
+    "ThreadPropertiesDeleted",
     "ThreadSummaryEvent",
     "UserData",
     "UserIsTyping",
@@ -195,6 +221,205 @@ class ProtocolErrorReport:
     error: RemoteProtocolError
 
 
+# v3 events (spec/v3.md section 9): pushes the seed has no concept for, named after them.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatPropertiesDeleted:
+    """Chat properties were deleted: ``{namespace: (names, ...)}``."""
+
+    name: ClassVar[str] = "chat_properties_deleted"
+    chat: str
+    properties: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadPropertiesDeleted:
+    """Thread properties were deleted: ``{namespace: (names, ...)}``."""
+
+    name: ClassVar[str] = "thread_properties_deleted"
+    chat: str
+    thread: str
+    properties: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventPropertiesUpdated:
+    """Properties of event ``event`` changed (only what changed, flat)."""
+
+    name: ClassVar[str] = "event_properties_updated"
+    chat: str
+    thread: str
+    event: str
+    properties: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventPropertiesDeleted:
+    """Properties of event ``event`` were deleted: ``{namespace: (names, ...)}``."""
+
+    name: ClassVar[str] = "event_properties_deleted"
+    chat: str
+    thread: str
+    event: str
+    properties: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventUpdated:
+    """An event was changed; ``event`` is the new version."""
+
+    name: ClassVar[str] = "event_updated"
+    chat: str
+    thread: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventDeleted:
+    """Event ``event`` was deleted (v3.6)."""
+
+    name: ClassVar[str] = "event_deleted"
+    chat: str
+    thread: str
+    event: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingEventPreview:
+    """A preview of an event still being written (v3.6); its ``id`` is empty until sent."""
+
+    name: ClassVar[str] = "incoming_event_preview"
+    chat: str
+    thread: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingRichMessagePostback:
+    """A user (``user``) answered rich message ``event`` with postback ``postback_id``."""
+
+    name: ClassVar[str] = "incoming_rich_message_postback"
+    chat: str
+    thread: str
+    event: str
+    user: str | None
+    postback_id: str
+    toggled: bool
+    button_type: str | None = None
+    button_value: str | None = None
+    ecommerce: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChatTransferred:
+    """The chat went to other groups or agents; ``queue`` when it is queued after that."""
+
+    name: ClassVar[str] = "chat_transferred"
+    chat: str
+    thread: str | None = None
+    requester: str | None = None
+    group_ids: tuple[int, ...] = ()
+    agent_ids: tuple[str, ...] = ()
+    queue: Queue | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueuePositionUpdated:
+    """The chat's place in the queue changed."""
+
+    name: ClassVar[str] = "queue_position_updated"
+    chat: str
+    thread: str | None
+    queue: Queue
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerUpdated:
+    """The customer's data changed; only the sent fields are set (``fields`` ``None``: the
+    session fields did not change). Other fields are in ``extra``."""
+
+    name: ClassVar[str] = "customer_updated"
+    id: str | None = None
+    customer_name: str | None = None
+    email: str | None = None
+    avatar: str | None = None
+    fields: Mapping[str, str] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerSideStorageUpdated:
+    """The map the client keeps and sends back at every ``login``."""
+
+    name: ClassVar[str] = "customer_side_storage_updated"
+    customer_side_storage: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupsStatusUpdated:
+    """Statuses of groups changed: ``{group id: "online" | "online_for_queue" | "offline"}``."""
+
+    name: ClassVar[str] = "groups_status_updated"
+    groups: Mapping[int, str]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingGreeting:
+    """A greeting arrived (accept it with ``accept_greeting(greeting.id, greeting.unique_id)``)."""
+
+    name: ClassVar[str] = "incoming_greeting"
+    greeting: Greeting
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreetingAccepted:
+    """The greeting ``unique_id`` was accepted."""
+
+    name: ClassVar[str] = "greeting_accepted"
+    unique_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GreetingCanceled:
+    """The greeting ``unique_id`` was cancelled (by the customer or a newer greeting)."""
+
+    name: ClassVar[str] = "greeting_canceled"
+    unique_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingMulticast:
+    """A multicast message; ``author`` is ``None`` when the server sent it."""
+
+    name: ClassVar[str] = "incoming_multicast"
+    author: str | None
+    content: Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingThinkingIndicator:
+    """An agent or bot is preparing an answer (v3.6); ``sent_at`` in ms."""
+
+    name: ClassVar[str] = "incoming_thinking_indicator"
+    chat: str
+    thread: str | None
+    author: str
+    sent_at: int | None = None
+    title: str | None = None
+    description: str | None = None
+    custom_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingWelcomeMessage:
+    """A welcome message (v3.6), asked for with ``request_welcome_message``."""
+
+    name: ClassVar[str] = "incoming_welcome_message"
+    id: str
+    event: Event
+
+
 SDKEvent = (
     Connected
     | ConnectionRestored
@@ -214,7 +439,27 @@ SDKEvent = (
     | ChatThreadPropertiesUpdated
     | Push
     | ProtocolErrorReport
+    | ChatPropertiesDeleted
+    | ThreadPropertiesDeleted
+    | EventPropertiesUpdated
+    | EventPropertiesDeleted
+    | EventUpdated
+    | EventDeleted
+    | IncomingEventPreview
+    | IncomingRichMessagePostback
+    | ChatTransferred
+    | QueuePositionUpdated
+    | CustomerUpdated
+    | CustomerSideStorageUpdated
+    | GroupsStatusUpdated
+    | IncomingGreeting
+    | GreetingAccepted
+    | GreetingCanceled
+    | IncomingMulticast
+    | IncomingThinkingIndicator
+    | IncomingWelcomeMessage
 )
+"""Every event a client emits: a closed union a driver can ``match`` on exhaustively."""
 
 EVENT_NAMES: frozenset[str] = frozenset(
     cls.name
@@ -238,4 +483,30 @@ EVENT_NAMES: frozenset[str] = frozenset(
         ProtocolErrorReport,
     )
 )
-"""The names of the events with a class of their own (any other push uses its action)."""
+"""The names of the seed's events with a class of their own (any other push uses its action)."""
+
+V3_EVENT_NAMES: frozenset[str] = frozenset(
+    cls.name
+    for cls in (
+        ChatPropertiesDeleted,
+        ThreadPropertiesDeleted,
+        EventPropertiesUpdated,
+        EventPropertiesDeleted,
+        EventUpdated,
+        EventDeleted,
+        IncomingEventPreview,
+        IncomingRichMessagePostback,
+        ChatTransferred,
+        QueuePositionUpdated,
+        CustomerUpdated,
+        CustomerSideStorageUpdated,
+        GroupsStatusUpdated,
+        IncomingGreeting,
+        GreetingAccepted,
+        GreetingCanceled,
+        IncomingMulticast,
+        IncomingThinkingIndicator,
+        IncomingWelcomeMessage,
+    )
+)
+"""The names of the v3 events with a class of their own (each the name of its push)."""

@@ -6,16 +6,17 @@ sans-IO protocol) import these; neither imports the other's framing library thro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from enum import Enum
 
 from customer_protocol.endpoints import LEGACY_API, address_query, rtm_path
 from customer_protocol.models import slot_builder
-from transports.base import Message
+from transports.base import Message, TransportEvent
 
 __all__ = [
     "DEFAULT_MAX_MESSAGE_SIZE",
     "RTM_PATH",
+    "FramedEndpoint",
     "NotOpenError",
     "WebSocketState",
     "check_close_code",
@@ -63,6 +64,43 @@ class WebSocketState(Enum):
     CLOSING = "closing"
     #: :class:`~transports.base.Closed` was reported; write data_to_send() and close the socket.
     CLOSED = "closed"
+
+
+class FramedEndpoint:
+    """What every WebSocket endpoint of both transports holds: its state, the message size
+    limit (and the feeding chunk it implies), the message being reassembled and the events."""
+
+    __slots__ = ("_chunk", "_events", "_max", "_parts", "_size", "_state")
+
+    def __init__(self, max_message_size: int) -> None:
+        if isinstance(max_message_size, bool) or max_message_size < 1:
+            raise ValueError(f"max_message_size must be >= 1, got {max_message_size!r}")
+        self._max = max_message_size
+        # Never hand the framing library more than this at once: it buffers whatever it gets.
+        self._chunk = max(max_message_size, 1 << 16)
+        self._state = WebSocketState.CONNECTING
+        self._events: list[TransportEvent] = []
+        self._parts: list[bytes] = []  # fragments of the message being reassembled
+        self._size = 0  # bytes in _parts
+
+    @property
+    def state(self) -> WebSocketState:
+        """The connection state; :attr:`WebSocketState.CLOSED` once Closed was reported."""
+        return self._state
+
+    @property
+    def max_message_size(self) -> int:
+        """The largest inbound message accepted, in bytes."""
+        return self._max
+
+    def events(self) -> Iterator[TransportEvent]:
+        """Return (and forget) every event since the last call, oldest first.
+
+        After a :class:`~transports.base.Closed` event nothing else will ever be reported.
+        """
+        events = self._events
+        self._events = []
+        return iter(events)
 
 
 def make_bh(rng: Callable[[], float]) -> str:

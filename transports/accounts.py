@@ -40,6 +40,7 @@ from customer_protocol.errors import (
     RequestFailedError,
 )
 
+from ._http_messages import post_request
 from .http import (
     BadRequest,
     HTTPRequest,
@@ -141,15 +142,7 @@ def _form_request(
 ) -> HTTPRequest:
     check_host(host)
     body = urlencode(dict(fields)).encode("ascii")
-    headers: list[tuple[str, str]] = [("Host", host)]
-    if token is not None:
-        headers.append(("Authorization", f"Bearer {token}"))
-    headers += [
-        ("Content-Type", "application/x-www-form-urlencoded"),
-        ("Accept", "application/json"),
-        ("Content-Length", str(len(body))),
-    ]
-    return HTTPRequest(method="POST", target=target, headers=tuple(headers), body=body)
+    return post_request(host, target, token, "application/x-www-form-urlencoded", body)
 
 
 def _check_prefix(prefix: str) -> None:
@@ -259,6 +252,13 @@ def _json_object(response: ResponseReceived) -> dict[str, Any]:
     return document
 
 
+def _expires_in(document: Mapping[str, Any]) -> int:
+    expires_in = document.get("expires_in")
+    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0:
+        raise RemoteProtocolError("the accounts answer needs an integer 'expires_in'")
+    return expires_in
+
+
 def _string(document: Mapping[str, Any], name: str, *, required: bool = True) -> str:
     value = document.get(name)
     if value is None and not required:
@@ -290,12 +290,9 @@ def decode_customer_token_response(response: ResponseReceived) -> CustomerToken:
     integer; a missing ``token_type`` is ``"Bearer"``.
     """
     document = _json_object(response)
-    expires_in = document.get("expires_in")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0:
-        raise RemoteProtocolError("the accounts answer needs an integer 'expires_in'")
     return CustomerToken(
         access_token=_string(document, "access_token"),
-        expires_in=expires_in,
+        expires_in=_expires_in(document),
         token_type=_string(document, "token_type", required=False) or "Bearer",
     )
 
@@ -443,15 +440,7 @@ def build_customer_token_v2_request(
         if value is not None:
             _check_field(name, value)
             body[name] = value
-    data = dumps(body)
-    headers = (
-        ("Host", host),
-        ("Authorization", f"Bearer {agent_token}"),
-        ("Content-Type", "application/json"),
-        ("Accept", "application/json"),
-        ("Content-Length", str(len(data))),
-    )
-    return HTTPRequest(method="POST", target=prefix + TOKEN_V2_PATH, headers=headers, body=data)
+    return post_request(host, prefix + TOKEN_V2_PATH, agent_token, "application/json", dumps(body))
 
 
 def decode_customer_token_v2_response(response: ResponseReceived) -> CustomerTokenV2:
@@ -461,9 +450,7 @@ def decode_customer_token_v2_response(response: ResponseReceived) -> CustomerTok
     integer; a missing ``token_type`` is ``"Bearer"``.
     """
     document = _json_object(response)
-    expires_in = document.get("expires_in")
-    if isinstance(expires_in, bool) or not isinstance(expires_in, int) or expires_in < 0:
-        raise RemoteProtocolError("the accounts answer needs an integer 'expires_in'")
+    expires_in = _expires_in(document)
     return CustomerTokenV2(
         access_token=_string(document, "access_token"),
         client_id=_string(document, "client_id", required=False),

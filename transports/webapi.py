@@ -44,6 +44,7 @@ from customer_protocol.errors import (
     RequestFailedError,
 )
 
+from ._http_messages import post_request
 from .http import (
     BadRequest,
     HTTPRequest,
@@ -172,35 +173,14 @@ def build_web_api_request(
     )
     check_host(host)
     check_credential("access_token", access_token)
-    body = dumps(dict(payload))
-    return HTTPRequest(
-        method="POST",
-        target=target,
-        headers=(
-            ("Host", host),
-            ("Authorization", f"Bearer {access_token}"),
-            ("Content-Type", "application/json"),
-            ("Accept", "application/json"),
-            ("Content-Length", str(len(body))),
-        ),
-        body=body,
-    )
+    return post_request(host, target, access_token, "application/json", dumps(dict(payload)))
 
 
 def _multipart_head(host: str, access_token: str, target: str, body: MultipartBody) -> HTTPRequest:
     check_host(host)
     check_credential("access_token", access_token)
-    return HTTPRequest(
-        method="POST",
-        target=target,
-        headers=(
-            ("Host", host),
-            ("Authorization", f"Bearer {access_token}"),
-            ("Content-Type", body.content_type),
-            ("Accept", "application/json"),
-            ("Content-Length", str(body.bytes_total)),
-        ),
-        body=None,
+    return post_request(
+        host, target, access_token, body.content_type, None, length=body.bytes_total
     )
 
 

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,6 +73,7 @@ from customer_protocol.endpoints import (
 from transports._wscommon import (
     DEFAULT_MAX_MESSAGE_SIZE,
     RTM_PATH,
+    FramedEndpoint,
     NotOpenError,
     WebSocketState,
     check_close_code,
@@ -93,7 +94,6 @@ from transports.base import (
     Pong,
     ProtocolViolation,
     TransportError,
-    TransportEvent,
     UnsupportedData,
 )
 
@@ -123,36 +123,16 @@ def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str
     )
 
 
-class _WebSocketEndpoint:
+class _WebSocketEndpoint(FramedEndpoint):
     """What both roles share: the open connection's framing, closing and queues."""
 
-    __slots__ = (
-        "_chunk",
-        "_conn",
-        "_decoder",
-        "_events",
-        "_max",
-        "_out",
-        "_parts",
-        "_size",
-        "_state",
-        "answer_pings",
-        "target",
-    )
+    __slots__ = ("_conn", "_decoder", "_out", "answer_pings", "target")
 
     def __init__(self, max_message_size: int) -> None:
-        if isinstance(max_message_size, bool) or max_message_size < 1:
-            raise ValueError(f"max_message_size must be >= 1, got {max_message_size!r}")
-        self._max = max_message_size
-        # Never hand wsproto more than this at once: it buffers and decodes whatever it gets.
-        self._chunk = max(max_message_size, 1 << 16)
-        self._state = _CONNECTING
+        super().__init__(max_message_size)
         self._conn: Connection | None = None
         self._decoder: Any = None  # wsproto's frame decoder, to read pending frame headers
-        self._events: list[TransportEvent] = []
         self._out: list[bytes] = []
-        self._parts: list[bytes] = []  # fragments of the message being reassembled
-        self._size = 0  # bytes in _parts
         #: The request target of the opening handshake.
         self.target = ""
         #: Answer inbound pings with pongs (the default). A test server can set it to
@@ -160,16 +140,6 @@ class _WebSocketEndpoint:
         self.answer_pings = True
 
     # -- public API ---------------------------------------------------------------------------
-
-    @property
-    def state(self) -> WebSocketState:
-        """The connection state; :attr:`WebSocketState.CLOSED` once Closed was reported."""
-        return self._state
-
-    @property
-    def max_message_size(self) -> int:
-        """The largest inbound message accepted, in bytes."""
-        return self._max
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes read from the socket; ``b""`` means the peer closed the stream.
@@ -201,15 +171,6 @@ class _WebSocketEndpoint:
                 message = "the stream ended before the opening handshake completed"
                 error = HandshakeRejected(message, status_code=0)
                 self._finish(Closed(code=_ABNORMAL, reason=message, error=error))
-
-    def events(self) -> Iterator[TransportEvent]:
-        """Return (and forget) every event since the last call, oldest first.
-
-        After a :class:`~transports.base.Closed` event nothing else will ever be reported.
-        """
-        events = self._events
-        self._events = []
-        return iter(events)
 
     def data_to_send(self) -> bytes:
         """Return (and forget) the bytes to write to the socket now; may be ``b""``.

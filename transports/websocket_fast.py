@@ -29,7 +29,7 @@ is 1 MiB.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from websockets.client import ClientProtocol
@@ -43,6 +43,7 @@ from websockets.uri import parse_uri
 from customer_protocol.endpoints import LEGACY_API
 from transports._wscommon import (
     DEFAULT_MAX_MESSAGE_SIZE,
+    FramedEndpoint,
     NotOpenError,
     WebSocketState,
     check_close_code,
@@ -62,7 +63,6 @@ from transports.base import (
     Pong,
     ProtocolViolation,
     TransportError,
-    TransportEvent,
     UnsupportedData,
 )
 
@@ -121,7 +121,7 @@ def _close_frame(code: int, reason: str) -> bytes:
     return Frame(_CLOSE, payload).serialize(mask=True)
 
 
-class FastWebSocketClient:
+class FastWebSocketClient(FramedEndpoint):
     """The client role on websockets' protocol; the same interface as ``WebSocketClient``.
 
     It opens the RTM endpoint of :func:`~transports.websocket.rtm_target` (v0.3 by default;
@@ -133,19 +133,7 @@ class FastWebSocketClient:
     Arguments as for ``WebSocketClient``; invalid ones raise :class:`ValueError`.
     """
 
-    __slots__ = (
-        "_chunk",
-        "_events",
-        "_max",
-        "_parts",
-        "_piece",
-        "_proto",
-        "_size",
-        "_state",
-        "_tail",
-        "_tail_before",
-        "target",
-    )
+    __slots__ = ("_piece", "_proto", "_tail", "_tail_before", "target")
 
     def __init__(
         self,
@@ -160,11 +148,7 @@ class FastWebSocketClient:
         api: str = LEGACY_API,
         organization_id: str | None = None,
     ) -> None:
-        if isinstance(max_message_size, bool) or max_message_size < 1:
-            raise ValueError(f"max_message_size must be >= 1, got {max_message_size!r}")
-        self._max = max_message_size
-        # websockets buffers whatever it is fed: never more than this at once.
-        self._chunk = max(max_message_size, 1 << 16)
+        super().__init__(max_message_size)
         #: The request target of the opening handshake.
         self.target = rtm_target(
             license_id=license_id,
@@ -181,10 +165,6 @@ class FastWebSocketClient:
             raise ValueError("invalid host or header: empty Host")
         for name, value in wanted:
             _check_header(name, value)
-        self._state = _CONNECTING
-        self._events: list[TransportEvent] = []
-        self._parts: list[bytes] = []  # fragments of the message being reassembled
-        self._size = 0  # bytes in _parts
         # The last bytes fed, to read back the header of a frame that failed on its length.
         self._tail = self._tail_before = self._piece = b""
         proto = self._proto = _Protocol(_URI, max_size=max_message_size)
@@ -196,16 +176,6 @@ class FastWebSocketClient:
         proto.send_request(Request(self.target, headers))
 
     # -- public API ---------------------------------------------------------------------------
-
-    @property
-    def state(self) -> WebSocketState:
-        """The connection state; :attr:`WebSocketState.CLOSED` once Closed was reported."""
-        return self._state
-
-    @property
-    def max_message_size(self) -> int:
-        """The largest inbound message accepted, in bytes."""
-        return self._max
 
     def receive_data(self, data: bytes) -> None:
         """Feed bytes read from the socket; ``b""`` means the peer closed the stream.
@@ -239,12 +209,6 @@ class FastWebSocketClient:
             else:
                 self._proto.receive_eof()
                 self._handshake(eof=True)
-
-    def events(self) -> Iterator[TransportEvent]:
-        """Return (and forget) every event since the last call, oldest first."""
-        events = self._events
-        self._events = []
-        return iter(events)
 
     def data_to_send(self) -> bytes:
         """Return (and forget) the bytes to write to the socket now; may be ``b""``."""

@@ -7,17 +7,20 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .driver import Failed, Frame, brief
+from .driver import Failed, Frame, HttpAnswer, brief
 
 __all__ = [
     "error_of",
     "expect",
     "expect_error",
     "expect_event",
+    "expect_http_error",
     "expect_keys",
+    "expect_stored_message",
     "expect_thread",
     "frame_problems",
     "payload_of",
+    "problems_in",
 ]
 
 _SECONDS_MIN = 1_000_000_000  # 2001-09-09: anything smaller is not a plausible epoch time
@@ -64,12 +67,33 @@ def expect_error(
         expect(field in error["message"], f"the error message to name {field!r}", error)
 
 
+def expect_http_error(answer: HttpAnswer, error_type: str, field: str | None = None) -> None:
+    """A 4xx/5xx answer with ``{"error": {"type": error_type, "message"}}`` (the message
+    naming ``field`` when given)."""
+    error = answer.json.get("error") if isinstance(answer.json, dict) else None
+    expect(
+        answer.status >= 400 and isinstance(error, dict) and error.get("type") == error_type,
+        f"a 4xx/5xx answer with error type {error_type}",
+        answer.describe(),
+    )
+    assert isinstance(error, dict)
+    if field is not None:
+        expect(field in str(error.get("message")), f"the error message to name {field!r}", error)
+
+
 def expect_keys(obj: Any, keys: Iterable[str], what: str) -> dict[str, Any]:
     """``obj`` is an object with every key of ``keys``; returns it."""
     names = list(keys)
     expect(isinstance(obj, dict) and all(k in obj for k in names), f"{what} with {names}", obj)
     assert isinstance(obj, dict)
     return obj
+
+
+def expect_stored_message(stored: Any, custom_id: str, author_id: str, text: str) -> None:
+    """A stored message event kept the ``custom_id`` and ``text`` sent, by ``author_id``."""
+    expect(stored.get("custom_id") == custom_id, "custom_id kept", stored)
+    expect(stored.get("author_id") == author_id, "author_id = the customer", stored)
+    expect(stored.get("text") == text, "text kept", stored)
 
 
 def expect_seconds(value: Any, what: str) -> None:
@@ -126,7 +150,12 @@ _PUSH_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _message_problem(message: dict[str, Any]) -> str | None:
+def _message_problem(
+    message: dict[str, Any],
+    push_fields: Mapping[str, tuple[str, ...]],
+    chat_push: str,
+    version: str | None,
+) -> str | None:
     kind = message.get("type")
     action = message.get("action")
     payload = message.get("payload", {})
@@ -138,25 +167,43 @@ def _message_problem(message: dict[str, Any]) -> str | None:
         if not isinstance(message.get("success"), bool):
             return f"response without boolean success: {brief(message, 160)}"
         return None
-    missing = [k for k in _PUSH_FIELDS.get(action, ()) if k not in payload]
+    if version is not None and message.get("version") != version:
+        return f"push {action} without version {version!r}: {brief(message, 160)}"
+    missing = [k for k in push_fields.get(action, ()) if k not in payload]
     if missing:
         return f"push {action} missing {missing}: {brief(message, 160)}"
     if action == "incoming_event" and not isinstance(payload["event"], dict):
         return f"push incoming_event with no event object: {brief(message, 160)}"
-    if action == "incoming_chat_thread":
+    if action == chat_push:
         chat = payload["chat"]
         if not isinstance(chat, dict) or not isinstance(chat.get("thread"), dict):
-            return f"push incoming_chat_thread without chat.thread: {brief(message, 160)}"
+            return f"push {chat_push} without chat.thread: {brief(message, 160)}"
     return None
+
+
+def problems_in(
+    frames: Iterable[Frame],
+    push_fields: Mapping[str, tuple[str, ...]],
+    *,
+    chat_push: str,
+    version: str | None = None,
+) -> list[str]:
+    """What is wrong with the frames one connection received, for either dialect: text frames
+    that are not JSON objects, responses without boolean ``success``, pushes without
+    ``version`` (when given) or missing their ``push_fields``, an ``incoming_event`` without
+    an event object and a ``chat_push`` without ``chat.thread``."""
+    problems: list[str] = []
+    for frame in frames:
+        if frame.text is not None:
+            problems.append(f"a frame that is not a JSON object: {brief(frame.text, 80)}")
+        elif frame.message is not None and (
+            problem := _message_problem(frame.message, push_fields, chat_push, version)
+        ):
+            problems.append(problem)
+    return problems
 
 
 def frame_problems(frames: Iterable[Frame]) -> list[str]:
     """What is wrong with the frames one connection received: text frames that are not JSON
     objects, and responses/pushes missing what ``wire.md`` sections 2 and 5 require."""
-    problems: list[str] = []
-    for frame in frames:
-        if frame.text is not None:
-            problems.append(f"a frame that is not a JSON object: {brief(frame.text, 80)}")
-        elif frame.message is not None and (problem := _message_problem(frame.message)):
-            problems.append(problem)
-    return problems
+    return problems_in(frames, _PUSH_FIELDS, chat_push="incoming_chat_thread")

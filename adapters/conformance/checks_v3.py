@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from .checks import expect, expect_keys
+from .checks import expect, expect_keys, problems_in
 from .driver import Frame, brief
 
 __all__ = [
@@ -79,40 +79,8 @@ def expect_v3_thread(thread: Any, what: str = "thread") -> dict[str, Any]:
     return checked
 
 
-def _problem(message: dict[str, Any], api: str) -> str | None:
-    kind = message.get("type")
-    action = message.get("action")
-    payload = message.get("payload", {})
-    if kind not in ("response", "push") or not isinstance(action, str):
-        return f"not a response or push: {brief(message, 160)}"
-    if not isinstance(payload, dict):
-        return f"payload not an object: {brief(message, 160)}"
-    if kind == "response":
-        if not isinstance(message.get("success"), bool):
-            return f"response without boolean success: {brief(message, 160)}"
-        return None
-    if message.get("version") != api:
-        return f"push {action} without version {api!r}: {brief(message, 160)}"
-    missing = [k for k in V3_PUSH_FIELDS.get(action, ()) if k not in payload]
-    if missing:
-        return f"push {action} missing {missing}: {brief(message, 160)}"
-    if action == "incoming_event" and not isinstance(payload["event"], dict):
-        return f"push incoming_event with no event object: {brief(message, 160)}"
-    if action == "incoming_chat":
-        chat = payload["chat"]
-        if not isinstance(chat, dict) or not isinstance(chat.get("thread"), dict):
-            return f"push incoming_chat without chat.thread: {brief(message, 160)}"
-    return None
-
-
 def v3_frame_problems(frames: Iterable[Frame], api: str) -> list[str]:
     """What is wrong with the frames one v3 connection received: frames that are not JSON
     objects, responses without ``success``, pushes without ``version`` (the connection's) or
     missing the payload fields of :data:`V3_PUSH_FIELDS`."""
-    problems: list[str] = []
-    for frame in frames:
-        if frame.text is not None:
-            problems.append(f"a frame that is not a JSON object: {brief(frame.text, 80)}")
-        elif frame.message is not None and (problem := _problem(frame.message, api)):
-            problems.append(problem)
-    return problems
+    return problems_in(frames, V3_PUSH_FIELDS, chat_push="incoming_chat", version=api)

@@ -391,14 +391,7 @@ class RtmConnection:
 
     async def ok(self, action: str, payload: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Send a request that must succeed; return the response payload."""
-        rid = await self.send(action, payload)
-        message = await self.response(rid, action)
-        if message.get("success") is not True:
-            raise Failed(f"{action} to succeed", brief(message))
-        result = message.get("payload", {})
-        if not isinstance(result, dict):
-            raise Failed(f"{action}'s payload to be an object", brief(message))
-        return result
+        return await self.ok_response(await self.send(action, payload), action)
 
     async def close(self) -> None:
         """Close politely (close frame, no wait for the reply) and drop the socket."""

@@ -9,7 +9,7 @@ import anyio
 from transports.multipart import FilePart, MultipartBody, build_send_file_body
 from transports.webapi import build_send_file_request
 
-from .checks import expect, expect_event, expect_keys
+from .checks import expect, expect_event, expect_http_error, expect_keys
 from .context import Context
 from .driver import Failed, HttpAnswer, Skipped, brief
 from .model import Scenario
@@ -31,27 +31,14 @@ def _payload(answer: HttpAnswer, what: str) -> dict[str, Any]:
     return payload
 
 
-def _http_error(answer: HttpAnswer, error_type: str, field: str | None = None) -> None:
-    """A 4xx/5xx answer with ``{"error": {"type": error_type, "message"}}``."""
-    error = answer.json.get("error") if isinstance(answer.json, dict) else None
-    expect(
-        answer.status >= 400 and isinstance(error, dict) and error.get("type") == error_type,
-        f"a 4xx/5xx answer with error type {error_type}",
-        answer.describe(),
-    )
-    assert isinstance(error, dict)
-    if field is not None:
-        expect(field in str(error.get("message")), f"the error message to name {field!r}", error)
-
-
 async def requires_token(ctx: Context) -> None:
     """A Web API call without ``Authorization`` gets 4xx ``authentication``."""
-    _http_error(await ctx.web_api("start_chat", {}, token=None), "authentication")
+    expect_http_error(await ctx.web_api("start_chat", {}, token=None), "authentication")
 
 
 async def bad_token(ctx: Context) -> None:
     """A Web API call with an unknown bearer token gets 4xx ``authentication``."""
-    _http_error(
+    expect_http_error(
         await ctx.web_api("start_chat", {}, token="not-a-valid-token-0000"), "authentication"
     )
 
@@ -91,7 +78,7 @@ async def web_validation(ctx: Context) -> None:
     """A Web API validation error: 4xx ``{"error": {"type": "validation"}}`` naming the field."""
     _, _, customer = await ctx.session()
     answer = await ctx.web_api("send_event", {"event": custom_event()}, token=customer.access_token)
-    _http_error(answer, "validation", "chat_id")
+    expect_http_error(answer, "validation", "chat_id")
 
 
 async def web_authorization(ctx: Context) -> None:
@@ -100,7 +87,7 @@ async def web_authorization(ctx: Context) -> None:
     chat = await ctx.chat(owner)
     other = await ctx.customer()
     answer = await ctx.web_api("close_thread", {"chat_id": chat["id"]}, token=other.access_token)
-    _http_error(answer, "authorization")
+    expect_http_error(answer, "authorization")
 
 
 async def web_properties(ctx: Context) -> None:

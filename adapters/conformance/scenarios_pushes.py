@@ -11,6 +11,7 @@ from .context import Context
 from .driver import Failed, Skipped
 from .model import Scenario
 from .scenarios_requests import custom_event
+from .steps import expect_no_push
 
 __all__ = ["SCENARIOS"]
 
@@ -207,12 +208,9 @@ async def chat_properties_unchanged(ctx: Context) -> None:
     await conn.ok("update_chat_properties", update)
     await conn.push("chat_properties_updated")
     await conn.ok("update_chat_properties", update)
-    extra = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message and f.message.get("action") == "chat_properties_updated"
-    ]
-    expect(not extra, "no chat_properties_updated when nothing changed", extra)
+    await expect_no_push(
+        conn, ("chat_properties_updated",), "no chat_properties_updated when nothing changed"
+    )
 
 
 async def thread_properties(ctx: Context) -> None:
@@ -247,12 +245,7 @@ async def other_customers_chat(ctx: Context) -> None:
         "get_chat_threads", {"chat_id": chat["id"], "thread_ids": [chat["thread"]["id"]]}
     )
     expect_error(read, "authorization")
-    leaked = [
-        f.describe()
-        for f in await owner.listen()
-        if f.message and f.message.get("action") == "incoming_event"
-    ]
-    expect(not leaked, "no push to the owner", leaked)
+    await expect_no_push(owner, ("incoming_event",), "no push to the owner")
 
 
 async def too_many_connections(ctx: Context) -> None:

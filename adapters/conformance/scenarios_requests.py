@@ -6,10 +6,19 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .checks import expect, expect_error, expect_event, expect_keys, expect_seconds, expect_thread
+from .checks import (
+    expect,
+    expect_error,
+    expect_event,
+    expect_keys,
+    expect_seconds,
+    expect_stored_message,
+    expect_thread,
+)
 from .context import Context
 from .driver import RtmConnection, Skipped
 from .model import Scenario
+from .steps import expect_quiet
 
 __all__ = ["SCENARIOS", "custom_event", "send_custom"]
 
@@ -123,10 +132,7 @@ async def start_chat_initial_events(ctx: Context) -> None:
     chat = (await conn.ok("start_chat", {"events": [event]})).get("chat", {})
     events = expect_thread(chat.get("thread"), "chat.thread")["events"]
     expect(len(events) >= 1, "the initial event in the thread", chat)
-    stored = events[0]
-    expect(stored.get("custom_id") == "conf-initial-1", "custom_id kept", stored)
-    expect(stored.get("author_id") == customer_id, "author_id = the customer", stored)
-    expect(stored.get("text") == "first words", "text kept", stored)
+    expect_stored_message(events[0], "conf-initial-1", customer_id, "first words")
 
 
 async def start_chat_properties(ctx: Context) -> None:
@@ -308,12 +314,11 @@ async def sneak_peek(ctx: Context) -> None:
     )
     message = await conn.response(rid)
     expect(message.get("success") is True, "success", message)
-    echoed = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message and f.message.get("request_id") == rid
-    ]
-    expect(not echoed, "no push for a sneak peek", echoed)
+    await expect_quiet(
+        conn,
+        "no push for a sneak peek",
+        lambda f: f.message is not None and f.message.get("request_id") == rid,
+    )
 
 
 async def sneak_peek_validation(ctx: Context) -> None:

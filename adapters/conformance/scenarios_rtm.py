@@ -8,6 +8,13 @@ from .checks import error_of, expect, expect_error, expect_keys, payload_of
 from .context import Context
 from .driver import Frame, brief
 from .model import Scenario
+from .steps import (
+    expect_answered_once,
+    expect_quiet,
+    expect_refused_before_login,
+    expect_response_envelope,
+    login_refusal,
+)
 
 __all__ = ["SCENARIOS"]
 
@@ -19,22 +26,7 @@ async def upgrade(ctx: Context) -> None:
 
 async def login_must_be_first(ctx: Context) -> None:
     """A request before ``login`` is refused (an error response, or the connection closes)."""
-    conn = await ctx.open()
-    rid = await conn.send("get_chats_summary", {})
-    frame = await conn.wait(
-        "an error response to a request sent before login (or a close)",
-        lambda f: (
-            f.closed is not None or (f.message is not None and f.message.get("type") == "response")
-        ),
-    )
-    if frame.message is not None:
-        expect(
-            frame.message.get("success") is False,
-            "no success before login",
-            frame.message,
-        )
-        error_of(frame.message)
-        expect(frame.message.get("request_id") == rid, f"the error to echo {rid!r}", frame.message)
+    await expect_refused_before_login(await ctx.open(), "get_chats_summary")
 
 
 async def login_success(ctx: Context) -> None:
@@ -65,11 +57,7 @@ async def login_token_required(ctx: Context) -> None:
 async def response_envelope(ctx: Context) -> None:
     """A response is ``{request_id, action, type: response, success, payload}``."""
     conn, _, _ = await ctx.session()
-    rid = await conn.send("get_chats_summary", {}, request_id="echo-me-42")
-    message = await conn.response(rid)
-    expect(message.get("action") == "get_chats_summary", "action echoed", message)
-    expect(message.get("success") is True, "success: true", message)
-    expect(isinstance(message.get("payload"), dict), "a payload object", message)
+    await expect_response_envelope(conn, "get_chats_summary", "echo-me-42")
 
 
 async def pipelined_requests(ctx: Context) -> None:
@@ -79,12 +67,7 @@ async def pipelined_requests(ctx: Context) -> None:
     for rid in ids:
         message = await conn.response(rid)
         expect(message.get("success") is True, f"{rid} to succeed", message)
-    extra = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message is not None and f.message.get("request_id") in ids
-    ]
-    expect(not extra, "exactly one response per request", extra)
+    await expect_answered_once(conn, ids)
 
 
 async def error_envelope(ctx: Context) -> None:
@@ -100,12 +83,13 @@ async def ping_no_response(ctx: Context) -> None:
     """``{"action": "ping"}`` gets no response, and the connection goes on."""
     conn, _, _ = await ctx.session()
     await conn.send_raw(json.dumps({"action": "ping"}))
-    answers = [
-        f.describe()
-        for f in await conn.listen()
-        if f.closed is not None or (f.message is not None and f.message.get("type") == "response")
-    ]
-    expect(not answers, "no response to ping (and no close)", answers)
+    await expect_quiet(
+        conn,
+        "no response to ping (and no close)",
+        lambda f: (
+            f.closed is not None or (f.message is not None and f.message.get("type") == "response")
+        ),
+    )
     await conn.ok("get_chats_summary", {})
 
 
@@ -145,23 +129,9 @@ async def license_not_found(ctx: Context) -> None:
     refusal), never a working session."""
     customer = await ctx.customer()
     conn = await ctx.open(license_id=ctx.target.license_id + 1_000_000)
-    rid = "not-sent"
-    if conn.closed is None:  # (a server may say license_not_found and close at once)
-        rid = await conn.send("login", {"token": f"Bearer {customer.access_token}"})
-    frame = await conn.wait(
-        "customer_disconnected license_not_found, an error or a close",
-        lambda f: (
-            f.closed is not None
-            or (
-                f.message is not None
-                and (
-                    f.message.get("action") == "customer_disconnected"
-                    or f.message.get("request_id") == rid
-                )
-            )
-        ),
+    message = await login_refusal(
+        conn, customer.access_token, "customer_disconnected license_not_found, an error or a close"
     )
-    message = frame.message or {}
     if message.get("action") == "customer_disconnected":
         reason = payload_of(message).get("reason")
         expect(reason == "license_not_found", "reason license_not_found", message)

@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
-from .checks import expect, expect_error, expect_keys
+from .checks import expect, expect_error, expect_keys, expect_stored_message
 from .checks_v3 import expect_v3_event, expect_v3_thread
 from .context import Context
 from .model import scenario
+from .steps import expect_quiet
 from .v3help import (
     about,
     custom,
@@ -51,10 +52,7 @@ async def start_chat_initial_events(ctx: Context) -> None:
     events = expect_v3_thread(push["payload"]["chat"].get("thread"), "chat.thread")["events"]
     mine = [e for e in events if e.get("id") in ids]
     expect(len(mine) == 1, f"event {ids} in the thread", events)
-    stored = mine[0]
-    expect(stored.get("custom_id") == "conf-v3-initial", "custom_id kept", stored)
-    expect(stored.get("author_id") == customer_id, "author_id = the customer", stored)
-    expect(stored.get("text") == "first words", "text kept", stored)
+    expect_stored_message(mine[0], "conf-v3-initial", customer_id, "first words")
 
 
 async def start_chat_requester_push(ctx: Context) -> None:
@@ -205,12 +203,15 @@ async def deactivate_side_effects(ctx: Context) -> None:
     rid = await conn.send("deactivate_chat", {"id": chat_id})
     await conn.ok_response(rid, "deactivate_chat")
     await push_for(conn, "chat_deactivated", chat_id)
-    tagged = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message and f.message.get("type") == "push" and f.message.get("request_id") == rid
-    ]
-    expect(not tagged, f"no other push with request_id {rid!r}", tagged)
+    await expect_quiet(
+        conn,
+        f"no other push with request_id {rid!r}",
+        lambda f: (
+            f.message is not None
+            and f.message.get("type") == "push"
+            and f.message.get("request_id") == rid
+        ),
+    )
 
 
 async def deactivate_others(ctx: Context) -> None:

@@ -10,6 +10,7 @@ from .checks_v3 import expect_rfc3339, expect_v3_event, expect_v3_thread
 from .context import Context
 from .driver import RtmConnection
 from .model import scenario
+from .steps import expect_no_push
 from .v3help import custom, deactivate, expect_validation, message, push_for, start
 
 __all__ = ["SCENARIOS"]
@@ -204,12 +205,7 @@ async def other_customers_chat(ctx: Context) -> None:
     sent = await intruder.request("send_event", {"chat_id": chat_id, "event": custom("x")})
     expect_error(sent, "authorization")
     expect_error(await intruder.request("deactivate_chat", {"id": chat_id}), "authorization")
-    leaked = [
-        f.describe()
-        for f in await owner.listen()
-        if f.message and f.message.get("action") in ("incoming_event", "chat_deactivated")
-    ]
-    expect(not leaked, "no push to the owner", leaked)
+    await expect_no_push(owner, ("incoming_event", "chat_deactivated"), "no push to the owner")
 
 
 SCENARIOS = (

@@ -11,6 +11,12 @@ from .checks import error_of, expect, expect_error, expect_keys, payload_of
 from .context import Context
 from .driver import Failed, Frame, Skipped, brief
 from .model import Scenario
+from .steps import (
+    expect_answered_once,
+    expect_refused_before_login,
+    expect_response_envelope,
+    login_refusal,
+)
 from .v3help import deactivate, expect_validation, start
 
 __all__ = ["SCENARIOS"]
@@ -45,47 +51,23 @@ async def organization_required(ctx: Context) -> None:
     customer = await ctx.customer()
     if conn.closed is not None:
         return
-    rid = await conn.send("login", {"token": f"Bearer {customer.access_token}"})
-    frame = await conn.wait(
+    message = await login_refusal(
+        conn,
+        customer.access_token,
         "an error, customer_disconnected or a close for a login without organization_id",
-        lambda f: (
-            f.closed is not None
-            or (
-                f.message is not None
-                and (
-                    f.message.get("action") == "customer_disconnected"
-                    or f.message.get("request_id") == rid
-                )
-            )
-        ),
     )
-    message = frame.message or {}
     expect(message.get("success") is not True, "no successful login", brief(message))
 
 
 async def login_must_be_first(ctx: Context) -> None:
     """A request before ``login`` is refused: an error response or a close (§2)."""
-    conn = await ctx.open()
-    rid = await conn.send("list_chats", {})
-    frame = await conn.wait(
-        "an error response to a request sent before login (or a close)",
-        lambda f: (
-            f.closed is not None or (f.message is not None and f.message.get("type") == "response")
-        ),
-    )
-    if frame.message is not None:
-        error_of(frame.message)
-        expect(frame.message.get("request_id") == rid, f"the error to echo {rid!r}", frame.message)
+    await expect_refused_before_login(await ctx.open(), "list_chats")
 
 
 async def response_envelope(ctx: Context) -> None:
     """A response is ``{request_id, action, type: response, success, payload}``."""
     conn, _, _ = await ctx.session()
-    rid = await conn.send("list_chats", {}, request_id="v3-echo-me-42")
-    message = await conn.response(rid)
-    expect(message.get("action") == "list_chats", "action echoed", message)
-    expect(message.get("success") is True, "success: true", message)
-    expect(isinstance(message.get("payload"), dict), "a payload object", message)
+    await expect_response_envelope(conn, "list_chats", "v3-echo-me-42")
 
 
 async def push_version(ctx: Context) -> None:
@@ -137,12 +119,7 @@ async def pending_limit(ctx: Context) -> None:
     for rid in ids:
         answers[rid] = await conn.response(rid, "get_customer")
         first_answer = first_answer or time.monotonic()
-    extra = [
-        f.describe()
-        for f in await conn.listen()
-        if f.message and f.message.get("request_id") in ids
-    ]
-    expect(not extra, "exactly one response per request", extra)
+    await expect_answered_once(conn, ids)
     limited = [r for r in ids if answers[r].get("success") is False]
     for rid in limited:
         expect_error(answers[rid], "pending_requests_limit_reached")

@@ -8,7 +8,7 @@ from typing import Any
 
 from transports.multipart import FilePart, MultipartBody
 
-from .checks import expect, expect_keys
+from .checks import expect, expect_http_error, expect_keys
 from .checks_v3 import expect_v3_event
 from .context import Context
 from .driver import HttpAnswer, Skipped
@@ -34,27 +34,16 @@ def _bare(answer: HttpAnswer, what: str) -> dict[str, Any]:
     return answer.json
 
 
-def _http_error(answer: HttpAnswer, error_type: str, field: str | None = None) -> None:
-    """A 4xx/5xx answer with ``{"error": {"type": error_type, "message"}}``."""
-    error = answer.json.get("error") if isinstance(answer.json, dict) else None
-    expect(
-        answer.status >= 400 and isinstance(error, dict) and error.get("type") == error_type,
-        f"a 4xx/5xx answer with error type {error_type}",
-        answer.describe(),
-    )
-    assert isinstance(error, dict)
-    if field is not None:
-        expect(field in str(error.get("message")), f"the error message to name {field!r}", error)
-
-
 async def requires_token(ctx: Context) -> None:
     """A Web API call without ``Authorization``: 4xx ``authentication``."""
-    _http_error(await ctx.web_api("list_chats", {}, token=None), "authentication")
+    expect_http_error(await ctx.web_api("list_chats", {}, token=None), "authentication")
 
 
 async def bad_token(ctx: Context) -> None:
     """A Web API call with an unknown bearer token: 4xx ``authentication``."""
-    _http_error(await ctx.web_api("list_chats", {}, token="not-a-token-0000"), "authentication")
+    expect_http_error(
+        await ctx.web_api("list_chats", {}, token="not-a-token-0000"), "authentication"
+    )
 
 
 async def web_start_chat(ctx: Context) -> None:
@@ -94,7 +83,7 @@ async def web_validation(ctx: Context) -> None:
     """A Web validation error: 4xx ``{"error": {"type": "validation", ...}}`` naming the field."""
     _, _, customer = await ctx.session()
     answer = await ctx.web_api("send_event", {"event": custom()}, token=customer.access_token)
-    _http_error(answer, "validation", "chat_id")
+    expect_http_error(answer, "validation", "chat_id")
 
 
 async def web_authorization(ctx: Context) -> None:
@@ -103,7 +92,7 @@ async def web_authorization(ctx: Context) -> None:
     chat_id, _, _ = await start(owner)
     other = await ctx.customer()
     answer = await ctx.web_api("deactivate_chat", {"id": chat_id}, token=other.access_token)
-    _http_error(answer, "authorization")
+    expect_http_error(answer, "authorization")
 
 
 def _upload(ctx: Context, token: str, data: bytes) -> tuple[Any, MultipartBody]:

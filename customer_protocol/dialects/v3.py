@@ -11,14 +11,19 @@ and ``send_event``, section 2), the ``login`` payload with ``customer_side_stora
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 from customer_protocol.errors import (
     CustomerSDKError,
     InvalidArgumentsError,
     RemoteProtocolError,
 )
-from customer_protocol.events import SDKEvent, ThreadSummaryEvent, UserData
+from customer_protocol.events import (
+    CustomerSideStorageUpdated,
+    SDKEvent,
+    ThreadSummaryEvent,
+    UserData,
+)
 from customer_protocol.history import HistoryPosition
 from customer_protocol.models import Chat, ChatsSummary, Event, HistoryBatch, Thread
 from customer_protocol.requests import PendingRequest
@@ -39,7 +44,6 @@ from .base import (
     Resolved,
     Verdict,
 )
-from .v3_events import CustomerSideStorageUpdated
 
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
@@ -200,7 +204,7 @@ class V3(Dialect):
             thread = parsed.thread
             tracker.thread_seen(thread.chat, thread.id, thread.order, None)
             tracker.set_active(thread.chat, thread.active)
-            opened = cast("list[SDKEvent]", list(pushes.thread_opened_events(parsed)))
+            opened = list(pushes.thread_opened_events(parsed))
             return OpenedChat(parsed.chat, thread), opened
         if source == "incoming_event":
             _str(payload, "chat_id")  # required, although the result is the event alone
@@ -265,8 +269,7 @@ class V3(Dialect):
         for event in events:
             if isinstance(event, CustomerSideStorageUpdated):
                 self.customer_side_storage = dict(event.customer_side_storage)
-        # v3's own events (v3_events) travel with the seed's; SDKEvent names only the seed's.
-        return cast("list[SDKEvent]", events)
+        return events
 
     # -- lifecycle -----------------------------------------------------------------------------
 

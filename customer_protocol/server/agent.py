@@ -4,8 +4,8 @@ The core tells it what customers did (:meth:`AgentSimulator.notice`) and asks it
 (:meth:`AgentSimulator.fire`) to carry out the moves that are due; the moves change the store
 through :class:`~customer_protocol.server.logic.ChatLogic` and come back as pushes. The script
 is described in :class:`~customer_protocol.server.config.AgentConfig`. A move whose thread is
-no longer active when it is due is dropped (the agent never reopens a closed thread). Scheduled
-moves are not persisted.
+no longer active when it is due is dropped (the agent never reopens a closed thread), and so is
+the answer to a rating the customer has withdrawn meanwhile. Scheduled moves are not persisted.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .config import AgentConfig
-from .logic import ChatLogic, ChatStarted, CustomerMessage, Note, PushOut
+from .logic import ChatLogic, ChatStarted, CustomerMessage, Note, PushOut, ThreadRated
 from .store import AgentRecord
 
 __all__ = ["AgentSimulator", "Move"]
@@ -23,13 +23,15 @@ __all__ = ["AgentSimulator", "Move"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Move:
-    """One scheduled move: ``kind`` is ``join``, ``typing``, ``say`` or ``close``."""
+    """One scheduled move: ``kind`` is ``join``, ``typing``, ``say`` or ``close``
+    (``if_rated``: say it only if the thread still holds a rating)."""
 
     kind: str
     chat_id: str
     thread_id: str
     text: str = ""
     typing: bool = False
+    if_rated: bool = False
 
 
 class AgentSimulator:
@@ -68,21 +70,37 @@ class AgentSimulator:
                     ),
                 )
         elif isinstance(note, CustomerMessage):
-            chat_id, thread_id = note.chat_id, note.thread_id
-
-            def move(kind: str, text: str = "", typing: bool = False) -> Move:
-                return Move(
-                    kind=kind, chat_id=chat_id, thread_id=thread_id, text=text, typing=typing
-                )
-
-            self._at(now + cfg.typing_delay, move("typing", typing=True))
-            self._at(now + cfg.reply_delay, move("typing", typing=False))
             if self._goodbye.search(note.text):
-                self._at(now + cfg.reply_delay, move("say", cfg.farewell))
-                self._at(now + cfg.reply_delay, move("close"))
+                self._answer(note.chat_id, note.thread_id, now, cfg.farewell)
+                self._at(
+                    now + cfg.reply_delay,
+                    Move(kind="close", chat_id=note.chat_id, thread_id=note.thread_id),
+                )
             else:
                 text = cfg.reply_template.replace("{text}", note.text)
-                self._at(now + cfg.reply_delay, move("say", text))
+                self._answer(note.chat_id, note.thread_id, now, text)
+        elif isinstance(note, ThreadRated):
+            thread = self.logic.store.threads.get(note.thread_id)
+            if cfg.rating_reply is None or thread is None or not thread.active:
+                return
+            word = "good" if note.score == 1 else "bad"
+            text = cfg.rating_reply.replace("{score_word}", word)
+            self._answer(note.chat_id, note.thread_id, now, text, if_rated=True)
+
+    def _answer(
+        self, chat_id: str, thread_id: str, now: float, text: str, *, if_rated: bool = False
+    ) -> None:
+        """Type after ``typing_delay``; at ``reply_delay`` stop typing and say ``text``."""
+        cfg = self.config
+        for when, typing in ((cfg.typing_delay, True), (cfg.reply_delay, False)):
+            self._at(
+                now + when,
+                Move(kind="typing", chat_id=chat_id, thread_id=thread_id, typing=typing),
+            )
+        self._at(
+            now + cfg.reply_delay,
+            Move(kind="say", chat_id=chat_id, thread_id=thread_id, text=text, if_rated=if_rated),
+        )
 
     def next_deadline(self) -> float | None:
         """When the next move is due, if any."""
@@ -106,6 +124,8 @@ class AgentSimulator:
         chat = store.chats.get(move.chat_id)
         thread = store.threads.get(move.thread_id)
         if chat is None or thread is None or not thread.active:
+            return []
+        if move.if_rated and self.logic.rating_score(thread) is None:
             return []
         pushes: list[PushOut] = []
         if self.agent.id not in chat.user_ids:

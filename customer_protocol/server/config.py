@@ -17,7 +17,11 @@ class AgentConfig:
     each customer ``message`` it starts typing after :attr:`typing_delay`, and after
     :attr:`reply_delay` stops typing and answers :attr:`reply_template` (``{text}`` is the
     customer's text). A message matching :attr:`goodbye_pattern` (case-insensitive) is answered
-    with :attr:`farewell` and the agent then closes the thread (``thread_closed``).
+    with :attr:`farewell` and the agent then closes the thread (``thread_closed``). When the
+    customer rates an active thread (its ``rating.score`` property set to ``1`` or ``0``) the
+    agent types and answers :attr:`rating_reply` the same way, ``{score_word}`` being ``good``
+    or ``bad`` (e.g. ``"Thanks for rating us {score_word}!"``); ``None`` turns that off. A
+    rating withdrawn before the answer is due gets none.
     """
 
     id: str = "agent@example.com"
@@ -30,6 +34,7 @@ class AgentConfig:
     reply_template: str = "You wrote: {text}"
     farewell: str = "Goodbye! Closing this chat."
     goodbye_pattern: str = r"\b(good)?bye\b"
+    rating_reply: str | None = "Thanks for your rating!"
 
     def __post_init__(self) -> None:
         for name in ("join_delay", "typing_delay", "reply_delay"):

@@ -22,6 +22,7 @@ from .facts import (
     Fact,
     ThreadClosed,
     ThreadOpened,
+    ThreadPropertiesUpdated,
     Typing,
     UserAdded,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "Outcome",
     "PushOut",
     "SneakPeek",
+    "ThreadRated",
     "Upload",
     "same_json",
 ]
@@ -79,7 +81,18 @@ class SneakPeek:
     timestamp: int
 
 
-Note = ChatStarted | CustomerMessage | SneakPeek
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ThreadRated:
+    """A customer rated a thread: its ``rating`` properties changed and ``rating.score`` is
+    now ``1`` (good) or ``0`` (bad) (the agent simulator acknowledges it)."""
+
+    chat_id: str
+    thread_id: str
+    score: int
+    comment: str | None = None
+
+
+Note = ChatStarted | CustomerMessage | SneakPeek | ThreadRated
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -274,6 +287,36 @@ class ChatLogic:
                 CustomerMessage(chat_id=chat.id, thread_id=thread.id, text=event["text"])
             )
 
+    @staticmethod
+    def rating_score(thread: ThreadRecord) -> int | None:
+        """The thread's rating: its ``rating.score`` property when that is ``1`` (good) or
+        ``0`` (bad), the values a customer's ``send_rating`` sets; else ``None``."""
+        score = thread.properties.get("rating", {}).get("score", {}).get("value")
+        return score if type(score) is int and score in (0, 1) else None
+
+    @classmethod
+    def note_rating(
+        cls,
+        outcome: Outcome,
+        chat: ChatRecord,
+        thread: ThreadRecord,
+        changed: dict[str, dict[str, Any]],
+    ) -> None:
+        """Tell the agent simulator about a rating: the thread's ``rating`` properties
+        changed (``changed`` is flat) and it now holds a rating."""
+        score = cls.rating_score(thread)
+        if "rating" not in changed or score is None:
+            return
+        comment = thread.properties["rating"].get("comment", {}).get("value")
+        outcome.notes.append(
+            ThreadRated(
+                chat_id=chat.id,
+                thread_id=thread.id,
+                score=score,
+                comment=comment if isinstance(comment, str) else None,
+            )
+        )
+
     def end_thread(self, chat: ChatRecord, user_id: str | None) -> PushOut:
         """Deactivate the chat's active thread; its push (echo only when ``user_id`` is the
         chat's customer)."""
@@ -331,6 +374,21 @@ class ChatLogic:
         self.store.touch("chat", chat.id)
         fact = ChatPropertiesUpdated(chat_id=chat.id, properties=changed)
         return [PushOut(customer_id=chat.customer_id, fact=fact)]
+
+    def update_thread_properties(
+        self, chat: ChatRecord, thread: ThreadRecord, flat: dict[str, dict[str, Any]]
+    ) -> Outcome:
+        """Merge flat properties into a thread: a push with what changed (none if nothing),
+        and a :class:`ThreadRated` note when that rated it (:meth:`note_rating`)."""
+        outcome = Outcome()
+        changed = self.merge(thread.properties, flat)
+        if not changed:
+            return outcome
+        self.store.touch("thread", thread.id)
+        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
+        outcome.pushes.append(PushOut(customer_id=chat.customer_id, fact=fact))
+        self.note_rating(outcome, chat, thread, changed)
+        return outcome
 
     def apply_customer_update(self, customer: CustomerRecord, changes: dict[str, Any]) -> None:
         """Apply checked ``name``/``email``/``avatar``/``fields`` (merged)/``monitoring``

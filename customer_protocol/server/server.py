@@ -630,16 +630,8 @@ class ServerCore:
                         body={"error": {"type": "validation", "message": "unknown action"}},
                     )
                 )
-            if authorization is None or not authorization.startswith("Bearer "):
-                raise ApiError("authentication", "missing 'Authorization: Bearer <token>'")
-            customer = self.accounts.customer_for(authorization[len("Bearer ") :], wall)
-            if customer.banned:
-                raise ApiError("customer_banned", "the customer is banned")
-            body = self._web_payload(payload)
-            rule = self.faults.take(FaultKind.ERROR, action)
-            if rule is not None:
-                raise ApiError(rule.error_type, "injected fault")
-            outcome = self.v03.run(customer.id, action, body, wall, upload)
+            customer_id, body = self._web_call(authorization, action, payload, wall)
+            outcome = self.v03.run(customer_id, action, body, wall, upload)
         except ApiError as error:
             return WebResult(reply=http_error(error))
         out: list[Output] = []
@@ -666,21 +658,34 @@ class ServerCore:
                 raise ApiError("not_found", f"unknown action {action!r}")
             if organization_id is not None and organization_id != self.config.organization_id:
                 raise ApiError("license_not_found", "organization_id: unknown organization")
-            if authorization is None or not authorization.startswith("Bearer "):
-                raise ApiError("authentication", "missing 'Authorization: Bearer <token>'")
-            customer = self.accounts.customer_for(authorization[len("Bearer ") :], wall)
-            if customer.banned:
-                raise ApiError("customer_banned", "the customer is banned")
-            body = self._web_payload(payload)
-            rule = self.faults.take(FaultKind.ERROR, action)
-            if rule is not None:
-                raise ApiError(rule.error_type, "injected fault")
-            outcome = self.v3.run(api, customer.id, action, body, wall, upload, web=True)
+            customer_id, body = self._web_call(authorization, action, payload, wall)
+            outcome = self.v3.run(api, customer_id, action, body, wall, upload, web=True)
         except ApiError as error:
             return WebResult(reply=v3_http_error(error))
         out: list[Output] = []
         self._deliver(outcome, now, out)
         return WebResult(reply=HttpReply(status=200, body=outcome.response), outputs=tuple(out))
+
+    def _web_call(
+        self,
+        authorization: str | None,
+        action: str,
+        payload: bytes | Mapping[str, Any] | None,
+        wall: int,
+    ) -> tuple[str, dict[str, Any]]:
+        """The customer and payload of a Web API call (either dialect), or the
+        :class:`ApiError` to answer: no bearer token, a banned customer, a body that is not a
+        JSON object, an injected error fault for ``action``."""
+        if authorization is None or not authorization.startswith("Bearer "):
+            raise ApiError("authentication", "missing 'Authorization: Bearer <token>'")
+        customer = self.accounts.customer_for(authorization[len("Bearer ") :], wall)
+        if customer.banned:
+            raise ApiError("customer_banned", "the customer is banned")
+        body = self._web_payload(payload)
+        rule = self.faults.take(FaultKind.ERROR, action)
+        if rule is not None:
+            raise ApiError(rule.error_type, "injected fault")
+        return customer.id, body
 
     @staticmethod
     def _web_payload(payload: bytes | Mapping[str, Any] | None) -> dict[str, Any]:

@@ -371,16 +371,12 @@ class V03Dialect:
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Merge flat properties into a thread (active or not); push
-        ``chat_thread_properties_updated`` with only what changed."""
+        ``chat_thread_properties_updated`` with only what changed; a rating is noted for
+        the agent simulator."""
         chat = self.logic.chat_for(customer_id, payload)
         thread = self.logic.thread_of(chat, payload)
         flat = check_flat_properties(payload.get("properties"))
-        changed = self.logic.merge(thread.properties, flat)
-        if not changed:
-            return Outcome()
-        self.store.touch("thread", thread.id)
-        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self.logic.update_thread_properties(chat, thread, flat)
 
     def update_last_seen_timestamp(
         self, customer_id: str, payload: dict[str, Any], wall: int

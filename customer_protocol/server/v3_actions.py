@@ -22,7 +22,6 @@ from .facts import (
     RichMessagePostback,
     ThreadOpened,
     ThreadPropertiesDeleted,
-    ThreadPropertiesUpdated,
 )
 from .logic import ChatLogic, ChatStarted, Outcome, PushOut, SneakPeek, Upload
 from .store import ChatRecord, ThreadRecord
@@ -142,12 +141,16 @@ class V3Actions(V3Other):
     def _thread(self, chat: ChatRecord, payload: dict[str, Any]) -> ThreadRecord:
         return self.logic.thread_of(chat, payload, missing="not_found")
 
-    @staticmethod
-    def _event_of(thread: ThreadRecord, payload: dict[str, Any]) -> dict[str, Any]:
+    def _event(
+        self, customer_id: str, payload: dict[str, Any]
+    ) -> tuple[ChatRecord, ThreadRecord, dict[str, Any]]:
+        """The chat, thread and event that ``chat_id``, ``thread_id`` and ``event_id`` name."""
+        chat = self._chat(customer_id, payload)
+        thread = self._thread(chat, payload)
         event_id = get_str(payload, "event_id")
         for event in thread.events:
             if event["id"] == event_id:
-                return event
+                return chat, thread, event
         raise ApiError("not_found", "event_id: no such event in this thread")
 
     @staticmethod
@@ -404,24 +407,19 @@ class V3Actions(V3Other):
 
     def delete_event(self, customer_id: str, payload: dict[str, Any], wall: int) -> Outcome:
         """Remove one of the customer's events; ``event_deleted``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         if event.get("author_id") != customer_id:
             raise ApiError("authorization", "event_id: the event is not the customer's")
         thread.events.remove(event)
         thread.event_ms.pop(event["id"], None)
-        self.store.touch("thread", thread.id)
         fact = EventDeleted(chat_id=chat.id, thread_id=thread.id, event_id=event["id"])
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def send_rich_message_postback(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """A rich message button answer; ``incoming_rich_message_postback`` (active threads)."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         postback = get_object(payload, "postback", required=True) or {}
         get_str(postback, "id", name="postback.id")
         if not isinstance(postback.get("toggled"), bool):
@@ -480,17 +478,12 @@ class V3Actions(V3Other):
     def update_thread_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
-        """Merge thread properties; ``thread_properties_updated`` with what changed."""
+        """Merge thread properties; ``thread_properties_updated`` with what changed; a
+        rating is noted for the agent simulator."""
         chat = self._chat(customer_id, payload)
         thread = self._thread(chat, payload)
-        changed = self.logic.merge(
-            thread.properties, check_flat_properties(payload.get("properties"))
-        )
-        if not changed:
-            return Outcome()
-        self.store.touch("thread", thread.id)
-        fact = ThreadPropertiesUpdated(chat_id=chat.id, thread_id=thread.id, properties=changed)
-        return Outcome(pushes=[self._push(chat, fact)])
+        flat = check_flat_properties(payload.get("properties"))
+        return self.logic.update_thread_properties(chat, thread, flat)
 
     def delete_thread_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
@@ -502,44 +495,42 @@ class V3Actions(V3Other):
         gone = self.logic.unset(thread.properties, names)
         if not gone:
             return Outcome()
-        self.store.touch("thread", thread.id)
         fact = ThreadPropertiesDeleted(chat_id=chat.id, thread_id=thread.id, properties=gone)
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def update_event_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Merge event properties; ``event_properties_updated``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         flat = check_flat_properties(payload.get("properties"))
         changed = self.logic.merge(event.setdefault("properties", {}), flat)
         if not changed:
             return Outcome()
-        self.store.touch("thread", thread.id)
         fact = EventPropertiesUpdated(
             chat_id=chat.id, thread_id=thread.id, event_id=event["id"], properties=changed
         )
-        return Outcome(pushes=[self._push(chat, fact)])
+        return self._thread_changed(chat, thread, fact)
 
     def delete_event_properties(
         self, customer_id: str, payload: dict[str, Any], wall: int
     ) -> Outcome:
         """Delete event properties; ``event_properties_deleted``."""
-        chat = self._chat(customer_id, payload)
-        thread = self._thread(chat, payload)
-        event = self._event_of(thread, payload)
+        chat, thread, event = self._event(customer_id, payload)
         names = check_delete_properties(payload.get("properties"))
         gone = self.logic.unset(event.get("properties") or {}, names)
         if not gone:
             return Outcome()
         if not event.get("properties"):
             event.pop("properties", None)
-        self.store.touch("thread", thread.id)
         fact = EventPropertiesDeleted(
             chat_id=chat.id, thread_id=thread.id, event_id=event["id"], properties=gone
         )
+        return self._thread_changed(chat, thread, fact)
+
+    def _thread_changed(self, chat: ChatRecord, thread: ThreadRecord, fact: Fact) -> Outcome:
+        """Mark ``thread`` changed (stored again) and push ``fact``."""
+        self.store.touch("thread", thread.id)
         return Outcome(pushes=[self._push(chat, fact)])
 
 

@@ -22,7 +22,6 @@ CUSTOMER_EVENT_TYPES: Final = frozenset(
     {"message", "annotation", "filled_form", "file", "custom", "system_message"}
 )
 _SERVER_SET: Final = ("id", "order", "timestamp", "author_id")
-_MISSING: Final = object()
 
 
 class ApiError(Exception):
@@ -46,15 +45,21 @@ def _invalid(name: str, what: str) -> ApiError:
     return ApiError("validation", f"{name}: {what}")
 
 
+def _lookup(payload: Mapping[str, Any], key: str, name: str, required: bool) -> Any:
+    """``payload[key]``; ``None`` when absent or null (an error when ``required``)."""
+    value = payload.get(key)
+    if value is None and required:
+        raise _invalid(name, "is required")
+    return value
+
+
 def get_str(
     payload: Mapping[str, Any], key: str, *, required: bool = True, name: str | None = None
 ) -> str | None:
     """``payload[key]`` as a non-empty string (``None`` when optional and absent)."""
     name = name or key
-    value = payload.get(key, _MISSING)
-    if value is _MISSING or value is None:
-        if required:
-            raise _invalid(name, "is required")
+    value = _lookup(payload, key, name, required)
+    if value is None:
         return None
     if not isinstance(value, str) or not value:
         raise _invalid(name, "must be a non-empty string")
@@ -72,8 +77,8 @@ def get_int(
 ) -> int | None:
     """``payload[key]`` as an integer in range (``default`` when absent)."""
     name = name or key
-    value = payload.get(key, _MISSING)
-    if value is _MISSING or value is None:
+    value = _lookup(payload, key, name, required=False)
+    if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int):
         raise _invalid(name, "must be an integer")
@@ -89,10 +94,8 @@ def get_object(
 ) -> dict[str, Any] | None:
     """``payload[key]`` as a JSON object (``None`` when optional and absent)."""
     name = name or key
-    value = payload.get(key, _MISSING)
-    if value is _MISSING or value is None:
-        if required:
-            raise _invalid(name, "is required")
+    value = _lookup(payload, key, name, required)
+    if value is None:
         return None
     if not isinstance(value, dict):
         raise _invalid(name, "must be an object")

@@ -38,7 +38,9 @@ async def test_a_ban_is_a_terminal_disconnect(adapter: str, server: ReferenceSer
             await client.send_message(chat.id, "anyone?")  # fails at once, never hangs
         assert lost.value.code is ErrorCode.CONNECTION_LOST
         assert client.recorder.named("connection_restored") == []
-    assert server.connection_count == 0
+    with anyio.fail_after(5):  # the server forgets the closed connection in its own task
+        while server.connection_count:
+            await anyio.sleep(0.005)
 
 
 async def test_entering_fails_for_a_banned_customer(adapter: str, server: ReferenceServer) -> None:

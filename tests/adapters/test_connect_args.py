@@ -94,3 +94,22 @@ def test_switch_host_moves_later_connections_and_web_calls_to_the_region() -> No
     )
     assert client._web.host == "api-fra.livechatinc.com" and client._web.scheme == "https"
     assert client._new_transport().target.startswith("/base/v3.6/customer/rtm/ws?")
+
+
+def test_the_drivers_route_every_v3_event_as_an_event_and_reject_unknown_outputs() -> None:
+    from typing import Any, cast
+
+    from customer_protocol import V3_EVENT_NAMES, GreetingCanceled, SDKEvent
+
+    client = connect_async(
+        api="3.6", organization_id="org", token="t", url="wss://api.livechatinc.com:443/base"
+    )
+    got: list[Any] = []
+    client.on("greeting_canceled", got.append)
+    canceled = GreetingCanceled(unique_id="g1")
+    assert client._apply(canceled) is None
+    assert got == [canceled]
+    # The union is closed: every v3 event class is one of SDKEvent's.
+    assert {cls.name for cls in SDKEvent.__args__} >= V3_EVENT_NAMES
+    with pytest.raises(AssertionError):
+        client._apply(cast(Any, object()))  # not an output: never taken for an event

@@ -85,3 +85,67 @@ async def test_async_client_over_wss(ca: trustme.CA, tls_url: str) -> None:
     ca.configure_trust(context)
     async with connect_async(license_id=1, token="t", url=tls_url, ssl_context=context) as client:
         assert client.state == "connected"
+
+
+class _Stop(Exception):
+    """Raised by a stubbed connection to end a token flow after its first request."""
+
+
+def _flow(context: ssl.SSLContext | None) -> object:
+    from adapters.tokens import DEMO_CREDENTIALS, AccountsFlow
+
+    return AccountsFlow(
+        accounts_url="https://accounts.example", ssl_context=context, **DEMO_CREDENTIALS
+    )
+
+
+def test_sync_token_flow_uses_its_own_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flow given an SSLContext (say, trusting a private CA) opens the accounts host with it."""
+    import adapters._blocking as blocking
+
+    seen: list[ssl.SSLContext | None] = []
+
+    def fake_exchange(*args: object, ssl_context: ssl.SSLContext | None, timeout: float) -> None:
+        seen.append(ssl_context)
+        raise _Stop
+
+    monkeypatch.setattr(blocking, "exchange", fake_exchange)
+    flow_context, client_context = ssl.create_default_context(), ssl.create_default_context()
+    from adapters._url import parse_base_url
+
+    web = parse_base_url("https://api.example")
+    with pytest.raises(_Stop):
+        blocking.token_from(
+            _flow(flow_context), False, web=web, ssl_context=client_context, timeout=1
+        )
+    assert seen == [flow_context]
+    with pytest.raises(_Stop):
+        blocking.token_from(
+            _flow(None),
+            False,
+            web=web,
+            ssl_context=client_context,
+            timeout=1,  # type: ignore[arg-type]
+        )
+    assert seen[-1] is client_context
+
+
+@pytest.mark.anyio
+async def test_async_token_flow_uses_its_own_ssl_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapters._async import AsyncClient
+    from adapters.asyncio import connect as connect_async
+
+    flow_context, client_context = ssl.create_default_context(), ssl.create_default_context()
+    seen: list[ssl.SSLContext | None] = []
+
+    async def fake_open(self: AsyncClient, base: object, ssl_context: object = None) -> None:
+        seen.append(ssl_context or self._ssl)  # what _open_stream would wrap the socket with
+        raise _Stop
+
+    monkeypatch.setattr(AsyncClient, "_open_stream", fake_open)
+    client = connect_async(
+        license_id=1, token=_flow(flow_context), url="wss://api.example", ssl_context=client_context
+    )
+    with pytest.raises(_Stop):
+        await client._token(False)
+    assert seen == [flow_context]

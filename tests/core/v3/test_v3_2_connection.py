@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from customer_protocol import CloseTransport, MessageDropped, ProtocolErrorReport, SendPing
-from tests.core.harness import Harness, error, events, names, of, value
+from customer_protocol import CloseTransport, Config, MessageDropped, ProtocolErrorReport, SendPing
+from tests.core.harness import Harness, Sent, error, events, names, of, value
 from tests.core.v3 import samples as s
 from tests.core.v3.harness3 import V3Harness, incoming_chat, incoming_event
 
@@ -195,3 +196,92 @@ def test_a_malformed_resolving_push_fails_its_call_and_is_reported() -> None:
     sent = h.one(out, "send_event")
     out = h.push("incoming_event", {"chat_id": "CH1", "event": "no"}, sent.request_id)
     assert error(out, call).type == "malformed_response"
+
+
+def _timed_out(h: V3Harness, count: int = 1) -> list[Sent]:
+    """Write ``count`` calls and let them time out on the client (REQUEST_TIMEOUT)."""
+    calls, written = [], []
+    for _ in range(count):
+        call, out = h.call("get_customer")
+        calls.append(call)
+        written.append(h.one(out, "get_customer"))
+    out = h.advance(5.0)
+    for call in calls:
+        assert error(out, call).code == "REQUEST_TIMEOUT"
+    return written
+
+
+def _burst(h: V3Harness, count: int) -> tuple[list[int], list[Sent]]:
+    calls, written = [], []
+    for index in range(count):
+        call, out = h.call("get_url_info", f"https://example.com/{index}")
+        calls.append(call)
+        written += h.sent(out)
+    return calls, written
+
+
+def test_a_timed_out_request_keeps_its_slot_until_its_late_answer() -> None:
+    # The server still counts it toward its 10 pending: a burst right after the timeout must
+    # not make it 11 (pending_requests_limit_reached).
+    h = V3Harness(config=replace(Config(), request_timeout=5.0))
+    h.connect()
+    late = _timed_out(h)[0]
+    _calls, written = _burst(h, 10)
+    assert len(written) == 9
+    # A push carrying its id is no answer of the server: the slot stays taken.
+    out = h.push("customer_updated", {"name": "Ann"}, late.request_id)
+    assert names(out) == ["customer_updated"] and h.sent(out) == []
+    # The late answer is dropped as before and frees the slot: the 10th is written.
+    out = h.respond(late, s.customer())
+    assert [m.reason for m in of(out, MessageDropped)] == ["unknown request_id"]
+    assert [w.payload["url"] for w in h.sent(out)] == ["https://example.com/9"]
+    # An answer seen twice frees nothing more.
+    for sent in written[:2]:
+        h.respond(sent, {"url": sent.payload["url"]})
+    out = h.respond(late, s.customer())
+    assert of(out, MessageDropped) and h.sent(out) == []
+    _calls, more = _burst(h, 3)
+    assert len(more) == 2  # 8 + 2 in flight
+
+
+def test_a_late_error_answer_frees_the_slot_too() -> None:
+    h = V3Harness(config=replace(Config(), request_timeout=5.0))
+    h.connect()
+    late = _timed_out(h, 3)
+    _calls, written = _burst(h, 10)
+    assert len(written) == 7
+    out = h.error(late[1], "request_timeout")
+    assert of(out, MessageDropped) and len(h.sent(out)) == 1
+    out = h.respond(late[0], s.customer())
+    assert len(h.sent(out)) == 1
+    out = h.respond(late[2], s.customer())
+    assert [w.payload["url"] for w in h.sent(out)] == ["https://example.com/9"]
+    _calls, more = _burst(h, 1)
+    assert more == []  # ten in flight again
+
+
+def test_the_late_count_resets_when_the_link_drops() -> None:
+    h = V3Harness(config=replace(Config(), request_timeout=5.0))
+    h.connect()
+    _timed_out(h, 4)
+    h.client.transport_closed(h.now)
+    h.drain()
+    h.advance(60.0)  # the backoff elapsed: the cached token, a new transport
+    h.open_and_login()
+    _calls, written = _burst(h, 11)
+    assert len(written) == 10  # a new link: nothing of the old one counts
+
+
+def test_a_request_answered_before_its_timeout_holds_no_slot() -> None:
+    # A push-resolved call whose response came (the push did not) ends at its timeout from
+    # the response: the server let go of it, so it does not count toward the cap.
+    h = V3Harness(config=replace(Config(), request_timeout=5.0))
+    h.connect()
+    call, out = h.call("send_message", "CH1", "hi")
+    sent = h.one(out, "send_event")
+    h.advance(4.5)
+    h.respond(sent, {"event_id": "E1"})
+    out = h.advance(0.5)
+    assert value(out, call).id == "E1"
+    _calls, written = _burst(h, 10)
+    assert len(written) == 10

@@ -25,7 +25,7 @@ from customer_protocol import (
     UserLeftChat,
     UserStoppedTyping,
 )
-from customer_protocol.dialects import v3_events as ev
+from customer_protocol import events as ev
 from customer_protocol.dialects.v3_pushes import (
     LIFECYCLE_PUSHES,
     PUSHES_3_5,
