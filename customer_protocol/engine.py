@@ -311,7 +311,11 @@ class ClientEngine:
             value = loads(data)
             # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
             # with the same rules as message_from, without building the envelope object.
-            if type(value) is dict and value.get("type") == "push" and not value.get("request_id"):
+            if (
+                type(value) is dict
+                and value.get("type") == "push"
+                and value.get("request_id") in (None, "")  # a non-string one is malformed
+            ):
                 action = value.get("action")
                 payload = value.get("payload", {})
                 if type(action) is str and action and type(payload) is dict:

@@ -212,9 +212,6 @@ class FakeServer:
 class Driver:
     """Drives a client against :class:`FakeServer`, recording inputs and checking invariants."""
 
-    #: The actions of the login handshake (written before ``connected``).
-    handshake = ("login", "get_chats_summary")
-
     def __init__(self, seed: int = 1, config: Config | None = None) -> None:
         self.seed = seed
         self.config = config or Config()
@@ -339,12 +336,9 @@ class Driver:
             if not self.login_sent:
                 assert action == "login", f"first Send of a connection is {action}"
                 self.login_sent = True
-            internal = action == self.handshake[0] or (
-                action == self.handshake[1] and self.handshake_request(request)
-            )
-            if not internal:
+            if not self.handshake(request):
                 assert self.ready, f"{action} written before the login handshake finished"
-            seq = marker(request)
+            seq = self.marker(request)
             if seq is not None and seq not in self.written_markers:
                 assert not self.written_markers or seq > self.written_markers[-1], (
                     f"request {seq} overtook {self.written_markers[-1]}"
@@ -438,14 +432,21 @@ class Driver:
             stream.extend(map(repr, client.outputs()))
         return stream
 
+    # -- what a dialect's driver overrides ------------------------------------------------------
+
     def fresh(self) -> ClientProtocol:
+        """A new client with this driver's seed and config."""
         return ClientProtocol(license_id=1, config=self.config, rng=SeededRandom(self.seed))
 
     def new_server(self) -> Any:
-        """The scripted server of this driver's dialect."""
+        """The scripted server that answers the client's requests."""
         return FakeServer()
 
-    @staticmethod
-    def handshake_request(request: dict[str, Any]) -> bool:
-        """Whether ``request`` (of the handshake's second action) is the handshake's own."""
-        return "payload" not in request
+    def marker(self, request: dict[str, Any]) -> int | None:
+        """The order marker the fuzz machine put in a written request, if any."""
+        return marker(request)
+
+    def handshake(self, request: dict[str, Any]) -> bool:
+        """Whether a written request belongs to the login handshake (login, the summary)."""
+        action = request["action"]
+        return action == "login" or (action == "get_chats_summary" and "payload" not in request)

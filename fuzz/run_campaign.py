@@ -3,6 +3,7 @@
     python fuzz/run_campaign.py                        # 1,000,000 examples overall
     python fuzz/run_campaign.py --examples 200000      # a smaller campaign
     python fuzz/run_campaign.py --only client --examples 50000
+    python fuzz/run_campaign.py --only _v3 --examples 50000     # the v3 tests only
 
 The examples are split across the fuzz tests by weight (a stateful example is a whole run of
 up to ``--steps`` steps, so those tests get fewer). Settings are those of the ``long`` profile
@@ -46,6 +47,12 @@ TESTS: list[tuple[str, str, float]] = [
     ("test_fuzz_transports", "test_http_server_chunking_independence", 0.06),
     ("test_fuzz_transports", "test_http_server_corrupted_requests", 0.08),
     ("test_fuzz_server", "TestServerMachine", 0.06),
+    # the LiveChat v3 dialect (besides the v3 entries above)
+    ("test_fuzz_messages_v3", "test_v3_decode_mutated_messages_on_both_backends", 0.03),
+    ("test_fuzz_messages_v3", "test_every_v3_push_mutated_on_both_backends", 0.03),
+    ("test_fuzz_messages_v3", "test_every_v3_response_mutated_on_both_backends", 0.03),
+    ("test_fuzz_messages_v3", "test_mutated_login_and_ping_answers", 0.01),
+    ("test_fuzz_server_v3", "TestV3ServerMachine", 0.02),
 ]
 
 
@@ -121,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     failures = 0
     total_calls = 0
     started = time.monotonic()
-    print(f"{'test':<66} {'asked':>9} {'run':>9} {'seconds':>9}  result", flush=True)
+    print(f"{'test':<82} {'asked':>9} {'run':>9} {'seconds':>9}  result", flush=True)
     for module_name, name, weight in chosen:
         examples = max(1, round(options.examples * weight / total_weight))
         begin = time.monotonic()
@@ -130,12 +137,12 @@ def main(argv: list[str] | None = None) -> int:
         total_calls += calls
         label = f"{module_name}::{name}"
         result = "ok" if failure is None else "FAILED"
-        print(f"{label:<66} {examples:>9} {calls:>9} {elapsed:>9.1f}  {result}", flush=True)
+        print(f"{label:<82} {examples:>9} {calls:>9} {elapsed:>9.1f}  {result}", flush=True)
         if failure is not None:
             failures += 1
             print(failure, flush=True)
     elapsed = time.monotonic() - started
-    print(f"{'total':<66} {options.examples:>9} {total_calls:>9} {elapsed:>9.1f}  "
+    print(f"{'total':<82} {options.examples:>9} {total_calls:>9} {elapsed:>9.1f}  "
           f"{failures} failed", flush=True)  # fmt: skip
     return 1 if failures else 0
 

@@ -143,8 +143,24 @@ class ServerMachine(RuleBasedStateMachine):
     # -- checks ------------------------------------------------------------------------------
 
     def check(self, outputs: list[Any], conn: int | None = None, rid: str | None = None) -> None:
+        closed, responses = self.validate(outputs, conn, rid)
+        if rid is None:
+            assert responses == 0, outputs
+        elif rid == PING:
+            assert responses <= 1, outputs
+        elif conn not in closed:
+            assert responses == 1, f"{responses} responses to {rid}: {outputs}"
+
+    def validate(
+        self, outputs: list[Any], conn: int | None = None, rid: str | None = None
+    ) -> tuple[set[Any], int]:
+        """Check every output on its own (an open connection, nothing after its ``Close``,
+        strict JSON, v3 pushes with their version); learn chat and thread ids; forget the
+        closed connections. Returns them and the number of responses to ``rid`` on ``conn``."""
         closed: set[Any] = set()
         responses = 0
+        self.answered: list[tuple[Any, dict[str, Any]]] = []
+        """Every response of these outputs: (connection, message)."""
         for output in outputs:
             if isinstance(output, StoreFile):
                 continue
@@ -164,6 +180,8 @@ class ServerMachine(RuleBasedStateMachine):
                     assert isinstance(payload.get("error", {}).get("type"), str), message
             if message["type"] == "push" and self.apis.get(output.conn_id, "0.3") != "0.3":
                 assert message.get("version") == self.apis[output.conn_id], message
+            if message["type"] == "response":
+                self.answered.append((output.conn_id, message))
             if output.conn_id == conn and message["type"] == "response":
                 if rid in (ANY_RESPONSE, PING, message.get("request_id")):
                     responses += 1
@@ -171,12 +189,7 @@ class ServerMachine(RuleBasedStateMachine):
             elif message["type"] == "push":
                 self._learn(message.get("payload") or {})
         self.open -= closed
-        if rid is None:
-            assert responses == 0, outputs
-        elif rid == PING:
-            assert responses <= 1, outputs
-        elif conn not in closed:
-            assert responses == 1, f"{responses} responses to {rid}: {outputs}"
+        return closed, responses
 
     def _learn(self, payload: dict[str, Any]) -> None:
         if isinstance(payload.get("chat_id"), str) and payload["chat_id"] not in self.chats:

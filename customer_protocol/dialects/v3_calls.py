@@ -92,6 +92,21 @@ def _send(
         else:
             engine.succeed(call, event if result is None else result)
 
+    reopened = False
+
+    def send() -> None:
+        engine.submit(
+            engine.request(
+                "send_event",
+                payload,
+                on_ok=ok,
+                on_err=on_err,
+                reconcilable=reconcilable,
+                chat=chat,
+                custom_id=custom_id,
+            )
+        )
+
     def resume() -> None:
         engine.tracker.set_active(chat, False)
         engine.submit(
@@ -99,7 +114,7 @@ def _send(
                 "resume_chat",
                 build.resume_with_event(payload),
                 on_ok=ok,
-                on_err=fail,
+                on_err=on_resume_err,
                 reconcilable=reconcilable,
                 chat=chat,
                 custom_id=custom_id,
@@ -112,20 +127,20 @@ def _send(
         else:
             fail(error)
 
+    def on_resume_err(error: CustomerSDKError) -> None:
+        # Another send (or device) reopened the chat first: the server refuses to resume an
+        # active chat, so the event goes to the new thread, once.
+        nonlocal reopened
+        if error.type == "validation" and not reopened and not engine.tracker.is_inactive(chat):
+            reopened = True
+            send()
+        else:
+            fail(error)
+
     if engine.tracker.is_inactive(chat):
         resume()
     else:
-        engine.submit(
-            engine.request(
-                "send_event",
-                payload,
-                on_ok=ok,
-                on_err=on_err,
-                reconcilable=reconcilable,
-                chat=chat,
-                custom_id=custom_id,
-            )
-        )
+        send()
     return call
 
 

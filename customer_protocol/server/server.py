@@ -297,6 +297,12 @@ class ServerCore:
         if payload is None:
             payload = {}
         try:
+            if conn.v3 and len(conn.held) >= self.config.max_pending_requests:
+                # First: a request beyond the limit is refused whatever else is wrong with it.
+                raise ApiError(
+                    "pending_requests_limit_reached",
+                    f"at most {self.config.max_pending_requests} requests may be pending",
+                )
             if not isinstance(payload, dict):
                 raise ApiError("validation", "payload: must be an object")
             if conn.v3:
@@ -306,7 +312,13 @@ class ServerCore:
             request = Request(action=action, request_id=request_id, payload=payload)
             self._dispatch(conn, request, now, out)
         except ApiError as error:
-            self._respond(conn, _error_bytes(request_id, action, error), out, now, action)
+            data = _error_bytes(request_id, action, error)
+            if error.type == "pending_requests_limit_reached":
+                # Refused, not processed: at once, never itself held back by a fault (it would
+                # count toward the limit it enforces).
+                out.append(Send(conn_id=conn.id, data=data))
+            else:
+                self._respond(conn, data, out, now, action)
 
     def _check_v3_request(self, conn: _Conn, message: dict[str, Any]) -> None:
         version = message.get("version")
@@ -317,11 +329,6 @@ class ServerCore:
                 raise ApiError(
                     "unsupported_version", "version: lower than the connection's version"
                 )
-        if len(conn.held) >= self.config.max_pending_requests:
-            raise ApiError(
-                "pending_requests_limit_reached",
-                f"at most {self.config.max_pending_requests} requests may be pending",
-            )
 
     # -- requests ----------------------------------------------------------------------------
 
