@@ -420,7 +420,7 @@ class IncomingWelcomeMessage:
     event: Event
 
 
-SDKEvent = (
+SeedEvent = (
     Connected
     | ConnectionRestored
     | ConnectionLost
@@ -439,7 +439,11 @@ SDKEvent = (
     | ChatThreadPropertiesUpdated
     | Push
     | ProtocolErrorReport
-    | ChatPropertiesDeleted
+)
+"""The events of the seed (both dialects emit them; ``spec/sdk.md`` section 4)."""
+
+V3Event = (
+    ChatPropertiesDeleted
     | ThreadPropertiesDeleted
     | EventPropertiesUpdated
     | EventPropertiesDeleted
@@ -459,54 +463,13 @@ SDKEvent = (
     | IncomingThinkingIndicator
     | IncomingWelcomeMessage
 )
+"""The events named after a v3 push that the seed has no concept for (``spec/v3.md`` s. 9)."""
+
+SDKEvent = SeedEvent | V3Event
 """Every event a client emits: a closed union a driver can ``match`` on exhaustively."""
 
-EVENT_NAMES: frozenset[str] = frozenset(
-    cls.name
-    for cls in (
-        Connected,
-        ConnectionRestored,
-        ConnectionLost,
-        CustomerId,
-        Disconnected,
-        NewEvent,
-        UserData,
-        UserJoinedChat,
-        UserLeftChat,
-        UserIsTyping,
-        UserStoppedTyping,
-        ThreadClosed,
-        ThreadSummaryEvent,
-        LastSeenTimestampUpdated,
-        ChatPropertiesUpdated,
-        ChatThreadPropertiesUpdated,
-        ProtocolErrorReport,
-    )
-)
+EVENT_NAMES: frozenset[str] = frozenset(cls.name for cls in SeedEvent.__args__ if cls is not Push)
 """The names of the seed's events with a class of their own (any other push uses its action)."""
 
-V3_EVENT_NAMES: frozenset[str] = frozenset(
-    cls.name
-    for cls in (
-        ChatPropertiesDeleted,
-        ThreadPropertiesDeleted,
-        EventPropertiesUpdated,
-        EventPropertiesDeleted,
-        EventUpdated,
-        EventDeleted,
-        IncomingEventPreview,
-        IncomingRichMessagePostback,
-        ChatTransferred,
-        QueuePositionUpdated,
-        CustomerUpdated,
-        CustomerSideStorageUpdated,
-        GroupsStatusUpdated,
-        IncomingGreeting,
-        GreetingAccepted,
-        GreetingCanceled,
-        IncomingMulticast,
-        IncomingThinkingIndicator,
-        IncomingWelcomeMessage,
-    )
-)
+V3_EVENT_NAMES: frozenset[str] = frozenset(cls.name for cls in V3Event.__args__)
 """The names of the v3 events with a class of their own (each the name of its push)."""

@@ -18,12 +18,32 @@ from typing import Any, Final
 from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.events import (
+    ChatPropertiesDeleted,
     ChatPropertiesUpdated,
     ChatThreadPropertiesUpdated,
+    ChatTransferred,
+    CustomerSideStorageUpdated,
+    CustomerUpdated,
+    EventDeleted,
+    EventPropertiesDeleted,
+    EventPropertiesUpdated,
+    EventUpdated,
+    GreetingAccepted,
+    GreetingCanceled,
+    GroupsStatusUpdated,
+    IncomingEventPreview,
+    IncomingGreeting,
+    IncomingMulticast,
+    IncomingRichMessagePostback,
+    IncomingThinkingIndicator,
+    IncomingWelcomeMessage,
     LastSeenTimestampUpdated,
     NewEvent,
     Push,
+    QueuePositionUpdated,
+    SDKEvent,
     ThreadClosed,
+    ThreadPropertiesDeleted,
     ThreadSummaryEvent,
     UserData,
     UserIsTyping,
@@ -42,28 +62,6 @@ from customer_protocol.models import (
     timestamp_ms,
 )
 
-from .v3_events import (
-    AnyEvent,
-    ChatPropertiesDeleted,
-    ChatTransferred,
-    CustomerSideStorageUpdated,
-    CustomerUpdated,
-    EventDeleted,
-    EventPropertiesDeleted,
-    EventPropertiesUpdated,
-    EventUpdated,
-    GreetingAccepted,
-    GreetingCanceled,
-    GroupsStatusUpdated,
-    IncomingEventPreview,
-    IncomingGreeting,
-    IncomingMulticast,
-    IncomingRichMessagePostback,
-    IncomingThinkingIndicator,
-    IncomingWelcomeMessage,
-    QueuePositionUpdated,
-    ThreadPropertiesDeleted,
-)
 from .v3_objects import (
     parse_chat,
     parse_event,
@@ -122,11 +120,11 @@ def parse_incoming_chat(payload: Mapping[str, Any]) -> ParsedChat:
     return ParsedChat(chat=chat, users=users, thread=thread)
 
 
-def thread_opened_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
+def thread_opened_events(parsed: ParsedChat) -> tuple[SDKEvent, ...]:
     """``user_data`` per user, then ``thread_summary``: what precedes a thread's events (and
     the result of a ``start_chat``/``resume_chat``/thread-opening send)."""
     thread = parsed.thread
-    events: list[AnyEvent] = [UserData(user=user) for user in parsed.users]
+    events: list[SDKEvent] = [UserData(user=user) for user in parsed.users]
     events.append(
         ThreadSummaryEvent(
             id=thread.id, chat=thread.chat, order=thread.order, total_events=len(thread.events)
@@ -135,20 +133,20 @@ def thread_opened_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
     return tuple(events)
 
 
-def _chat_events(parsed: ParsedChat) -> tuple[AnyEvent, ...]:
+def _chat_events(parsed: ParsedChat) -> tuple[SDKEvent, ...]:
     news = (NewEvent(chat=parsed.chat.id, event=event) for event in parsed.thread.events)
     return (*thread_opened_events(parsed), *news)
 
 
-def _incoming_chat(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _incoming_chat(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return _chat_events(parse_incoming_chat(payload))
 
 
-def _chat_deactivated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _chat_deactivated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (ThreadClosed(chat=_chat(payload)),)
 
 
-def _chat_transferred(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _chat_transferred(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat = _chat(payload)
     target = payload.get("transferred_to")
     to = {} if target is None else _obj(target, "payload.transferred_to")
@@ -171,13 +169,13 @@ def _chat_transferred(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _user_added(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _user_added(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat = _chat(payload)
     user = parse_user(payload.get("user"), "payload.user")
     return (UserData(user=user), UserJoinedChat(user=user.id, chat=chat))
 
 
-def _user_removed(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _user_removed(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (UserLeftChat(user=_str(payload, "user_id", _P), chat=_chat(payload)),)
 
 
@@ -185,7 +183,7 @@ def _user_removed(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
 # Events
 
 
-def _incoming_event(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _incoming_event(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     return (NewEvent(chat=chat, event=parse_event(payload.get("event"), thread=thread)),)
 
@@ -193,7 +191,7 @@ def _incoming_event(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
 _build_new_event: Final = slot_builder(NewEvent, ("chat", "event"))
 
 
-def incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[AnyEvent]:
+def incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
     """``map_push("incoming_event", ...)`` with the common message parsed in one pass (the
     engine's hot path, ``Dialect.event_pushes``); anything else takes the general parser."""
     chat = payload.get("chat_id")
@@ -206,13 +204,13 @@ def incoming_event(payload: Mapping[str, Any], tracker: ChatTracker) -> list[Any
     return list(_incoming_event(_obj(payload, _P)))
 
 
-def _event_preview(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _event_preview(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     event = parse_event(payload.get("event"), thread=thread, require_id=False)
     return (IncomingEventPreview(chat=chat, thread=thread, event=event),)
 
 
-def _event_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _event_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     return (
         EventUpdated(
@@ -221,7 +219,7 @@ def _event_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _event_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _event_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         EventDeleted(
             chat=_chat(payload), thread=_thread(payload), event=_str(payload, "event_id", _P)
@@ -229,7 +227,7 @@ def _event_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _postback(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _postback(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat, thread = _chat(payload), _thread(payload)
     event = _str(payload, "event_id", _P)
     postback = _obj(payload.get("postback"), "payload.postback")
@@ -256,15 +254,15 @@ def _postback(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
 # Properties
 
 
-def _chat_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _chat_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (ChatPropertiesUpdated(chat=_chat(payload), properties=_properties(payload)),)
 
 
-def _chat_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _chat_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (ChatPropertiesDeleted(chat=_chat(payload), properties=_names(payload)),)
 
 
-def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         ChatThreadPropertiesUpdated(
             chat=_chat(payload), thread=_thread(payload), properties=_properties(payload)
@@ -272,7 +270,7 @@ def _thread_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ..
     )
 
 
-def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         ThreadPropertiesDeleted(
             chat=_chat(payload), thread=_thread(payload), properties=_names(payload)
@@ -280,7 +278,7 @@ def _thread_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ..
     )
 
 
-def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         EventPropertiesUpdated(
             chat=_chat(payload),
@@ -291,7 +289,7 @@ def _event_properties_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...
     )
 
 
-def _event_properties_deleted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _event_properties_deleted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         EventPropertiesDeleted(
             chat=_chat(payload),
@@ -310,7 +308,7 @@ _CUSTOMER_UPDATE_KEYS: Final = frozenset(
 )
 
 
-def _customer_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _customer_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     fields = payload.get("session_fields")
     return (
         CustomerUpdated(
@@ -324,16 +322,16 @@ def _customer_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _storage_updated(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _storage_updated(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     storage = _obj(payload.get("customer_side_storage"), "payload.customer_side_storage")
     return (CustomerSideStorageUpdated(customer_side_storage=storage),)
 
 
-def _groups_status(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _groups_status(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (GroupsStatusUpdated(groups=parse_groups_list(payload.get("groups"), "payload.groups")),)
 
 
-def _typing(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _typing(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     chat = _chat(payload)
     indicator = _obj(payload.get("typing_indicator"), "payload.typing_indicator")
     user = _str(indicator, "author_id", "payload.typing_indicator")
@@ -346,7 +344,7 @@ def _typing(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     return (UserStoppedTyping(chat=chat, user=user),)
 
 
-def _thinking(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _thinking(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         IncomingThinkingIndicator(
             chat=_chat(payload),
@@ -360,7 +358,7 @@ def _thinking(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _multicast(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _multicast(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     if "content" not in payload:
         raise RemoteProtocolError("payload.content is missing")
     return (
@@ -368,7 +366,7 @@ def _multicast(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _seen(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _seen(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     timestamp = parse_timestamp(payload, "seen_up_to", _P)
     if timestamp is None:
         raise RemoteProtocolError("payload.seen_up_to must be an RFC 3339 timestamp")
@@ -379,24 +377,24 @@ def _seen(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-def _greeting(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _greeting(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (IncomingGreeting(greeting=parse_greeting(payload, _P)),)
 
 
-def _greeting_accepted(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _greeting_accepted(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (GreetingAccepted(unique_id=_str(payload, "unique_id", _P)),)
 
 
-def _greeting_canceled(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _greeting_canceled(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (GreetingCanceled(unique_id=_str(payload, "unique_id", _P)),)
 
 
-def _welcome(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _welcome(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     event = parse_event(payload.get("event"), require_id=False)
     return (IncomingWelcomeMessage(id=_str(payload, "id", _P), event=event),)
 
 
-def _queue(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def _queue(payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     return (
         QueuePositionUpdated(
             chat=_chat(payload),
@@ -406,7 +404,7 @@ def _queue(payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
     )
 
 
-_Handler = Callable[[Mapping[str, Any]], tuple[AnyEvent, ...]]
+_Handler = Callable[[Mapping[str, Any]], tuple[SDKEvent, ...]]
 
 _HANDLERS_3_5: Final[Mapping[str, _Handler]] = {
     "incoming_chat": _incoming_chat,
@@ -463,12 +461,12 @@ def pushes_for(version: str) -> frozenset[str]:
         raise ValueError(f"unsupported v3 version {version!r}") from None
 
 
-def push_events(action: str, payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]:
+def push_events(action: str, payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]:
     """The SDK events of one v3 push, in the order to emit them (``spec/v3.md`` section 9).
 
     Pushes of the seed's concepts give the seed's events (``incoming_chat``: ``user_data`` per
     user, ``thread_summary``, then ``new_event`` per event in array order); the others give the
-    event named after the push (:mod:`.v3_events`); an unknown push gives a raw
+    event named after the push (:data:`~customer_protocol.events.V3Event`); an unknown push gives a raw
     :class:`~customer_protocol.events.Push`. Raises
     :class:`~customer_protocol.errors.RemoteProtocolError` for a malformed payload.
     """
@@ -478,7 +476,7 @@ def push_events(action: str, payload: Mapping[str, Any]) -> tuple[AnyEvent, ...]
     return handler(_obj(payload, _P))
 
 
-def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> list[AnyEvent]:
+def map_push(action: str, payload: Mapping[str, Any], tracker: ChatTracker) -> list[SDKEvent]:
     """:func:`push_events`, then what the push says about chat activity, applied to
     ``tracker`` (the v0.3 ``dispatch.map_push`` contract: nothing changes when parsing fails).
 
