@@ -1,4 +1,7 @@
-"""1,000 concurrent RTM connections on one server process, and the ``serve`` command's life."""
+"""1,000 concurrent RTM connections on one server process, and the ``serve`` command's life.
+
+Half the connections speak v0.3, half LiveChat v3.6 (the same customers, one store).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from pathlib import Path
 import anyio
 import pytest
 from server_io_helpers import RawWS, get_token_blocking
+
+from customer_protocol.server import ServerConfig
 
 pytestmark = pytest.mark.anyio
 
@@ -69,9 +74,18 @@ async def test_thousand_connections_and_sigterm(anyio_backend: str) -> None:
             before = _rss_kib(process.pid)
             limit = anyio.Semaphore(100)
 
+            organization_id = ServerConfig().organization_id
+            v3: set[RawWS] = set()
+
             async def open_one(index: int) -> None:
                 async with limit:
-                    client = await RawWS.connect(url)
+                    if index % 2:
+                        client = await RawWS.connect(
+                            url, api="3.6", organization_id=organization_id
+                        )
+                        v3.add(client)
+                    else:
+                        client = await RawWS.connect(url)
                     await client.login(tokens[index // PER_CUSTOMER])
                     clients.append(client)
 
@@ -79,12 +93,13 @@ async def test_thousand_connections_and_sigterm(anyio_backend: str) -> None:
                 for index in range(CONNECTIONS):
                     tg.start_soon(open_one, index)
             after = _rss_kib(process.pid)
-            assert len(clients) == CONNECTIONS
+            assert len(clients) == CONNECTIONS and len(v3) == CONNECTIONS // 2
 
             async def probe(client: RawWS) -> None:
                 async with limit:
-                    response, _ = await client.request("get_chats_summary")
-                    assert response["success"]
+                    action = "list_chats" if client in v3 else "get_chats_summary"
+                    response, _ = await client.request(action, {} if client in v3 else None)
+                    assert response["success"], response
 
             async with anyio.create_task_group() as tg:
                 for client in clients:
