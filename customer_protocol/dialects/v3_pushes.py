@@ -465,9 +465,9 @@ def push_events(action: str, payload: Mapping[str, Any]) -> tuple[SDKEvent, ...]
     """The SDK events of one v3 push, in the order to emit them (``spec/v3.md`` section 9).
 
     Pushes of the seed's concepts give the seed's events (``incoming_chat``: ``user_data`` per
-    user, ``thread_summary``, then ``new_event`` per event in array order); the others give the
-    event named after the push (:data:`~customer_protocol.events.V3Event`); an unknown push gives a raw
-    :class:`~customer_protocol.events.Push`. Raises
+    user, ``thread_summary``, then ``new_event`` per event in array order); the others give
+    the event named after the push (:data:`~customer_protocol.events.V3Event`); an unknown push
+    gives a raw :class:`~customer_protocol.events.Push`. Raises
     :class:`~customer_protocol.errors.RemoteProtocolError` for a malformed payload.
     """
     handler = _HANDLERS.get(action)
