@@ -16,10 +16,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from customer_protocol.errors import CustomerSDKError, NotSupportedError
+from customer_protocol import args as check
+from customer_protocol.errors import CustomerSDKError, InvalidArgumentsError, NotSupportedError
 from customer_protocol.events import SDKEvent
 from customer_protocol.history import HistoryPosition
 from customer_protocol.models import ChatsSummary, HistoryBatch, Thread
+from customer_protocol.outputs import UploadFile
 
 if TYPE_CHECKING:
     from customer_protocol.client import ClientProtocol
@@ -194,3 +196,36 @@ class Dialect:
     ) -> HistoryCursor:
         """A new history cursor for ``chat`` (from ``position`` when given)."""
         raise NotImplementedError
+
+
+def start_upload(
+    engine: ClientProtocol,
+    now: float,
+    data: bytes,
+    *,
+    action: str,
+    chat: str,
+    custom_id: str,
+    filename: str,
+    content_type: str,
+) -> int:
+    """Check a file (bytes, at most ``Config.max_file_size``), open its call and hand the Web API
+    upload (``action``) to the driver; both dialects' file methods end here."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise InvalidArgumentsError("'file' must be bytes.")
+    check.check_file_size(len(data), engine.config.max_file_size)
+    call = engine.open_call(now)
+    engine.start_upload(
+        call,
+        UploadFile(
+            call=call,
+            chat_id=chat,
+            custom_id=custom_id,
+            data=bytes(data),
+            filename=filename,
+            content_type=content_type,
+            token=engine.cached_token(now),
+            action=action,
+        ),
+    )
+    return call

@@ -18,7 +18,6 @@ from customer_protocol.errors import CustomerSDKError, InvalidArgumentsError, Re
 from customer_protocol.events import SDKEvent, ThreadSummaryEvent
 from customer_protocol.history import DoneStep, HistoryPlanner, HistoryPosition, Step, SummaryStep
 from customer_protocol.models import HistoryBatch, Rating, Thread, ThreadsSummary
-from customer_protocol.outputs import UploadFile
 from customer_protocol.requests import PendingRequest
 
 from .base import (
@@ -30,6 +29,7 @@ from .base import (
     HistoryRequest,
     Resolved,
     Verdict,
+    start_upload,
 )
 
 if TYPE_CHECKING:
@@ -318,24 +318,17 @@ def send_file(
 ) -> int:
     """Upload a file over the Web API (``send_file``); the result is its URL."""
     check.check_chat(chat)
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidArgumentsError("'file' must be bytes.")
-    check.check_file_size(len(data), engine.config.max_file_size)
     check.check_optional_str(custom_id, "custom_id")
-    call = engine.open_call(now)
-    engine.start_upload(
-        call,
-        UploadFile(
-            call=call,
-            chat_id=chat,
-            custom_id=custom_id or engine.new_custom_id(),
-            data=bytes(data),
-            filename=filename,
-            content_type=content_type,
-            token=engine.cached_token(now),
-        ),
+    return start_upload(
+        engine,
+        now,
+        data,
+        action="send_file",
+        chat=chat,
+        custom_id=custom_id or engine.new_custom_id(),
+        filename=filename,
+        content_type=content_type,
     )
-    return call
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from customer_protocol import args as check
 from customer_protocol.errors import CustomerSDKError, InvalidArgumentsError, RequestFailedError
 from customer_protocol.models import Event, Rating, Thread, ThreadsSummary
-from customer_protocol.outputs import UploadFile
 
 from . import v3_payloads as build
 from . import v3_results as results
+from .base import start_upload
 from .v3 import OpenedChat
 
 if TYPE_CHECKING:
@@ -373,36 +373,6 @@ def cancel_rate(
     return call
 
 
-def _upload(
-    engine: ClientProtocol,
-    now: float,
-    data: bytes,
-    *,
-    filename: str,
-    content_type: str,
-    chat: str,
-    custom_id: str,
-) -> int:
-    if not isinstance(data, bytes | bytearray | memoryview):
-        raise InvalidArgumentsError("'file' must be bytes.")
-    check.check_file_size(len(data), engine.config.max_file_size)
-    call = engine.open_call(now)
-    engine.start_upload(
-        call,
-        UploadFile(
-            call=call,
-            chat_id=chat,
-            custom_id=custom_id,
-            data=bytes(data),
-            filename=filename,
-            content_type=content_type,
-            token=engine.cached_token(now),
-            action="upload_file",
-        ),
-    )
-    return call
-
-
 def send_file(
     engine: ClientProtocol,
     chat: str,
@@ -417,14 +387,15 @@ def send_file(
     check.check_chat(chat)
     check.check_optional_str(custom_id, "custom_id")
     custom_id = custom_id or engine.new_custom_id()
-    return _upload(
+    return start_upload(
         engine,
         now,
         data,
-        filename=filename,
-        content_type=content_type,
+        action="upload_file",
         chat=chat,
         custom_id=custom_id,
+        filename=filename,
+        content_type=content_type,
     )
 
 
@@ -437,8 +408,15 @@ def upload_file(
     content_type: str = "application/octet-stream",
 ) -> int:
     """Web ``upload_file`` alone; the result is the URL."""
-    return _upload(
-        engine, now, data, filename=filename, content_type=content_type, chat="", custom_id=""
+    return start_upload(
+        engine,
+        now,
+        data,
+        action="upload_file",
+        chat="",
+        custom_id="",
+        filename=filename,
+        content_type=content_type,
     )
 
 
