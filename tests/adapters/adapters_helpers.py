@@ -242,3 +242,33 @@ async def history_texts(client: Client, chat: str) -> list[str]:
     """Every message text of the chat's whole history, oldest first."""
     batches = await client.get_chat_history(chat).batches()
     return [text for batch in reversed(batches) for text in texts(batch)]
+
+
+V3_METHODS = (
+    "list_chats",
+    "list_threads",
+    "get_chat",
+    "resume_chat",
+    "deactivate_chat",
+    "delete_event",
+    "send_rich_message_postback",
+    "delete_chat_properties",
+    "delete_thread_properties",
+    "update_event_properties",
+    "delete_event_properties",
+    "get_customer",
+    "set_customer_session_fields",
+    "update_customer_page",
+    "list_group_statuses",
+    "get_form",
+    "get_predicted_agent",
+    "get_url_info",
+    "mark_events_as_seen",
+    "accept_greeting",
+    "cancel_greeting",
+    "send_greeting_button_clicked",
+    "request_welcome_message",
+    "cancel_rate",
+    "upload_file",
+)
+"""Every method of v3.md section 5, in its order."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import anyio
 import pytest
-from adapters_helpers import FAST, WAIT, Client, make_client
+from adapters_helpers import FAST, V3_METHODS, WAIT, Client, make_client
 from test_adapters_v3 import v3_client
 
 import adapters.asyncio
@@ -42,35 +42,6 @@ from customer_protocol import (
 from customer_protocol.server.faults import FaultKind, FaultRule
 
 pytestmark = pytest.mark.anyio
-
-V3_METHODS = (
-    "list_chats",
-    "list_threads",
-    "get_chat",
-    "resume_chat",
-    "deactivate_chat",
-    "delete_event",
-    "send_rich_message_postback",
-    "delete_chat_properties",
-    "delete_thread_properties",
-    "update_event_properties",
-    "delete_event_properties",
-    "get_customer",
-    "set_customer_session_fields",
-    "update_customer_page",
-    "list_group_statuses",
-    "get_form",
-    "get_predicted_agent",
-    "get_url_info",
-    "mark_events_as_seen",
-    "accept_greeting",
-    "cancel_greeting",
-    "send_greeting_button_clicked",
-    "request_welcome_message",
-    "cancel_rate",
-    "upload_file",
-)
-"""Every method of v3.md section 5, in its order."""
 
 
 async def test_v3_chats_threads_and_events(adapter: str, server: ReferenceServer) -> None:

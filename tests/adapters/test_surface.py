@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from adapters_helpers import V3_METHODS
 
 from adapters._surface import Awaiting, Blocking, Call, Cursor, Surface, Upload, request
 from adapters.asyncio import AsyncClient, AsyncHistory
@@ -39,33 +40,7 @@ SEED_REQUESTS = {
     "send_file",
 }
 
-V3_REQUESTS = {
-    "list_chats",
-    "list_threads",
-    "get_chat",
-    "resume_chat",
-    "deactivate_chat",
-    "delete_event",
-    "send_rich_message_postback",
-    "delete_chat_properties",
-    "delete_thread_properties",
-    "update_event_properties",
-    "delete_event_properties",
-    "get_customer",
-    "set_customer_session_fields",
-    "update_customer_page",
-    "list_group_statuses",
-    "get_form",
-    "get_predicted_agent",
-    "get_url_info",
-    "mark_events_as_seen",
-    "accept_greeting",
-    "cancel_greeting",
-    "send_greeting_button_clicked",
-    "request_welcome_message",
-    "cancel_rate",
-    "upload_file",
-}
+V3_REQUESTS = set(V3_METHODS)
 """v3.md section 5."""
 
 RTM_ONLY = {"update_customer_page"}
