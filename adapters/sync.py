@@ -111,6 +111,10 @@ class Client(ClientBase, Surface, Blocking):
         self._wake_r.setblocking(False)
         self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._to_dispatch: list[SDKEvent] = []  # the events of the batch being pumped
+        # Batches handed to the event thread / delivered by it (one writer each): equal when
+        # the event thread has nothing left to deliver.
+        self._batches_put = 0
+        self._batches_done = 0
         self._ready_event = threading.Event()
         self._io = threading.Thread(target=self._io_loop, name="customer-protocol-io", daemon=True)
         self._events_thread = threading.Thread(
@@ -273,6 +277,7 @@ class Client(ClientBase, Surface, Blocking):
                 if (close := apply(output)) is not None:
                     self._close_link(close.code, close.reason)
             if self._to_dispatch:  # one hand-over to the event thread per batch, not per event
+                self._batches_put += 1
                 self._dispatch.put(self._to_dispatch)
             self._flush()
 
@@ -280,9 +285,21 @@ class Client(ClientBase, Surface, Blocking):
         self._open_gen = gen  # the I/O thread opens it
 
     def _emit(self, event: SDKEvent) -> None:
+        if (
+            not self._to_dispatch
+            and self._batches_done == self._batches_put
+            and not self._subscribers
+            and not any(self._listeners.values())
+            and self._ready_event.is_set()
+        ):
+            # Nobody to deliver it to, and no listener still to run that could register one:
+            # the event thread would do nothing with it, so it is not woken up (a thread
+            # switch per response and push otherwise).
+            return
         self._to_dispatch.append(event)
         if not self._ready_event.is_set() and (self._ready or self._ready_error is not None):
             # Entering is about to return: hand the batch over before it flushes the thread.
+            self._batches_put += 1
             self._dispatch.put(self._to_dispatch)
             self._to_dispatch = []
 
@@ -422,6 +439,7 @@ class Client(ClientBase, Surface, Blocking):
                 continue
             for event in item:  # the events of one batch of outputs, in order
                 self._dispatch_event(event)
+            self._batches_done += 1
 
     def _dispatch_event(self, event: SDKEvent) -> None:
         """Run the listeners of ``event`` (on the event thread), then feed ``events()``."""

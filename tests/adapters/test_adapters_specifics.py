@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import anyio
 import pytest
-from adapters_helpers import FAST_SERVER
+from adapters_helpers import FAST_SERVER, WAIT
 
 from adapters.asyncio import connect as connect_async
 from adapters.server import run_in_thread, serve
@@ -70,3 +71,22 @@ def test_sync_client_refuses_coroutine_listeners_loudly(caplog: pytest.LogCaptur
             chat = client.start_chat()
             assert chat.id
     assert any("returned an awaitable" in record.message for record in caplog.records)
+
+
+def test_sync_client_wakes_its_event_thread_only_for_someone_listening() -> None:
+    """Events nobody listens to stay off the event thread; a listener added later hears."""
+    with (
+        run_in_thread(config=FAST_SERVER) as server,
+        connect_sync(license_id=1, token=AccountsFlow.demo(), url=server.url) as client,
+    ):
+        chat = client.start_chat()
+        client.send_message(chat.id, "warm-up")  # the login's batches are delivered
+        put = client._batches_put
+        for i in range(5):
+            client.send_message(chat.id, f"quiet {i}")
+        assert client._batches_put == put  # nobody listened: no hand-over
+        done = threading.Event()
+        client.on("new_event", lambda event: done.set())
+        client.send_message(chat.id, "hello")  # the simulated agent answers it
+        assert done.wait(WAIT)
+        assert client._batches_put > put
