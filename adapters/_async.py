@@ -7,6 +7,7 @@ touches the core or the transport, so outputs are acted on in the order the core
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import inspect
 import ssl
@@ -28,6 +29,8 @@ from customer_protocol import (
 from customer_protocol.events import SDKEvent
 from transports.http import ResponseReceived
 
+from ._aiostream import connect_tcp as asyncio_connect_tcp
+from ._aiostream import running_on_asyncio
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
@@ -112,6 +115,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         self._gen = 0
         self._tg: anyio.abc.TaskGroup | None = None
         self._started = False
+        self._on_asyncio = False
+        self._clock: Callable[[], float] = anyio.current_time
 
     # ------------------------------------------------------------------------------------------
     # Context management
@@ -120,6 +125,9 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         if self._started:
             raise RuntimeError("a client can be entered once")
         self._started = True
+        self._on_asyncio = running_on_asyncio()
+        if self._on_asyncio:  # the same clock as anyio.current_time(), without its look-ups
+            self._clock = asyncio.get_running_loop().time
         # Uncontended (almost always), taking the lock need not yield to the event loop.
         self._lock = anyio.Lock(fast_acquire=True)
         self._timer_wake = anyio.Event()
@@ -237,7 +245,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
 
     def _now(self) -> float:
         try:
-            return anyio.current_time()
+            return self._clock()
         except Exception:  # pragma: no cover - outside an event loop
             return 0.0
 
@@ -333,6 +341,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             return await anyio.connect_tcp(
                 base.host, base.port, ssl_context=context, tls_standard_compatible=False
             )
+        if self._on_asyncio:  # a leaner stream than anyio's on asyncio (adapters._aiostream)
+            return await asyncio_connect_tcp(base.host, base.port)
         return await anyio.connect_tcp(base.host, base.port)
 
     async def _run_link(self, gen: int) -> None:
