@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 
 from customer_protocol import (
     CancelledError,
@@ -153,7 +154,10 @@ class AsyncClient(ClientBase, Surface, Awaiting):
     _ready_event: anyio.Event
 
     def _init_driver(self) -> None:
-        self._waiters: dict[int, Waiter[anyio.Event]] = {}
+        self._waiters: dict[int, Waiter[Any]] = {}
+        # The event a call's caller waits on: the running backend's own (set at enter), which
+        # spares anyio.Event's backend look-up on every call.
+        self._call_event: Callable[[], Any] = anyio.Event
         self._progress: dict[int, Progress] = {}
         self._upload_scopes: dict[int, anyio.CancelScope] = {}
         self._link: _Link | None = None
@@ -175,10 +179,12 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         # The clock anyio.current_time() reads, without its look-ups on every call.
         if self._on_asyncio:
             self._clock = asyncio.get_running_loop().time
+            self._call_event = asyncio.Event
         else:  # anyio's other backend
             import trio  # noqa: PLC0415 - optional, and running when we are here
 
             self._clock = trio.current_time
+            self._call_event = trio.Event
         # Uncontended (almost always), taking the lock need not yield to the event loop.
         self._lock = _DriverLock()
         self._timer_wake = anyio.Event()
@@ -306,10 +312,14 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         return cast(T, await self._wait(call.issue(self._core, self._now())))
 
     async def _wait(self, call: int) -> Any:
-        waiter = self._waiters[call] = Waiter(anyio.Event())
+        waiter = self._waiters[call] = Waiter(self._call_event())
         await self._pump()
         try:
-            await waiter.event.wait()
+            event = waiter.event
+            if event.is_set():  # as anyio.Event.wait: a checkpoint even when already set
+                await anyio.lowlevel.checkpoint()
+            else:
+                await event.wait()
         finally:
             self._waiters.pop(call, None)
         if waiter.error is not None:

@@ -90,3 +90,26 @@ def test_sync_client_wakes_its_event_thread_only_for_someone_listening() -> None
         client.send_message(chat.id, "hello")  # the simulated agent answers it
         assert done.wait(WAIT)
         assert client._batches_put > put
+
+
+def test_sync_call_latch_wakes_its_waiter_once_set() -> None:
+    from adapters.sync import _Latch
+
+    latch = _Latch()
+    assert not latch.is_set()
+    woke = threading.Event()
+
+    def waiter() -> None:
+        latch.wait()
+        woke.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not woke.wait(0.05)  # still blocked
+    latch.set()
+    latch.set()  # idempotent
+    assert woke.wait(WAIT)
+    thread.join(WAIT)
+    assert latch.is_set()
+    latch.wait()  # set already: returns at once, again
+    latch.wait()
