@@ -404,7 +404,9 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             )
         if self._on_asyncio:  # a leaner stream than anyio's on asyncio (adapters._aiostream)
             return await asyncio_connect_tcp(base.host, base.port)
-        return await anyio.connect_tcp(base.host, base.port)
+        from ._triostream import connect_tcp as trio_connect_tcp  # noqa: PLC0415 - needs trio
+
+        return await trio_connect_tcp(base.host, base.port)  # the same on trio
 
     async def _run_link(self, gen: int) -> None:
         try:

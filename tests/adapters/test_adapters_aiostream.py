@@ -1,8 +1,9 @@
-"""adapters._aiostream: the asyncio client's plain TCP stream behaves as anyio's does.
+"""adapters._aiostream / _triostream: the async client's plain TCP streams behave as anyio's.
 
-Every check runs the same exchange through ``adapters._aiostream.connect_tcp`` and through
-``anyio.connect_tcp`` (the general path it replaces on asyncio) against one echo server, and
-compares what each saw: bytes, end of stream, errors after closing.
+Every check runs the same exchange through our stream (``adapters._aiostream.connect_tcp`` on
+asyncio, ``adapters._triostream.connect_tcp`` on trio) and through ``anyio.connect_tcp`` (the
+general path each replaces) against one echo server, and compares what each saw: bytes, end
+of stream, errors after closing.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters import _aiostream
+from adapters import _aiostream, _triostream
 from adapters._aiostream import AsyncioStream, connect_tcp, running_on_asyncio
 
 Connect = Callable[[str, int], Awaitable[anyio.abc.ByteStream]]
-CONNECTS: dict[str, Connect] = {"ours": connect_tcp, "anyio": anyio.connect_tcp}
+OURS: dict[str, Connect] = {"asyncio": connect_tcp, "trio": _triostream.connect_tcp}
+BACKENDS = tuple(OURS)
+
+
+def _connects(backend: str) -> dict[str, Connect]:
+    return {"ours": OURS[backend], "anyio": anyio.connect_tcp}
 
 
 async def _echo(stream: anyio.abc.ByteStream) -> None:
@@ -69,14 +75,19 @@ async def _round(connect: Connect, port: int, chunks: list[bytes], sizes: list[i
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
+    backend=st.sampled_from(BACKENDS),
     chunks=st.lists(st.binary(min_size=1, max_size=3000), min_size=1, max_size=12),
     sizes=st.lists(st.integers(min_value=1, max_value=70_000), min_size=1, max_size=5),
 )
-def test_bytes_and_end_of_stream_as_anyio_streams(chunks: list[bytes], sizes: list[int]) -> None:
+def test_bytes_and_end_of_stream_as_anyio_streams(
+    backend: str, chunks: list[bytes], sizes: list[int]
+) -> None:
     async def both(port: int) -> dict[str, bytes]:
-        return {name: await _round(c, port, chunks, sizes) for name, c in CONNECTS.items()}
+        return {
+            name: await _round(c, port, chunks, sizes) for name, c in _connects(backend).items()
+        }
 
-    seen = asyncio.run(_with_server(both))
+    seen = anyio.run(_with_server, both, backend=backend)
     assert seen["ours"] == seen["anyio"] == b"".join(chunks)
 
 
@@ -98,11 +109,12 @@ async def _after_close(connect: Connect, port: int) -> list[str]:
     return outcomes
 
 
-def test_errors_after_closing_are_anyio_s() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_errors_after_closing_are_anyio_s(backend: str) -> None:
     async def both(port: int) -> dict[str, list[str]]:
-        return {name: await _after_close(c, port) for name, c in CONNECTS.items()}
+        return {name: await _after_close(c, port) for name, c in _connects(backend).items()}
 
-    seen = asyncio.run(_with_server(both))
+    seen = anyio.run(_with_server, both, backend=backend)
     assert seen["ours"] == seen["anyio"] == ["ClosedResourceError", "ClosedResourceError"]
 
 
@@ -127,9 +139,10 @@ def test_reading_pauses_over_the_limit_and_resumes(monkeypatch: pytest.MonkeyPat
     assert asyncio.run(_with_server(job)) == payload
 
 
-def test_a_second_concurrent_reader_is_refused() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_second_concurrent_reader_is_refused(backend: str) -> None:
     async def job(port: int) -> None:
-        stream = await connect_tcp("127.0.0.1", port)
+        stream = await OURS[backend]("127.0.0.1", port)
         async with stream, anyio.create_task_group() as tg:
             tg.start_soon(stream.receive)
             await anyio.sleep(0.05)
@@ -137,7 +150,7 @@ def test_a_second_concurrent_reader_is_refused() -> None:
                 await stream.receive()
             tg.cancel_scope.cancel()
 
-    asyncio.run(_with_server(job))
+    anyio.run(_with_server, job, backend=backend)
 
 
 @pytest.mark.parametrize("backend", ["asyncio", "trio"])
@@ -148,12 +161,39 @@ def test_the_client_picks_it_on_asyncio_only(backend: str) -> None:
     assert anyio.run(probe, backend=backend) is (backend == "asyncio")
 
 
-def test_refused_connections_raise_oserror() -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_refused_connections_raise_oserror(backend: str) -> None:
     async def job() -> None:
         listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
         port = listener.extra(anyio.abc.SocketAttribute.local_port)
         await listener.aclose()
         with pytest.raises(OSError):
-            await connect_tcp("127.0.0.1", port)
+            await OURS[backend]("127.0.0.1", port)
 
-    asyncio.run(job())
+    anyio.run(job, backend=backend)
+
+
+def test_a_read_that_did_not_wait_still_lets_other_tasks_run() -> None:
+    """A peer keeping the socket readable cannot starve the trio client's other tasks."""
+
+    async def job(port: int) -> int:
+        stream = await _triostream.connect_tcp("127.0.0.1", port)
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await anyio.sleep(0)
+
+        async with stream, anyio.create_task_group() as tg:
+            await stream.send(b"x" * 200_000)
+            await anyio.sleep(0.2)  # all of it echoed back, waiting in the socket buffer
+            tg.start_soon(ticker)
+            before = ticks
+            for _ in range(50):
+                await stream.receive(10)  # ready every time: no waiting
+            tg.cancel_scope.cancel()
+            return ticks - before
+
+    assert anyio.run(_with_server, job, backend="trio") >= 40
