@@ -72,6 +72,7 @@ class _Send:
         "call",
         "chat",
         "custom_id",
+        "encoded",
         "engine",
         "payload",
         "reconcilable",
@@ -84,10 +85,12 @@ class _Send:
         chat: str,
         payload: dict[str, Any],
         call: int,
+        encoded: str | None = None,
     ) -> None:
         self.engine = engine
         self.chat = chat
         self.payload = payload
+        self.encoded = encoded
         self.call = call
         self.custom_id: str = payload["event"]["custom_id"]
         self.reconcilable = engine.config.exactly_once_sends
@@ -112,6 +115,7 @@ class _Send:
                 reconcilable=self.reconcilable,
                 chat=self.chat,
                 custom_id=self.custom_id,
+                encoded=self.encoded,
             )
         )
 
@@ -178,16 +182,17 @@ def _send(
     *,
     call: int | None = None,
     result: Any = None,
+    encoded: str | None = None,
 ) -> int:
     """send_event, or resume_chat to a chat known inactive / answered ``chat_inactive``.
 
     ``call`` continues a call already open (``send_file`` after its upload), which then ends
-    with ``result`` instead of the event.
+    with ``result`` instead of the event. ``encoded`` is ``payload`` as JSON text, if made.
     """
     if call is None:
         call = engine.open_call(now)
     send = (
-        _Send(engine, chat, payload, call)
+        _Send(engine, chat, payload, call, encoded)
         if result is None
         else _SendWithResult(engine, chat, payload, call, result)
     )
@@ -207,7 +212,8 @@ def send_message(
     engine: ClientProtocol, chat: str, text: str, now: float, *, custom_id: str | None = None
 ) -> int:
     """``send_event`` of a ``message``."""
-    return _send(engine, chat, build.send_message(chat, text, custom_id, engine.new_custom_id), now)
+    payload = build.send_message(chat, text, custom_id, engine.new_custom_id)
+    return _send(engine, chat, payload, now, encoded=build.encoded_message(payload))
 
 
 def close_thread(engine: ClientProtocol, chat: str, now: float) -> int:
