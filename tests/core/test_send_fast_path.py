@@ -94,3 +94,13 @@ def test_a_queued_message_is_written_the_same_way(backend: None, api: str) -> No
     request_id = json.loads(data)["request_id"]
     payload = payloads.send_message("CH1", "again \u00e9", "cp-1", lambda: "unused")
     assert data == codec.encode_request(request_id, "send_event", payload)
+
+
+class _Text(str):
+    def __str__(self) -> str:
+        return "not this"
+
+
+def test_str_subclasses_are_encoded_as_their_value(backend: None) -> None:
+    payload = payloads.send_message(_Text("CH1"), _Text('h\u00e9 "x"'), _Text("c"), lambda: "x")
+    assert payloads.encoded_message(payload).encode() == codec.dumps(payload)
