@@ -307,6 +307,10 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.MESSAGE)
         self._now = now
         self._cancel_pong()
+        self._receive_general(data)
+
+    def _receive_general(self, data: bytes | str) -> None:
+        """:meth:`receive` after its start (phase, clock, pong deadline): decode and route."""
         try:
             value = loads(data)
             # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
