@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Final
 
 from . import args as check
-from . import lifecycle, payloads
+from . import codec, lifecycle, payloads, typed
 from .backoff import SeededRandom
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
@@ -115,6 +115,8 @@ class ClientEngine:
         self._timers = Timers()
         self._cancel_pong = self._timers.canceller(_PONG)
         self._event_pushes = self.dialect.event_pushes
+        # The common push decoded straight into its event when codec.use_msgspec is on.
+        self._typed_push = typed.decoder_for(self.api)
         # Written requests' timeouts, (deadline, timer seq, wire id), sorted; behind one timer.
         self._deadlines: deque[tuple[float, int, str]] = deque()
         self._deadlines_armed: tuple[float, int] | None = None
@@ -307,6 +309,14 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.MESSAGE)
         self._now = now
         self._cancel_pong()
+        # The typed decoder (codec.use_msgspec) takes a plain message push whole, or declines
+        # and the general path decides (typed.py). It does what the event_pushes handler
+        # below does with such a push, so it runs only when that handler would.
+        if codec._USE_MSGSPEC and not self._reconciler.claims:
+            event = self._typed_push(data)
+            if event is not None:
+                self._out.append(event)
+                return
         self._receive_general(data)
 
     def _receive_general(self, data: bytes | str) -> None:
@@ -345,9 +355,32 @@ class ClientEngine:
         the core close the transport (:class:`CloseTransport`): nothing more may be fed from
         that transport, not even ``transport_closed``. Returns whether that happened.
         """
+        if codec._USE_MSGSPEC:
+            return self._receive_many_typed(messages, now)
         receive = self.receive
         for data in messages:
             receive(data, now)
+            phase = self._phase
+            if phase is not Phase.READY and not transport_open(phase):
+                return True
+        return False
+
+    def _receive_many_typed(self, messages: Iterable[bytes | str], now: float) -> bool:
+        """:meth:`receive_many` with :meth:`receive`'s typed shortcut inline (one call less
+        per message; the same steps in the same order)."""
+        typed_push, cancel_pong = self._typed_push, self._cancel_pong
+        for data in messages:
+            if self._phase is not Phase.READY or self._reconciler.claims:
+                self.receive(data, now)
+            else:
+                self._now = now
+                cancel_pong()
+                event = typed_push(data)
+                if event is None:
+                    self._receive_general(data)
+                else:
+                    self._out.append(event)
+                    continue
             phase = self._phase
             if phase is not Phase.READY and not transport_open(phase):
                 return True
