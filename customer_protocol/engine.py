@@ -310,11 +310,12 @@ class ClientEngine:
         self._now = now
         self._cancel_pong()
         # The typed decoder (codec.use_msgspec) takes a plain message push whole, or declines
-        # and the general path decides (typed.py). It does what the event_pushes handler
-        # below does with such a push, so it runs only when that handler would.
-        if codec._USE_MSGSPEC and not self._reconciler.claims:
+        # and the general path decides (typed.py). Its event is what the event_pushes handler
+        # below makes of such a push, so it is used only when that handler would be (a held
+        # send may claim a push: rare, checked once the decoder took one).
+        if codec._USE_MSGSPEC:
             event = self._typed_push(data)
-            if event is not None:
+            if event is not None and not self._reconciler.claims:
                 self._out.append(event)
                 return
         self._receive_general(data)
@@ -365,8 +366,8 @@ class ClientEngine:
             else:
                 self._now = now
                 cancel_pong()
-                event = None if typed_push is None or self._reconciler.claims else typed_push(data)
-                if event is None:
+                event = None if typed_push is None else typed_push(data)
+                if event is None or self._reconciler.claims:
                     self._receive_general(data)
                 else:
                     self._out.append(event)

@@ -40,6 +40,12 @@ _build_message: Final = slot_builder(
 # The two decoders' ``decode`` methods, built on first use (see the module docstring).
 _decode_v03: Any = None
 _decode_v3: Any = None
+# A message without this text is not tried (one with an escaped action is left to the
+# general path too): a prefix test, or else a substring search, spares every other message a
+# failed decode (about 0.8 us with its exception, against 0.05-0.1 us).
+_PREFIX: Final = b'{"action":"incoming_event"'
+_MARK: Final = b'"incoming_event"'
+_TEXT_MARK: Final = '"incoming_event"'
 
 
 def _load() -> tuple[Any, Any]:
@@ -106,6 +112,11 @@ def _load() -> tuple[Any, Any]:
 def incoming_event_v03(data: bytes | str) -> SDKEvent | None:
     """The ``new_event`` of a plain v0.3 ``incoming_event`` push, or ``None`` (defer)."""
     try:
+        if type(data) is bytes:
+            if not data.startswith(_PREFIX) and _MARK not in data:
+                return None
+        elif _TEXT_MARK not in data:  # str (another buffer raises: the general path decides)
+            return None
         push = (_decode_v03 or _load()[0])(data)
     except Exception:  # anything at all: the general path decides
         return None
@@ -131,6 +142,11 @@ def incoming_event_v03(data: bytes | str) -> SDKEvent | None:
 def incoming_event_v3(data: bytes | str) -> SDKEvent | None:
     """The ``new_event`` of a plain v3.x ``incoming_event`` push, or ``None`` (defer)."""
     try:
+        if type(data) is bytes:
+            if not data.startswith(_PREFIX) and _MARK not in data:
+                return None
+        elif _TEXT_MARK not in data:  # str (another buffer raises: the general path decides)
+            return None
         push = (_decode_v3 or _load()[1])(data)
     except Exception:  # anything at all: the general path decides
         return None

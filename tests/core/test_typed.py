@@ -203,9 +203,7 @@ def test_switched_off_the_engine_never_asks_the_typed_decoder(batch: bool, resto
 
 
 @pytest.mark.parametrize("batch", [False, True])
-def test_a_push_a_held_send_may_claim_never_takes_the_typed_path(
-    batch: bool, restore: None
-) -> None:
+def test_a_push_a_held_send_may_claim_takes_the_general_path(batch: bool, restore: None) -> None:
     # Exactly-once: while a send is held, a push carrying its custom_id resolves it instead of
     # becoming a new_event (reconcile.py); the typed decoder knows nothing of that.
     codec._USE_MSGSPEC = True
@@ -220,7 +218,7 @@ def test_a_push_a_held_send_may_claim_never_takes_the_typed_path(
     else:
         h.client.receive(data, h.now)
     out = h.drain()
-    assert stub.calls == []
+    assert MARK not in out  # the decoder's event is not used
     assert value(out, call).id == "e-mine"
     assert of(out, NewEvent) == []
 
@@ -371,3 +369,29 @@ def test_str_input_and_bad_input() -> None:
     assert typed.incoming_event_v03(data.decode().replace("Hello", "\ud800")) is None
     assert typed.incoming_event_v03(data.replace(b"Hello", b"\xff")) is None
     assert typed.incoming_event_v03(data + b" x") is None
+
+
+def test_only_a_message_naming_incoming_event_is_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other messages skip the decode (a failed one costs its exception), whatever the form.
+    calls: list[Any] = []
+
+    def decode(data: Any) -> Any:
+        calls.append(data)
+        raise ValueError("recorded")
+
+    monkeypatch.setattr(typed, "_decode_v03", decode)
+    monkeypatch.setattr(typed, "_decode_v3", decode)
+    other = json.dumps({"request_id": "1", "action": "login", "type": "response"})
+    for decoder in (typed.incoming_event_v03, typed.incoming_event_v3):
+        for data in (
+            other,
+            other.encode(),
+            bytearray(push(V03_EVENT)),
+            memoryview(push(V03_EVENT)),
+        ):
+            assert decoder(data) is None  # type: ignore[arg-type]
+    assert calls == []
+    compact = json.dumps(json.loads(push(V03_EVENT)), separators=(",", ":"))
+    for data in (push(V03_EVENT), push(V03_EVENT).decode(), compact.encode(), compact):
+        assert typed.incoming_event_v03(data) is None
+    assert len(calls) == 4
