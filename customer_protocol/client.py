@@ -101,8 +101,10 @@ class ClientProtocol(ClientEngine):
         reconcilable: bool = False,
         chat: str | None = None,
         custom_id: str | None = None,
+        encoded: str | None = None,
     ) -> PendingRequest:
-        """A request record for ``action`` (push-resolved when the dialect says so)."""
+        """A request record for ``action`` (push-resolved when the dialect says so);
+        ``encoded`` is ``payload`` as compact JSON text when the caller has it."""
         return PendingRequest(
             action,
             payload,
@@ -112,6 +114,7 @@ class ClientProtocol(ClientEngine):
             reconcilable=reconcilable,
             chat=chat,
             custom_id=custom_id,
+            encoded=encoded,
         )
 
     def call(
@@ -125,9 +128,11 @@ class ClientProtocol(ClientEngine):
         custom_id: str | None = None,
         before_ok: Callable[[Any], None] | None = None,
         map_value: Callable[[Any], Any] | None = None,
+        encoded: str | None = None,
     ) -> int:
         """A call that is one request: its result is the request's result (through
-        ``map_value`` when given; ``before_ok`` sees it first)."""
+        ``map_value`` when given; ``before_ok`` sees it first). ``encoded`` is ``payload`` as
+        compact JSON text when the caller has it."""
         call = self._open_call(now)
         on_ok: Callable[[Any], None] = partial(self._succeed, call)
         if before_ok is not None or map_value is not None:
@@ -149,6 +154,7 @@ class ClientProtocol(ClientEngine):
                 reconcilable=reconcilable,
                 chat=chat,
                 custom_id=custom_id,
+                encoded=encoded,
             )
         )
         return call

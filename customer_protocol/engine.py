@@ -454,7 +454,13 @@ class ClientEngine:
         if request.reconcilable:  # where the exactly-once lookup starts (reconcile.py)
             request.since = self._tracker.newest(request.chat or "")
         self._inflight[wire_id] = request
-        self._out.append(_build_send(encode_request(wire_id, request.action, request.payload)))
+        encoded = request.encoded
+        if encoded is None:
+            data = encode_request(wire_id, request.action, request.payload)
+        else:  # the SDK's own action names need no escaping; the payload is ready
+            text = f'{{"request_id":"{wire_id}","action":"{request.action}","payload":{encoded}}}'
+            data = text.encode()
+        self._out.append(_build_send(data))
         entry = (self._now + self.config.request_timeout, self._timers.tick(), wire_id)
         deadlines = self._deadlines
         if not deadlines or deadlines[-1] <= entry:

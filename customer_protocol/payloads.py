@@ -9,8 +9,9 @@ section 3) and returns the payload ``wire.md`` section 4 defines. :class:`Client
 from __future__ import annotations
 
 import itertools
+import json.encoder
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from . import args as check
 from .errors import InvalidArgumentsError
@@ -20,6 +21,7 @@ __all__ = [
     "chat_scopes",
     "close_thread",
     "custom_ids",
+    "encoded_message",
     "event",
     "get_chat_threads",
     "get_chat_threads_summary",
@@ -38,6 +40,8 @@ CustomIds = Callable[[], str]
 """A source of fresh ``custom_id`` values for events that have none."""
 
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+# A JSON string as the codec writes it (ensure_ascii off; orjson escapes the same way).
+_string: Final = json.encoder.encode_basestring
 
 
 def custom_ids(rng: Callable[[], float]) -> CustomIds:
@@ -88,6 +92,17 @@ def send_message(
     elif not custom_id.isascii():
         check.check_json(custom_id)
     return {"chat_id": chat, "event": {"type": "message", "text": text, "custom_id": custom_id}}
+
+
+def encoded_message(payload: Mapping[str, Any]) -> str:
+    """A :func:`send_message` payload as compact JSON text, the bytes :func:`codec.dumps
+    <customer_protocol.codec.dumps>` gives (either backend) without walking the dict: only
+    its three strings need escaping, and send_message checked them (no lone surrogates)."""
+    event = payload["event"]
+    return (
+        f'{{"chat_id":{_string(payload["chat_id"])},"event":{{"type":"message",'
+        f'"text":{_string(event["text"])},"custom_id":{_string(event["custom_id"])}}}}}'
+    )
 
 
 def message(text: str, custom_id: str | None) -> dict[str, Any]:

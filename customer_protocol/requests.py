@@ -24,6 +24,7 @@ class PendingRequest:
         "action",
         "chat",
         "custom_id",
+        "encoded",
         "ended",
         "indirect",
         "on_err",
@@ -48,9 +49,13 @@ class PendingRequest:
         reconcilable: bool = False,
         chat: str | None = None,
         custom_id: str | None = None,
+        encoded: str | None = None,
     ) -> None:
         self.action = action
         self.payload = payload
+        self.encoded = encoded
+        """``payload`` already encoded as compact JSON text, when its builder made it (the
+        request is then written without walking the payload; the same bytes)."""
         self.indirect = indirect
         self.on_ok = on_ok
         self.on_err = on_err

@@ -40,12 +40,44 @@ def _epoch_day(ymd: str) -> int | None:
         return None
 
 
+# LiveChat's own form, ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (27 characters), is checked without a
+# regular expression: digits map to "0" (and "t"/" " to "T", "z" to "Z") in one C pass and
+# the result must be this template; the minute then comes from a cache, the seconds and
+# milliseconds from two tables.
+_SHAPE: Final = bytes.maketrans(b"123456789t z", b"000000000TTZ")
+_TEMPLATE: Final = b"0000-00-00T00:00:00.000000Z"
+_SECONDS: Final = {f"{second:02d}": second * 1000 for second in range(60)}  # no "60" and up
+_MILLIS: Final = {f"{millis:03d}": millis for millis in range(1000)}
+
+
+@lru_cache(maxsize=1024)
+def _epoch_minute(prefix: str) -> int | None:
+    """Minutes from the epoch to ``YYYY-MM-DDTHH:MM`` (digits already checked), or ``None``
+    for no such date, hour or minute (cached: a conversation's pushes share a few minutes)."""
+    days = _epoch_day(prefix[:10])
+    hours, minutes = int(prefix[11:13]), int(prefix[14:16])
+    if days is None or hours > 23 or minutes > 59:
+        return None
+    return (days * 24 + hours) * 60 + minutes
+
+
 def parse_ms(value: Any) -> int | None:
     """An RFC 3339 string to integer milliseconds since the epoch (sub-millisecond floored).
 
     Returns ``None`` when ``value`` is not a string in RFC 3339 form (the caller decides whether
     a missing or malformed timestamp is an error).
     """
+    if (
+        type(value) is str
+        and len(value) == 27
+        and value.isascii()
+        and value.encode().translate(_SHAPE) == _TEMPLATE
+    ):  # LiveChat's form: the same result as the general path below, sooner
+        minute = _epoch_minute(value[:16])
+        seconds = _SECONDS.get(value[17:19])
+        if minute is None or seconds is None:
+            return None
+        return minute * 60_000 + seconds + _MILLIS[value[20:23]]
     if not isinstance(value, str) or len(value) > 40:
         return None
     offset = 0

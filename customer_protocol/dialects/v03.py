@@ -165,10 +165,16 @@ def send_message(
 ) -> int:
     """``send_event`` of a ``message``."""
     payload = payloads.send_message(chat, text, custom_id, engine.new_custom_id)
-    return _send(engine, chat, payload, now)
+    return _send(engine, chat, payload, now, payloads.encoded_message(payload))
 
 
-def _send(engine: ClientProtocol, chat: str, payload: dict[str, Any], now: float) -> int:
+def _send(
+    engine: ClientProtocol,
+    chat: str,
+    payload: dict[str, Any],
+    now: float,
+    encoded: str | None = None,
+) -> int:
     return engine.call(
         "send_event",
         payload,
@@ -176,6 +182,7 @@ def _send(engine: ClientProtocol, chat: str, payload: dict[str, Any], now: float
         reconcilable=engine.config.exactly_once_sends,
         chat=chat,
         custom_id=payload["event"]["custom_id"],
+        encoded=encoded,
     )
 
 

@@ -64,6 +64,116 @@ def start_chat(
     return engine.call("start_chat", payload, now, map_value=lambda opened: opened.chat)
 
 
+class _Send:
+    """One send's requests: ``send_event``, and the ``chat_inactive`` -> ``resume_chat``
+    fallback (one object per send; its bound methods are the requests' callbacks)."""
+
+    __slots__ = (
+        "call",
+        "chat",
+        "custom_id",
+        "encoded",
+        "engine",
+        "payload",
+        "reconcilable",
+        "reopened",
+    )
+
+    def __init__(
+        self,
+        engine: ClientProtocol,
+        chat: str,
+        payload: dict[str, Any],
+        call: int,
+        encoded: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.chat = chat
+        self.payload = payload
+        self.encoded = encoded
+        self.call = call
+        self.custom_id: str = payload["event"]["custom_id"]
+        self.reconcilable = engine.config.exactly_once_sends
+        self.reopened = False
+
+    def ok(self, value: Any) -> None:
+        try:
+            event = _event_of(value, self.custom_id)
+        except CustomerSDKError as exc:
+            self.engine.fail(self.call, exc)
+        else:
+            self.engine.succeed(self.call, event)
+
+    def send(self) -> None:
+        engine = self.engine
+        engine.submit(
+            engine.request(
+                "send_event",
+                self.payload,
+                on_ok=self.ok,
+                on_err=self.on_err,
+                reconcilable=self.reconcilable,
+                chat=self.chat,
+                custom_id=self.custom_id,
+                encoded=self.encoded,
+            )
+        )
+
+    def resume(self) -> None:
+        engine = self.engine
+        engine.tracker.set_active(self.chat, False)
+        engine.submit(
+            engine.request(
+                "resume_chat",
+                build.resume_with_event(self.payload),
+                on_ok=self.ok,
+                on_err=self.on_resume_err,
+                reconcilable=self.reconcilable,
+                chat=self.chat,
+                custom_id=self.custom_id,
+            )
+        )
+
+    def on_err(self, error: CustomerSDKError) -> None:
+        if error.type == "chat_inactive":
+            self.resume()
+        else:
+            self.engine.fail(self.call, error)
+
+    def on_resume_err(self, error: CustomerSDKError) -> None:
+        # Another send (or device) reopened the chat first: the server refuses to resume an
+        # active chat, so the event goes to the new thread, once.
+        if (
+            error.type == "validation"
+            and not self.reopened
+            and not self.engine.tracker.is_inactive(self.chat)
+        ):
+            self.reopened = True
+            self.send()
+        else:
+            self.engine.fail(self.call, error)
+
+
+class _SendWithResult(_Send):
+    """A send that continues a call already open and ends it with a given result."""
+
+    __slots__ = ("result",)
+
+    def __init__(
+        self, engine: ClientProtocol, chat: str, payload: dict[str, Any], call: int, result: Any
+    ) -> None:
+        super().__init__(engine, chat, payload, call)
+        self.result = result
+
+    def ok(self, value: Any) -> None:
+        try:
+            _event_of(value, self.custom_id)
+        except CustomerSDKError as exc:
+            self.engine.fail(self.call, exc)
+        else:
+            self.engine.succeed(self.call, self.result)
+
+
 def _send(
     engine: ClientProtocol,
     chat: str,
@@ -72,75 +182,24 @@ def _send(
     *,
     call: int | None = None,
     result: Any = None,
+    encoded: str | None = None,
 ) -> int:
     """send_event, or resume_chat to a chat known inactive / answered ``chat_inactive``.
 
     ``call`` continues a call already open (``send_file`` after its upload), which then ends
-    with ``result`` instead of the event.
+    with ``result`` instead of the event. ``encoded`` is ``payload`` as JSON text, if made.
     """
     if call is None:
         call = engine.open_call(now)
-    custom_id: str = payload["event"]["custom_id"]
-    reconcilable = engine.config.exactly_once_sends
-    fail = engine.failer(call)
-
-    def ok(value: Any) -> None:
-        try:
-            event = _event_of(value, custom_id)
-        except CustomerSDKError as exc:
-            fail(exc)
-        else:
-            engine.succeed(call, event if result is None else result)
-
-    reopened = False
-
-    def send() -> None:
-        engine.submit(
-            engine.request(
-                "send_event",
-                payload,
-                on_ok=ok,
-                on_err=on_err,
-                reconcilable=reconcilable,
-                chat=chat,
-                custom_id=custom_id,
-            )
-        )
-
-    def resume() -> None:
-        engine.tracker.set_active(chat, False)
-        engine.submit(
-            engine.request(
-                "resume_chat",
-                build.resume_with_event(payload),
-                on_ok=ok,
-                on_err=on_resume_err,
-                reconcilable=reconcilable,
-                chat=chat,
-                custom_id=custom_id,
-            )
-        )
-
-    def on_err(error: CustomerSDKError) -> None:
-        if error.type == "chat_inactive":
-            resume()
-        else:
-            fail(error)
-
-    def on_resume_err(error: CustomerSDKError) -> None:
-        # Another send (or device) reopened the chat first: the server refuses to resume an
-        # active chat, so the event goes to the new thread, once.
-        nonlocal reopened
-        if error.type == "validation" and not reopened and not engine.tracker.is_inactive(chat):
-            reopened = True
-            send()
-        else:
-            fail(error)
-
+    send = (
+        _Send(engine, chat, payload, call, encoded)
+        if result is None
+        else _SendWithResult(engine, chat, payload, call, result)
+    )
     if engine.tracker.is_inactive(chat):
-        resume()
+        send.resume()
     else:
-        send()
+        send.send()
     return call
 
 
@@ -153,7 +212,8 @@ def send_message(
     engine: ClientProtocol, chat: str, text: str, now: float, *, custom_id: str | None = None
 ) -> int:
     """``send_event`` of a ``message``."""
-    return _send(engine, chat, build.send_message(chat, text, custom_id, engine.new_custom_id), now)
+    payload = build.send_message(chat, text, custom_id, engine.new_custom_id)
+    return _send(engine, chat, payload, now, encoded=build.encoded_message(payload))
 
 
 def close_thread(engine: ClientProtocol, chat: str, now: float) -> int:

@@ -353,7 +353,10 @@ def parse_event(value: Any, *, thread: str | None = None, require_id: bool = Tru
 
 
 _MESSAGE_KEYS: Final = _TYPE_KEYS["message"]
-_MESSAGE_KEY_COUNT: Final = len(_MESSAGE_KEYS)
+# v3.6 events carry ``recipients``, which goes to ``extra``: a message whose only other key is
+# that one gets its one-key ``extra`` without the general comprehension.
+_MESSAGE_KEYS_R: Final = _MESSAGE_KEYS | {"recipients"}
+_MESSAGE_KEY_COUNT_R: Final = len(_MESSAGE_KEYS_R)
 
 
 def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
@@ -361,7 +364,6 @@ def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
     else, which :func:`parse_event` decides (the result, or the error, is then exactly the
     general parser's)."""
     get = obj.get
-    fits = len(obj) <= _MESSAGE_KEY_COUNT and _MESSAGE_KEYS.issuperset(obj)
     event_id = get("id")
     text = get("text")
     author = get("author_id")
@@ -380,6 +382,10 @@ def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
     millis = None if created is None else parse_ms(created)
     if millis is None and created is not None:
         return None
+    if len(obj) <= _MESSAGE_KEY_COUNT_R and _MESSAGE_KEYS_R.issuperset(obj):
+        extra = {"recipients": obj["recipients"]} if "recipients" in obj else _EMPTY
+    else:
+        extra = _extra(obj, _MESSAGE_KEYS)
     return _build_message(
         event_id,
         "message",
@@ -388,7 +394,7 @@ def plain_message(obj: dict[str, Any], thread: str) -> MessageEvent | None:
         thread,
         custom_id,
         {} if properties is None else properties,
-        _EMPTY if fits else _extra(obj, _MESSAGE_KEYS),
+        extra,
         text,
     )
 

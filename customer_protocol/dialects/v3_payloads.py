@@ -35,6 +35,7 @@ __all__ = [
     "delete_event",
     "delete_event_properties",
     "delete_thread_properties",
+    "encoded_message",
     "get_chat",
     "get_customer",
     "get_form",
@@ -328,6 +329,10 @@ def send_message(
 ) -> dict[str, Any]:
     """``send_event`` of a ``message`` (the same shape in v3 as in v0.3)."""
     return payloads.send_message(chat, text, custom_id, custom_ids)
+
+
+encoded_message: Final = payloads.encoded_message
+"""A :func:`send_message` payload as compact JSON text (the same in both dialects)."""
 
 
 def delete_event(chat: str, thread: str, event: str) -> dict[str, Any]:

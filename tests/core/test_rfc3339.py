@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from customer_protocol.rfc3339 import format_ms, parse_ms
 
@@ -120,6 +122,27 @@ def _reference(value: str) -> int | None:
         "\uff11\uff19\uff17\uff10-01-01T00:00:00.0Z",  # non-ASCII digits
         "1970-01-01T00:00:00.000001Z",
         "1969-12-31T23:59:59.999999Z",
+        # LiveChat's 27-character form, each field at and past its limits
+        "2024-01-01T23:59:60.000000Z",
+        "2024-01-01T23:60:00.000000Z",
+        "2024-01-01T24:00:00.000000Z",
+        "2024-02-29T00:00:00.000000Z",
+        "2023-02-29T00:00:00.000000Z",
+        "1900-02-29T00:00:00.000000Z",
+        "2000-02-29T00:00:00.000000Z",
+        "2024-04-31T00:00:00.000000Z",
+        "2024-00-01T00:00:00.000000Z",
+        "2024-01-00T00:00:00.000000Z",
+        "2024-01-32T00:00:00.000000Z",
+        "0000-01-01T00:00:00.000000Z",
+        "0001-01-01T00:00:00.000000Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2024-01-01t23:59:59.999999z",
+        "2024-01-01 23:59:59.999999Z",
+        "2024-01-01T23:59:59.99999Z0",
+        "2024-01-01T23:59:59,999999Z",
+        "2024-01-01T23:59:59.99999\u0661Z",
+        "2024-01-01T23:59:59.999999\ud800",
     ],
 )
 def test_parse_agrees_with_datetime(text: str) -> None:
@@ -136,3 +159,96 @@ def test_parse_agrees_with_datetime(text: str) -> None:
 def test_offsets_past_the_datetime_range_are_numbers_not_crashes(text: str, millis: int) -> None:
     # The datetime arithmetic raised OverflowError here (an untyped crash on server data).
     assert parse_ms(text) == millis
+
+
+# The fixed-layout path for LiveChat's form (``YYYY-MM-DDTHH:MM:SS.ffffffZ``) against the
+# datetime oracle, over generated timestamps: every field in and just out of range, every
+# fraction length 0-10, both cases of T and Z, offsets, and single-character corruptions.
+
+_FIELDS = st.tuples(
+    st.integers(0, 9999),  # year 0 is out of range
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.integers(0, 61),
+)
+_ZONES = st.one_of(
+    st.sampled_from(["Z", "z"]),
+    st.builds(
+        lambda sign, hours, minutes: f"{sign}{hours:02d}:{minutes:02d}",
+        st.sampled_from("+-"),
+        st.integers(0, 25),
+        st.integers(0, 99),
+    ),
+)
+
+
+@st.composite
+def _timestamps(draw: st.DrawFn) -> str:
+    year, month, day, hour, minute, second = draw(_FIELDS)
+    digits = draw(st.integers(0, 10))
+    fraction = "".join(
+        draw(st.lists(st.sampled_from("0123456789"), min_size=digits, max_size=digits))
+    )
+    if fraction or draw(st.booleans()):  # "." alone is malformed
+        fraction = "." + fraction
+    separator = draw(st.sampled_from("Tt "))
+    return (
+        f"{year:04d}-{month:02d}-{day:02d}{separator}{hour:02d}:{minute:02d}:{second:02d}"
+        f"{fraction}{draw(_ZONES)}"
+    )
+
+
+@given(_timestamps())
+def test_generated_timestamps_agree_with_datetime(text: str) -> None:
+    assert parse_ms(text) == _reference(text)
+
+
+@settings(max_examples=1000)
+@given(
+    st.tuples(
+        st.integers(0, 9999),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 25),
+        st.integers(0, 61),
+        st.integers(0, 61),
+        st.integers(0, 999_999),
+    ),
+    st.sampled_from("Tt "),
+    st.sampled_from("Zz"),
+)
+def test_livechat_form_agrees_with_datetime(
+    fields: tuple[int, ...], separator: str, zone: str
+) -> None:
+    year, month, day, hour, minute, second, micros = fields
+    text = (
+        f"{year:04d}-{month:02d}-{day:02d}{separator}{hour:02d}:{minute:02d}:{second:02d}"
+        f".{micros:06d}{zone}"
+    )
+    assert len(text) == 27
+    assert parse_ms(text) == _reference(text)
+
+
+def test_every_single_character_corruption_agrees_with_datetime() -> None:
+    # Each position of LiveChat's form replaced by every ASCII character and a few others
+    # (non-ASCII digits, a lone surrogate, a two-byte letter): exhaustive, not sampled.
+    sample = "2024-02-29T23:59:59.999999Z"
+    others = ["\u0660", "\u0661", "\uff11", "\u00b2", "\ud800", "\u00e9", "\U0001f600"]
+    for position in range(len(sample)):
+        for char in [chr(code) for code in range(128)] + others:
+            text = sample[:position] + char + sample[position + 1 :]
+            assert parse_ms(text) == _reference(text), text
+
+
+@given(st.text(min_size=20, max_size=30))
+def test_arbitrary_text_agrees_with_datetime(text: str) -> None:
+    assert parse_ms(text) == _reference(text)
+
+
+def test_livechat_form_of_a_str_subclass_takes_the_general_path() -> None:
+    class Text(str):
+        pass
+
+    assert parse_ms(Text("2019-12-17T07:57:41.512000Z")) == 1576569461512

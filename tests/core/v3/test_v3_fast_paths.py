@@ -51,6 +51,15 @@ VARIANTS: list[tuple[dict[str, Any], bool]] = [
     ({"type": "file"}, False),
     ({"author_id": 3}, False),
     ({"custom_id": 3}, False),
+    # extra: recipients alone takes the one-key shortcut, anything more the general builder
+    ({"recipients": "agents"}, True),
+    ({"recipients": None}, True),
+    ({"recipients": {"ids": [1]}}, True),
+    ({"zz": 1}, True),
+    ({"recipients": _DROP, "zz": 1}, True),
+    ({"active": True, "zz": [1]}, True),
+    ({"custom_id": _DROP, "author_id": _DROP, "properties": _DROP, "zz": 1}, True),
+    ({"custom_id": _DROP, "author_id": _DROP, "properties": _DROP}, True),
 ]
 
 
@@ -62,7 +71,9 @@ def test_plain_message_is_parse_event_or_defers(changes: dict[str, Any], taken: 
         assert fast is None
         return
     assert isinstance(fast, MessageEvent)
-    assert fast == parse_event(obj, thread="TH1")
+    general = parse_event(obj, thread="TH1")
+    assert fast == general
+    assert list(fast.extra.items()) == list(general.extra.items())  # the same order too
 
 
 @pytest.mark.parametrize("api", ["3.5", "3.6"])
