@@ -107,20 +107,26 @@ def test_the_core_imports_no_msgspec() -> None:
     assert result.stdout.strip() == "False"
 
 
-def _broken_load() -> Any:
-    raise AssertionError("msgspec must not be loaded")
-
-
 @pytest.mark.parametrize("api", ["0.3", "3.6"])
 def test_without_msgspec_the_general_path_decodes_everything(
     api: str, restore: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # What the plain install does: the switch is off and the decoder is never built.
+    # What the plain install does: the switch is off and the decoder is never built or tried
+    # (a failed import would be caught like any error, hence the record).
+    loads: list[str] = []
+
+    def load() -> Any:
+        loads.append("load")
+        raise ImportError("no msgspec here")
+
     monkeypatch.setattr(codec, "_MSGSPEC_AVAILABLE", False)
     monkeypatch.setattr(codec, "_USE_MSGSPEC", False)
-    monkeypatch.setattr(typed, "_load", _broken_load)
+    monkeypatch.setattr(typed, "_load", load)
     monkeypatch.setattr(typed, "_decode_v03", None)
     monkeypatch.setattr(typed, "_decode_v3", None)
+    assert typed.decoder_for(api)(push(V03_EVENT if api == "0.3" else V3_EVENT)) is None
+    assert loads == ["load"]  # the record works: a decoder asked would load
+    loads.clear()
     h = Harness() if api == "0.3" else V3Harness()
     h.connect()
     event = V03_EVENT if api == "0.3" else V3_EVENT
@@ -128,6 +134,46 @@ def test_without_msgspec_the_general_path_decodes_everything(
     h.client.receive_many([push(event), push(event)], h.now)
     out += h.drain()
     assert [type(e.event) for e in of(out, NewEvent)] == [MessageEvent] * 3
+    assert loads == []
+
+
+_PLAIN_INSTALL = """
+import json
+from customer_protocol import codec
+from customer_protocol.events import NewEvent
+from tests.core.harness import Harness, message
+assert not codec._MSGSPEC_AVAILABLE and not codec._USE_MSGSPEC
+try:
+    codec.use_msgspec(True)
+except RuntimeError as exc:
+    print(exc)
+h = Harness()
+h.connect()
+event = message("e1", 1, "hi")
+data = json.dumps({"action": "incoming_event", "type": "push",
+                   "payload": {"chat_id": "c1", "thread_id": "t1", "event": event}})
+out = h.feed(data)
+h.client.receive_many([data.encode()], h.now)
+out += h.drain()
+print([type(o).__name__ for o in out])
+"""
+
+
+def test_the_core_without_msgspec_installed() -> None:
+    # python -S: no site-packages, so neither msgspec nor orjson (the core needs neither).
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", _PLAIN_INSTALL],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+        env={"PYTHONPATH": str(root)},
+    )
+    assert result.stdout.splitlines() == [
+        "msgspec is not installed (pip install 'customer-protocol[speedups]')",
+        "['NewEvent', 'NewEvent']",
+    ]
 
 
 # --------------------------------------------------------------------------------------------
