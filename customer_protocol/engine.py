@@ -357,21 +357,32 @@ class ClientEngine:
         that transport, not even ``transport_closed``. Returns whether that happened.
         """
         # receive() for each, inline while READY (one call less per message); the typed
-        # decoder as receive() uses it.
+        # decoder as receive() uses it. A push the decoder takes changes nothing but the
+        # outputs, so the clock, the pong deadline and the reconciler's claim are settled once
+        # and again only after a message that took another path. (While READY a claim can
+        # only end, never start: sends are held at a drop. A stale claim sends a push the
+        # general way, which decides the same.)
         typed_push = self._typed_push if codec._USE_MSGSPEC else None
         cancel_pong = self._cancel_pong
+        append = self._out.append
+        settled = False
+        claims = True
         for data in messages:
             if self._phase is not Phase.READY:
                 self.receive(data, now)
+                settled = False
             else:
-                self._now = now
-                cancel_pong()
-                event = None if typed_push is None else typed_push(data)
-                if event is None or self._reconciler.claims:
-                    self._receive_general(data)
-                else:
-                    self._out.append(event)
+                if not settled:
+                    self._now = now
+                    cancel_pong()
+                    claims = self._reconciler.claims
+                    settled = True
+                event = None if typed_push is None or claims else typed_push(data)
+                if event is not None:
+                    append(event)
                     continue
+                self._receive_general(data)
+                settled = False
             phase = self._phase
             if phase is not Phase.READY and not transport_open(phase):
                 return True
