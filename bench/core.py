@@ -19,7 +19,7 @@ from bench._util import (
     push_messages,
     push_messages_v3,
 )
-from customer_protocol import ClientProtocol, Config, Token, codec
+from customer_protocol import ClientProtocol, Config, Token, codec, typed
 from customer_protocol.events import NewEvent
 from customer_protocol.models import MessageEvent
 from customer_protocol.outputs import FetchToken, OpenTransport, Send
@@ -116,6 +116,8 @@ def _check_typed(messages: list[bytes], api: str) -> None:
     (event,) = core.outputs()
     assert isinstance(event, NewEvent), event
     assert isinstance(event.event, MessageEvent), event
+    if codec._USE_MSGSPEC:  # the figure measures the typed decoder: it must take the pushes
+        assert typed.decoder_for(api)(messages[0]) == event, event
 
 
 def _loads_loop(loads: Callable[[bytes], object], messages: list[bytes]) -> Callable[[], float]:
@@ -129,14 +131,19 @@ def _loads_loop(loads: Callable[[bytes], object], messages: list[bytes]) -> Call
 
 
 def fig_core_receive(n: int, rounds: int) -> list[Figure]:
-    """Pushes -> typed NewEvent, per dialect, vs bare json.loads / orjson.loads of the bytes."""
+    """Pushes -> typed NewEvent, per dialect, vs bare json.loads / orjson.loads of the bytes.
+
+    The stdlib row is the plain install (stdlib json, no typed decoder); the orjson row the
+    ``speedups`` extra (orjson, and msgspec's typed decoder of the push when installed).
+    """
     figures = []
-    previous = codec.use_orjson(False)
+    previous = codec.use_orjson(False), codec.use_msgspec(False)
     try:
         for suffix, api, make in DIALECTS:
             messages = make(n)
-            _check_typed(messages, api)
             codec.use_orjson(False)
+            codec.use_msgspec(False)
+            _check_typed(messages, api)
             ratio, ours, baseline = paired(
                 _receive_loop(messages, api), _loads_loop(json.loads, messages), rounds
             )
@@ -157,6 +164,9 @@ def fig_core_receive(n: int, rounds: int) -> list[Figure]:
             import orjson
 
             codec.use_orjson(True)
+            with_msgspec = codec._MSGSPEC_AVAILABLE
+            codec.use_msgspec(with_msgspec)
+            _check_typed(messages, api)
             ratio, ours, baseline = paired(
                 _receive_loop(messages, api), _loads_loop(orjson.loads, messages), rounds
             )
@@ -169,10 +179,14 @@ def fig_core_receive(n: int, rounds: int) -> list[Figure]:
                     n / ours,
                     n / baseline,
                     ok=ratio >= 0.35,
+                    notes="orjson + msgspec typed decoder"
+                    if with_msgspec
+                    else "orjson (no msgspec)",
                 )
             )
     finally:
-        codec.use_orjson(previous)
+        codec.use_orjson(previous[0])
+        codec.use_msgspec(previous[1])
     return figures
 
 

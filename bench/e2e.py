@@ -5,9 +5,10 @@ loopback. Each round runs the baseline and every client in both setups, in a rot
 the ratio of each round is taken against that round's baseline, and the median is reported.
 
 The two setups of each client: ``plain`` is the plain install (wsproto transport, stdlib
-json: ``Config(websocket="wsproto")`` and ``codec.use_orjson(False)``), ``speedups`` what the
-``speedups`` extra brings (websockets' protocol and orjson). A setup whose packages are
-missing is left out.
+json, no typed decoder: ``Config(websocket="wsproto")``, ``codec.use_orjson(False)`` and
+``codec.use_msgspec(False)``), ``speedups`` what the ``speedups`` extra brings (websockets'
+protocol, orjson, and msgspec's typed decoder of the common push when installed). A setup
+whose packages are missing is left out.
 """
 
 from __future__ import annotations
@@ -46,11 +47,12 @@ def setups() -> tuple[str, ...]:
 def setup(name: str) -> Iterator[Config]:
     """The client ``Config`` of setup ``name``, with the JSON backend switched for it."""
     websocket, orjson = SETUPS[name]
-    previous = codec.use_orjson(orjson)
+    previous = codec.use_orjson(orjson), codec.use_msgspec(orjson and codec._MSGSPEC_AVAILABLE)
     try:
         yield Config(websocket=websocket)  # type: ignore[arg-type]
     finally:
-        codec.use_orjson(previous)
+        codec.use_orjson(previous[0])
+        codec.use_msgspec(previous[1])
 
 
 # -- the baseline: websockets + json -----------------------------------------------------------

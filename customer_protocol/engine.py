@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Final
 
 from . import args as check
-from . import lifecycle, payloads
+from . import codec, lifecycle, payloads, typed
 from .backoff import SeededRandom
 from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
@@ -115,6 +115,8 @@ class ClientEngine:
         self._timers = Timers()
         self._cancel_pong = self._timers.canceller(_PONG)
         self._event_pushes = self.dialect.event_pushes
+        # The common push decoded straight into its event when codec.use_msgspec is on.
+        self._typed_push = typed.decoder_for(self.api)
         # Written requests' timeouts, (deadline, timer seq, wire id), sorted; behind one timer.
         self._deadlines: deque[tuple[float, int, str]] = deque()
         self._deadlines_armed: tuple[float, int] | None = None
@@ -307,6 +309,19 @@ class ClientEngine:
             self._phase = transition(self._phase, Input.MESSAGE)
         self._now = now
         self._cancel_pong()
+        # The typed decoder (codec.use_msgspec) takes a plain message push whole, or declines
+        # and the general path decides (typed.py). Its event is what the event_pushes handler
+        # below makes of such a push, so it is used only when that handler would be (a held
+        # send may claim a push: rare, checked once the decoder took one).
+        if codec._USE_MSGSPEC:
+            event = self._typed_push(data)
+            if event is not None and not self._reconciler.claims:
+                self._out.append(event)
+                return
+        self._receive_general(data)
+
+    def _receive_general(self, data: bytes | str) -> None:
+        """:meth:`receive` after its start (phase, clock, pong deadline): decode and route."""
         try:
             value = loads(data)
             # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
@@ -341,9 +356,33 @@ class ClientEngine:
         the core close the transport (:class:`CloseTransport`): nothing more may be fed from
         that transport, not even ``transport_closed``. Returns whether that happened.
         """
-        receive = self.receive
+        # receive() for each, inline while READY (one call less per message); the typed
+        # decoder as receive() uses it. A push the decoder takes changes nothing but the
+        # outputs, so the clock, the pong deadline and the reconciler's claim are settled once
+        # and again only after a message that took another path. (While READY a claim can
+        # only end, never start: sends are held at a drop. A stale claim sends a push the
+        # general way, which decides the same.)
+        typed_push = self._typed_push if codec._USE_MSGSPEC else None
+        cancel_pong = self._cancel_pong
+        append = self._out.append
+        settled = False
+        claims = True
         for data in messages:
-            receive(data, now)
+            if self._phase is not Phase.READY:
+                self.receive(data, now)
+                settled = False
+            else:
+                if not settled:
+                    self._now = now
+                    cancel_pong()
+                    claims = self._reconciler.claims
+                    settled = True
+                event = None if typed_push is None or claims else typed_push(data)
+                if event is not None:
+                    append(event)
+                    continue
+                self._receive_general(data)
+                settled = False
             phase = self._phase
             if phase is not Phase.READY and not transport_open(phase):
                 return True
