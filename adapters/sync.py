@@ -19,6 +19,7 @@ Every method may be called from any thread; each call blocks only its caller::
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import select
 import socket
@@ -93,11 +94,41 @@ class _Latch:
 
 
 class _Link:
-    __slots__ = ("sock", "transport")
+    __slots__ = ("send_all", "sock", "transport")
 
     def __init__(self, sock: socket.socket, transport: WebSocketTransport) -> None:
         self.sock = sock
         self.transport = transport
+        #: Write all of the bytes (at most SEND_TIMEOUT; TimeoutError past it).
+        self.send_all: Callable[[bytes], object]
+        if isinstance(sock, ssl.SSLSocket):
+            sock.settimeout(SEND_TIMEOUT)
+            self.send_all = sock.sendall
+        else:
+            # Non-blocking: with a timeout set, CPython polls the socket before every send
+            # and recv (two syscalls per request round trip); the I/O thread reads only
+            # what select() reported, and writes wait in _send_all when the buffer is full.
+            sock.setblocking(False)
+            self.send_all = functools.partial(_send_all, sock)
+
+
+def _send_all(sock: socket.socket, data: bytes) -> None:
+    """``sock.sendall(data)`` for a non-blocking socket, waiting at most SEND_TIMEOUT in all."""
+    view = memoryview(data)
+    deadline = None
+    while view:
+        try:
+            sent = sock.send(view)
+        except BlockingIOError:
+            sent = 0
+        view = view[sent:]
+        if view:
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + SEND_TIMEOUT
+            if now >= deadline:
+                raise TimeoutError("timed out writing to the connection")
+            select.select([], [sock], [], deadline - now)
 
 
 class History(Cursor, Blocking):
@@ -341,7 +372,7 @@ class Client(ClientBase, Surface, Blocking):
         data = link.transport.data_to_send()
         if data:
             try:
-                link.sock.sendall(data)
+                link.send_all(data)
             except OSError:
                 self._drop_link()
 
@@ -361,7 +392,7 @@ class Client(ClientBase, Surface, Blocking):
             return
         link.transport.close(code, reason)
         with contextlib.suppress(OSError):
-            link.sock.sendall(link.transport.data_to_send())
+            link.send_all(link.transport.data_to_send())
         with contextlib.suppress(OSError):
             link.sock.close()
 
@@ -444,7 +475,6 @@ class Client(ClientBase, Surface, Blocking):
         base = self.url
         try:
             sock = open_socket(base, self._ssl, self.config.connect_timeout)
-            sock.settimeout(SEND_TIMEOUT)
         except OSError as exc:
             logger.info("= connect to %s failed: %s", base.host_header, exc)
             with self._lock:

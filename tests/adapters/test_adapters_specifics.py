@@ -113,3 +113,30 @@ def test_sync_call_latch_wakes_its_waiter_once_set() -> None:
     assert latch.is_set()
     latch.wait()  # set already: returns at once, again
     latch.wait()
+
+
+def test_sync_link_writes_everything_or_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sync client's plain link is non-blocking; its writes wait for room, within a limit."""
+    import socket
+
+    from adapters import sync
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setblocking(False)
+        payload = bytes(range(256)) * 20_000  # 5 MB: more than the socket buffers hold
+        received = bytearray()
+
+        def reader() -> None:
+            while len(received) < len(payload):
+                received.extend(theirs.recv(1 << 16))
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        sync._send_all(ours, payload)
+        thread.join(WAIT)
+        assert bytes(received) == payload
+
+        monkeypatch.setattr(sync, "SEND_TIMEOUT", 0.1)
+        with pytest.raises(TimeoutError):
+            sync._send_all(ours, payload)  # nobody reads any more
