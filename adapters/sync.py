@@ -19,6 +19,7 @@ Every method may be called from any thread; each call blocks only its caller::
 from __future__ import annotations
 
 import contextlib
+import functools
 import queue
 import select
 import socket
@@ -61,12 +62,73 @@ SEND_TIMEOUT = 30.0
 _STOP = object()
 
 
+class _Latch:
+    """A one-shot event one thread waits for: a lock held until :meth:`set` releases it.
+
+    A call's caller waits on one of these rather than a ``threading.Event``, whose condition
+    costs a lock allocation and two more lock round trips per wait. Set once (the client's
+    lock held); waited for by one thread.
+    """
+
+    __slots__ = ("_lock", "_set")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self._set = False
+
+    def set(self) -> None:
+        """Wake the waiter (idempotent)."""
+        if not self._set:
+            self._set = True
+            self._lock.release()
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called."""
+        return self._set
+
+    def wait(self) -> None:
+        """Block until :meth:`set` (at once if it was)."""
+        self._lock.acquire()
+        self._lock.release()
+
+
 class _Link:
-    __slots__ = ("sock", "transport")
+    __slots__ = ("send_all", "sock", "transport")
 
     def __init__(self, sock: socket.socket, transport: WebSocketTransport) -> None:
         self.sock = sock
         self.transport = transport
+        #: Write all of the bytes (at most SEND_TIMEOUT; TimeoutError past it).
+        self.send_all: Callable[[bytes], object]
+        if isinstance(sock, ssl.SSLSocket):
+            sock.settimeout(SEND_TIMEOUT)
+            self.send_all = sock.sendall
+        else:
+            # Non-blocking: with a timeout set, CPython polls the socket before every send
+            # and recv (two syscalls per request round trip); the I/O thread reads only
+            # what select() reported, and writes wait in _send_all when the buffer is full.
+            sock.setblocking(False)
+            self.send_all = functools.partial(_send_all, sock)
+
+
+def _send_all(sock: socket.socket, data: bytes) -> None:
+    """``sock.sendall(data)`` for a non-blocking socket, waiting at most SEND_TIMEOUT in all."""
+    view = memoryview(data)
+    deadline = None
+    while view:
+        try:
+            sent = sock.send(view)
+        except BlockingIOError:
+            sent = 0
+        view = view[sent:]
+        if view:
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + SEND_TIMEOUT
+            if now >= deadline:
+                raise TimeoutError("timed out writing to the connection")
+            select.select([], [sock], [], deadline - now)
 
 
 class History(Cursor, Blocking):
@@ -100,7 +162,7 @@ class Client(ClientBase, Surface, Blocking):
     def _init_driver(self) -> None:
         self._lock = threading.RLock()
         self._cond = threading.Condition()
-        self._waiters: dict[int, Waiter[threading.Event]] = {}
+        self._waiters: dict[int, Waiter[_Latch]] = {}
         self._progress: dict[int, Progress] = {}
         self._link: _Link | None = None
         self._armed_link: _Link | None = None
@@ -111,6 +173,10 @@ class Client(ClientBase, Surface, Blocking):
         self._wake_r.setblocking(False)
         self._dispatch: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._to_dispatch: list[SDKEvent] = []  # the events of the batch being pumped
+        # Batches handed to the event thread / delivered by it (one writer each): equal when
+        # the event thread has nothing left to deliver.
+        self._batches_put = 0
+        self._batches_done = 0
         self._ready_event = threading.Event()
         self._io = threading.Thread(target=self._io_loop, name="customer-protocol-io", daemon=True)
         self._events_thread = threading.Thread(
@@ -247,7 +313,7 @@ class Client(ClientBase, Surface, Blocking):
         if isinstance(call, Upload):
             call.read()
             progress = call.on_progress
-        waiter = Waiter(threading.Event())
+        waiter = Waiter(_Latch())
         with self._lock:
             id_ = call.issue(self._core, time.monotonic())
             self._waiters[id_] = waiter
@@ -273,6 +339,7 @@ class Client(ClientBase, Surface, Blocking):
                 if (close := apply(output)) is not None:
                     self._close_link(close.code, close.reason)
             if self._to_dispatch:  # one hand-over to the event thread per batch, not per event
+                self._batches_put += 1
                 self._dispatch.put(self._to_dispatch)
             self._flush()
 
@@ -280,9 +347,21 @@ class Client(ClientBase, Surface, Blocking):
         self._open_gen = gen  # the I/O thread opens it
 
     def _emit(self, event: SDKEvent) -> None:
+        if (
+            not self._to_dispatch
+            and self._batches_done == self._batches_put
+            and not self._subscribers
+            and not any(self._listeners.values())
+            and self._ready_event.is_set()
+        ):
+            # Nobody to deliver it to, and no listener still to run that could register one:
+            # the event thread would do nothing with it, so it is not woken up (a thread
+            # switch per response and push otherwise).
+            return
         self._to_dispatch.append(event)
         if not self._ready_event.is_set() and (self._ready or self._ready_error is not None):
             # Entering is about to return: hand the batch over before it flushes the thread.
+            self._batches_put += 1
             self._dispatch.put(self._to_dispatch)
             self._to_dispatch = []
 
@@ -293,7 +372,7 @@ class Client(ClientBase, Surface, Blocking):
         data = link.transport.data_to_send()
         if data:
             try:
-                link.sock.sendall(data)
+                link.send_all(data)
             except OSError:
                 self._drop_link()
 
@@ -313,7 +392,7 @@ class Client(ClientBase, Surface, Blocking):
             return
         link.transport.close(code, reason)
         with contextlib.suppress(OSError):
-            link.sock.sendall(link.transport.data_to_send())
+            link.send_all(link.transport.data_to_send())
         with contextlib.suppress(OSError):
             link.sock.close()
 
@@ -396,7 +475,6 @@ class Client(ClientBase, Surface, Blocking):
         base = self.url
         try:
             sock = open_socket(base, self._ssl, self.config.connect_timeout)
-            sock.settimeout(SEND_TIMEOUT)
         except OSError as exc:
             logger.info("= connect to %s failed: %s", base.host_header, exc)
             with self._lock:
@@ -422,6 +500,7 @@ class Client(ClientBase, Surface, Blocking):
                 continue
             for event in item:  # the events of one batch of outputs, in order
                 self._dispatch_event(event)
+            self._batches_done += 1
 
     def _dispatch_event(self, event: SDKEvent) -> None:
         """Run the listeners of ``event`` (on the event thread), then feed ``events()``."""

@@ -83,6 +83,7 @@ from transports._wscommon import (
     rejected_message,
     rtm_target,
 )
+from transports._wsfast import MaskSource, client_text_frame, take_text_frames
 from transports.base import (
     CloseCode,
     Closed,
@@ -126,12 +127,16 @@ def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str
 class _WebSocketEndpoint(FramedEndpoint):
     """What both roles share: the open connection's framing, closing and queues."""
 
-    __slots__ = ("_conn", "_decoder", "_out", "answer_pings", "target")
+    __slots__ = ("_conn", "_decoder", "_fast", "_masks", "_out", "answer_pings", "target")
 
     def __init__(self, max_message_size: int) -> None:
         super().__init__(max_message_size)
         self._conn: Connection | None = None
         self._decoder: Any = None  # wsproto's frame decoder, to read pending frame headers
+        # The client's fast path for whole text frames (transports._wsfast): wsproto's frame
+        # protocol, to see that it holds nothing; None when not used.
+        self._fast: Any = None
+        self._masks = MaskSource()
         self._out: list[bytes] = []
         #: The request target of the opening handshake.
         self.target = ""
@@ -154,6 +159,12 @@ class _WebSocketEndpoint(FramedEndpoint):
                 return
             conn = self._conn
             assert conn is not None
+            if state is _OPEN and self._fast is not None and self._idle(conn):
+                used = take_text_frames(data, self._max, self._emit_message)
+                if used:
+                    if used == len(data):
+                        return
+                    data = data[used:]
             chunk = self._chunk
             if len(data) <= chunk:
                 conn.receive_data(data)
@@ -193,8 +204,13 @@ class _WebSocketEndpoint(FramedEndpoint):
         """
         state = self._state
         if state is _OPEN:
-            assert self._conn is not None
-            self._out.append(self._conn.send(TextMessage(data=data.decode("utf-8"))))
+            conn = self._conn
+            assert conn is not None
+            text = data.decode("utf-8")
+            if self._fast is not None and conn.state is ConnectionState.OPEN:
+                self._out.append(client_text_frame(data, self._masks.take()))
+            else:
+                self._out.append(conn.send(TextMessage(data=text)))
         elif state is _CONNECTING:
             raise NotOpenError("cannot send a message before the opening handshake completed")
 
@@ -232,6 +248,21 @@ class _WebSocketEndpoint(FramedEndpoint):
             self._finish(Closed(code=_ABNORMAL, reason=reason))
 
     # -- framing (hot path) -------------------------------------------------------------------
+
+    def _emit_message(self, data: bytes) -> None:
+        self._events.append(new_message(data))
+
+    def _idle(self, conn: Connection) -> bool:
+        """Whether wsproto holds nothing: no buffered bytes, partial frame or message."""
+        proto = self._fast
+        decoder = proto._frame_decoder
+        return (
+            not self._parts
+            and decoder.header is None
+            and not decoder.buffer.buffer
+            and proto._message_decoder.opcode is None
+            and not conn._events
+        )
 
     def _drain(self, conn: Connection) -> None:
         """Turn every pending wsproto event into ours; must run after every receive_data."""
@@ -310,6 +341,7 @@ class _WebSocketEndpoint(FramedEndpoint):
         self._parts = []
         self._size = 0
         self._decoder = None
+        self._fast = None
         self._events.append(closed)
 
     def _open(self, conn: Connection, opened: Opened) -> None:
@@ -321,6 +353,17 @@ class _WebSocketEndpoint(FramedEndpoint):
         # fragments as they arrive still enforces the limit.
         if hasattr(decoder, "header") and hasattr(decoder, "payload_consumed"):
             self._decoder = decoder
+        # The fast path for whole text frames reads the same internals, and more: it is used
+        # by the client role without extensions, when they all are where it expects them.
+        if (
+            self._decoder is not None
+            and getattr(proto, "client", False) is True
+            and getattr(proto, "extensions", None) == []
+            and hasattr(getattr(decoder, "buffer", None), "buffer")
+            and hasattr(getattr(proto, "_message_decoder", None), "opcode")
+            and hasattr(conn, "_events")
+        ):
+            self._fast = proto
         self._state = _OPEN
         self._events.append(opened)
         self._drain(conn)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import anyio
 import pytest
-from adapters_helpers import FAST_SERVER
+from adapters_helpers import FAST_SERVER, WAIT
 
 from adapters.asyncio import connect as connect_async
 from adapters.server import run_in_thread, serve
@@ -70,3 +71,72 @@ def test_sync_client_refuses_coroutine_listeners_loudly(caplog: pytest.LogCaptur
             chat = client.start_chat()
             assert chat.id
     assert any("returned an awaitable" in record.message for record in caplog.records)
+
+
+def test_sync_client_wakes_its_event_thread_only_for_someone_listening() -> None:
+    """Events nobody listens to stay off the event thread; a listener added later hears."""
+    with (
+        run_in_thread(config=FAST_SERVER) as server,
+        connect_sync(license_id=1, token=AccountsFlow.demo(), url=server.url) as client,
+    ):
+        chat = client.start_chat()
+        client.send_message(chat.id, "warm-up")  # the login's batches are delivered
+        put = client._batches_put
+        for i in range(5):
+            client.send_message(chat.id, f"quiet {i}")
+        assert client._batches_put == put  # nobody listened: no hand-over
+        done = threading.Event()
+        client.on("new_event", lambda event: done.set())
+        client.send_message(chat.id, "hello")  # the simulated agent answers it
+        assert done.wait(WAIT)
+        assert client._batches_put > put
+
+
+def test_sync_call_latch_wakes_its_waiter_once_set() -> None:
+    from adapters.sync import _Latch
+
+    latch = _Latch()
+    assert not latch.is_set()
+    woke = threading.Event()
+
+    def waiter() -> None:
+        latch.wait()
+        woke.set()
+
+    thread = threading.Thread(target=waiter)
+    thread.start()
+    assert not woke.wait(0.05)  # still blocked
+    latch.set()
+    latch.set()  # idempotent
+    assert woke.wait(WAIT)
+    thread.join(WAIT)
+    assert latch.is_set()
+    latch.wait()  # set already: returns at once, again
+    latch.wait()
+
+
+def test_sync_link_writes_everything_or_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sync client's plain link is non-blocking; its writes wait for room, within a limit."""
+    import socket
+
+    from adapters import sync
+
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.setblocking(False)
+        payload = bytes(range(256)) * 20_000  # 5 MB: more than the socket buffers hold
+        received = bytearray()
+
+        def reader() -> None:
+            while len(received) < len(payload):
+                received.extend(theirs.recv(1 << 16))
+
+        thread = threading.Thread(target=reader)
+        thread.start()
+        sync._send_all(ours, payload)
+        thread.join(WAIT)
+        assert bytes(received) == payload
+
+        monkeypatch.setattr(sync, "SEND_TIMEOUT", 0.1)
+        with pytest.raises(TimeoutError):
+            sync._send_all(ours, payload)  # nobody reads any more
