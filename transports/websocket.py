@@ -288,7 +288,9 @@ class _WebSocketEndpoint(FramedEndpoint):
                     size = 0
                 self._size = size
             elif type(event) is Ping:
-                if self.answer_pings:
+                # No pong once our close is sent (wsproto refuses it, and the peer expects
+                # nothing more than its close reply).
+                if self.answer_pings and conn.state is ConnectionState.OPEN:
                     self._out.append(conn.send(event.response()))
             elif type(event) is WsPong:
                 append(Pong(payload=event.payload))

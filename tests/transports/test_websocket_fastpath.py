@@ -133,3 +133,18 @@ def test_a_closed_client_stays_off_the_fast_path() -> None:
     assert client._fast is None
     client.receive_data(frame(TEXT, b"late", masked=False))
     assert [type(event) for event in client.events()] == [Closed]
+
+
+def test_a_ping_after_our_close_is_not_answered() -> None:
+    """A peer's ping that crosses our close frame: no pong (and no exception)."""
+    for fast in (True, False):  # the same on both paths
+        client = open_client(LIMIT)
+        if not fast:
+            client._fast = None
+        client.close(1000, "done")
+        assert parse(client.data_to_send()) == [(CLOSE, close_payload(1000, b"done"))]
+        client.receive_data(frame(PING, b"late", masked=False))
+        assert list(client.events()) == []
+        assert client.data_to_send() == b""
+        client.receive_data(frame(CLOSE, close_payload(1000), masked=False))
+        assert [type(event) for event in client.events()] == [Closed]
