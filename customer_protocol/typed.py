@@ -109,16 +109,24 @@ def _load() -> tuple[Any, Any]:
     return _decode_v03, _decode_v3
 
 
-def incoming_event_v03(data: bytes | str) -> SDKEvent | None:
-    """The ``new_event`` of a plain v0.3 ``incoming_event`` push, or ``None`` (defer)."""
+def _decode(data: bytes | str, dialect: int) -> Any:
+    """``data`` decoded by the typed decoder of ``dialect`` (0: v0.3, 1: v3), or ``None``."""
     try:
         if type(data) is bytes:
             if not data.startswith(_PREFIX) and _MARK not in data:
                 return None
         elif _TEXT_MARK not in data:  # str (another buffer raises: the general path decides)
             return None
-        push = (_decode_v03 or _load()[0])(data)
+        decode = _decode_v3 if dialect else _decode_v03
+        return (decode or _load()[dialect])(data)
     except Exception:  # anything at all: the general path decides
+        return None
+
+
+def incoming_event_v03(data: bytes | str) -> SDKEvent | None:
+    """The ``new_event`` of a plain v0.3 ``incoming_event`` push, or ``None`` (defer)."""
+    push = _decode(data, 0)
+    if push is None:
         return None
     payload = push.payload
     event = payload.event
@@ -141,14 +149,8 @@ def incoming_event_v03(data: bytes | str) -> SDKEvent | None:
 
 def incoming_event_v3(data: bytes | str) -> SDKEvent | None:
     """The ``new_event`` of a plain v3.x ``incoming_event`` push, or ``None`` (defer)."""
-    try:
-        if type(data) is bytes:
-            if not data.startswith(_PREFIX) and _MARK not in data:
-                return None
-        elif _TEXT_MARK not in data:  # str (another buffer raises: the general path decides)
-            return None
-        push = (_decode_v3 or _load()[1])(data)
-    except Exception:  # anything at all: the general path decides
+    push = _decode(data, 1)
+    if push is None:
         return None
     payload = push.payload
     event = payload.event

@@ -197,3 +197,44 @@ def test_a_read_that_did_not_wait_still_lets_other_tasks_run() -> None:
             return ticks - before
 
     assert anyio.run(_with_server, job, backend="trio") >= 40
+
+
+# --------------------------------------------------------------------------------------------
+# The read buffer: one per thread, shared by its connections (1,000 customers in one process
+# took 64 KiB more per connection with a buffer each)
+
+
+def test_the_connections_of_a_thread_share_one_read_buffer() -> None:
+    async def main() -> None:
+        first, second = _aiostream._Protocol(), _aiostream._Protocol()
+        buffer = first.get_buffer(-1)
+        assert second.get_buffer(-1).obj is buffer.obj
+        # What a read put there is the connection's own once buffer_updated returns.
+        buffer[:5] = b"first"
+        first.buffer_updated(5)
+        second.get_buffer(-1)[:6] = b"second"
+        second.buffer_updated(6)
+        assert list(first.chunks) == [b"first"]
+        assert list(second.chunks) == [b"second"]
+
+    asyncio.run(main())
+
+
+def test_each_thread_reads_into_its_own_buffer() -> None:
+    import threading
+
+    seen: list[object] = []
+
+    def run() -> None:
+        async def main() -> None:
+            seen.append(_aiostream._Protocol().get_buffer(-1).obj)
+
+        asyncio.run(main())
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 2
+    assert seen[0] is not seen[1]
