@@ -11,7 +11,10 @@ wsproto (so wsproto still decides every error):
   when wsproto holds nothing (no partial frame, no fragmented message);
 * out: a text message as one masked frame, as wsproto writes it (a fresh random mask each).
 
-Anything else stops the fast path at that frame; the rest of the bytes go to wsproto.
+Anything else stops the fast path at that frame; the rest of the bytes go to wsproto. A read
+that ends inside a frame that is (so far) one of ours is not a reason to stop:
+:func:`text_frame_size` tells such a tail from a frame that is not ours, and the endpoint keeps
+the tail until the frame is whole (so wsproto stays idle and the fast path stays on).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-__all__ = ["MaskSource", "client_text_frame", "take_text_frames"]
+__all__ = ["MaskSource", "client_text_frame", "take_text_frames", "text_frame_size"]
 
 _TEXT_FIN = 0x81  # FIN, no RSV bits, opcode 1 (text)
 
@@ -57,6 +60,35 @@ def take_text_frames(data: bytes, limit: int, emit: Callable[[bytes], object]) -
         emit(payload)
         pos = end
     return pos
+
+
+def text_frame_size(data: bytes, pos: int, limit: int) -> int:
+    """The whole size (header and payload) of the frame starting at ``data[pos]``, if it is one
+    :func:`take_text_frames` would take once complete; ``0`` if too few of its header bytes are
+    there to tell; ``-1`` if it is not one. ``pos`` must be below ``len(data)``.
+
+    The payload is not looked at: its UTF-8 is checked once the frame is complete.
+    """
+    if data[pos] != _TEXT_FIN:
+        return -1
+    have = len(data) - pos
+    if have < 2:
+        return 0
+    length = data[pos + 1]
+    if length < 126:
+        head = 2
+    elif length == 126:
+        if have < 4:
+            return 0
+        length = (data[pos + 2] << 8) | data[pos + 3]
+        if length < 126:
+            return -1
+        head = 4
+    else:
+        return -1
+    if not length or length > limit:
+        return -1
+    return head + length
 
 
 class MaskSource:

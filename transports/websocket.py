@@ -83,7 +83,7 @@ from transports._wscommon import (
     rejected_message,
     rtm_target,
 )
-from transports._wsfast import MaskSource, client_text_frame, take_text_frames
+from transports._wsfast import MaskSource, client_text_frame, take_text_frames, text_frame_size
 from transports.base import (
     CloseCode,
     Closed,
@@ -127,7 +127,18 @@ def _str_headers(headers: Sequence[tuple[bytes, bytes]]) -> tuple[tuple[str, str
 class _WebSocketEndpoint(FramedEndpoint):
     """What both roles share: the open connection's framing, closing and queues."""
 
-    __slots__ = ("_conn", "_decoder", "_fast", "_masks", "_out", "answer_pings", "target")
+    __slots__ = (
+        "_conn",
+        "_decoder",
+        "_fast",
+        "_masks",
+        "_out",
+        "_pend",
+        "_pend_need",
+        "_pend_size",
+        "answer_pings",
+        "target",
+    )
 
     def __init__(self, max_message_size: int) -> None:
         super().__init__(max_message_size)
@@ -138,6 +149,12 @@ class _WebSocketEndpoint(FramedEndpoint):
         self._fast: Any = None
         self._masks = MaskSource()
         self._out: list[bytes] = []
+        # The fast path's incomplete last frame (one it will take once whole), kept here while
+        # wsproto holds nothing: its parts, their size, and the frame's whole size (0 while its
+        # header is incomplete). Never more than one frame; wsproto is idle while it is kept.
+        self._pend: list[bytes] = []
+        self._pend_size = 0
+        self._pend_need = 0
         #: The request target of the opening handshake.
         self.target = ""
         #: Answer inbound pings with pongs (the default). A test server can set it to
@@ -154,27 +171,45 @@ class _WebSocketEndpoint(FramedEndpoint):
         """
         state = self._state
         if state is _OPEN or state is _CLOSING:
-            if not data:
-                self._finish(Closed(code=_ABNORMAL))
-                return
             conn = self._conn
             assert conn is not None
-            if state is _OPEN and self._fast is not None and self._idle(conn):
-                used = take_text_frames(data, self._max, self._emit_message)
-                if used:
-                    if used == len(data):
+            if not data:
+                if self._pend:  # wsproto reports what it would have made of the partial frame
+                    self._flush_pending(conn)
+                    if self._state is _CLOSED:
                         return
-                    data = data[used:]
-            chunk = self._chunk
-            if len(data) <= chunk:
-                conn.receive_data(data)
-                self._drain(conn)
+                self._finish(Closed(code=_ABNORMAL))
                 return
-            for start in range(0, len(data), chunk):
-                conn.receive_data(data[start : start + chunk])
-                self._drain(conn)
-                if self._state is _CLOSED:
-                    return
+            if state is _OPEN and self._fast is not None:
+                pieces = self._pend
+                if pieces:  # the rest of a fast-path frame (wsproto is idle meanwhile)
+                    size = self._pend_size + len(data)
+                    pieces.append(data)
+                    if size < self._pend_need:
+                        self._pend_size = size
+                        return
+                    data = b"".join(pieces)
+                    self._pend = []
+                    self._pend_size = 0
+                if self._idle(conn):
+                    used = take_text_frames(data, self._max, self._emit_message)
+                    size = len(data)
+                    if used == size:
+                        return
+                    need = text_frame_size(data, used, self._max)
+                    if need == 0 or need > size - used:  # an incomplete fast-path frame
+                        # (kept as read while none of it was taken: see _flush_pending)
+                        self._pend = [data[used:]] if used else pieces or [data]
+                        self._pend_size = size - used
+                        self._pend_need = need
+                        return
+                    if pieces and not used:  # the kept frame is not taken after all
+                        self._pend = pieces
+                        self._flush_pending(conn)
+                        return
+                    if used:
+                        data = data[used:]
+            self._feed(conn, data)
         elif state is _CONNECTING:
             if data:
                 self._receive_handshake(data)
@@ -240,6 +275,12 @@ class _WebSocketEndpoint(FramedEndpoint):
         """
         check_close_code(code)
         state = self._state
+        if state is _OPEN and self._pend:
+            # wsproto takes over the partial frame now (the fast path is for OPEN only); if it
+            # finds an error there, that is reported as it would have been already.
+            assert self._conn is not None
+            self._flush_pending(self._conn)
+            state = self._state
         if state is _OPEN:
             assert self._conn is not None
             self._out.append(self._conn.send(CloseConnection(code=code, reason=reason)))
@@ -248,6 +289,31 @@ class _WebSocketEndpoint(FramedEndpoint):
             self._finish(Closed(code=_ABNORMAL, reason=reason))
 
     # -- framing (hot path) -------------------------------------------------------------------
+
+    def _feed(self, conn: Connection, data: bytes) -> None:
+        """Hand ``data`` to wsproto, at most a chunk at a time, and turn its events into ours."""
+        chunk = self._chunk
+        if len(data) <= chunk:
+            conn.receive_data(data)
+            self._drain(conn)
+            return
+        for start in range(0, len(data), chunk):
+            conn.receive_data(data[start : start + chunk])
+            self._drain(conn)
+            if self._state is _CLOSED:
+                return
+
+    def _flush_pending(self, conn: Connection) -> None:
+        """Hand the fast path's kept frame to wsproto, in the pieces it was read in (so
+        wsproto sees the reads it would have seen: the same events, errors and messages)."""
+        pieces = self._pend
+        self._pend = []
+        self._pend_size = 0
+        self._pend_need = 0
+        for piece in pieces:
+            self._feed(conn, piece)
+            if self._state is _CLOSED:
+                return
 
     def _emit_message(self, data: bytes) -> None:
         self._events.append(new_message(data))
@@ -288,7 +354,9 @@ class _WebSocketEndpoint(FramedEndpoint):
                     size = 0
                 self._size = size
             elif type(event) is Ping:
-                if self.answer_pings:
+                # No pong once our close is sent (wsproto refuses it, and the peer expects
+                # nothing more than its close reply).
+                if self.answer_pings and conn.state is ConnectionState.OPEN:
                     self._out.append(conn.send(event.response()))
             elif type(event) is WsPong:
                 append(Pong(payload=event.payload))
@@ -342,6 +410,9 @@ class _WebSocketEndpoint(FramedEndpoint):
         self._size = 0
         self._decoder = None
         self._fast = None
+        self._pend = []
+        self._pend_size = 0
+        self._pend_need = 0
         self._events.append(closed)
 
     def _open(self, conn: Connection, opened: Opened) -> None:
