@@ -52,9 +52,9 @@ class Config:
     max_pending_requests: int = 10_000
     """Requests waiting or in flight at once; one more fails at once with ``INVALID_ARGS``."""
     websocket: Literal["auto", "wsproto", "websockets"] = "auto"
-    """The WebSocket transport the adapters use: ``"wsproto"``, ``"websockets"`` (its sans-IO
-    protocol, about three times as fast; installed by the ``speedups`` extra) or ``"auto"``
-    (``websockets`` when it is installed). The core ignores it."""
+    """The WebSocket transport the adapters use: ``"wsproto"`` (with its fast path for whole
+    text frames, the fastest), ``"websockets"`` (websockets' sans-IO protocol for every
+    frame; the ``websockets`` extra) or ``"auto"`` (``"wsproto"``). The core ignores it."""
 
     def __post_init__(self) -> None:
         for name in (

@@ -3,9 +3,10 @@
 ``adapter`` names the client under test; the anyio backend follows it (the blocking client is
 driven from worker threads of an asyncio test, next to the in-process reference server).
 
-The clients use the WebSocket transport ``Config.websocket="auto"`` picks: websockets' when it
-is installed (as in the test extras). ``CUSTOMER_PROTOCOL_TEST_WEBSOCKET=wsproto`` makes
-``"auto"`` pick wsproto's instead; ``scripts/test`` runs this directory a second time so.
+The clients use the WebSocket transport ``Config.websocket="auto"`` picks: wsproto's.
+``CUSTOMER_PROTOCOL_TEST_WEBSOCKET=websockets`` makes ``"auto"`` pick the one on websockets'
+protocol instead (installed by the test extras); ``scripts/test`` runs this directory a second
+time so.
 """
 
 from __future__ import annotations

@@ -32,9 +32,13 @@ async def test_config_forces_the_transport(
         assert event.text == "over " + choice
 
 
-def test_auto_prefers_websockets_when_installed(websocket_transport: str) -> None:
+def test_auto_picks_wsproto_even_with_websockets_installed(
+    websocket_transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert _transport.FAST is FastWebSocketClient  # the test extras install websockets
     assert _transport.websocket_client_class("auto").__name__ == websocket_transport
+    monkeypatch.undo()  # this run's forced choice (conftest), if any
+    assert _transport.AUTO is WebSocketClient
     assert _transport.websocket_client_class("wsproto") is WebSocketClient
     assert _transport.websocket_client_class("websockets") is FastWebSocketClient
     assert Config().websocket == "auto"
@@ -56,6 +60,6 @@ def test_forcing_websockets_without_the_package_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_transport, "FAST", None)  # as in the plain install
-    with pytest.raises(InvalidArgumentsError, match="speedups"):
+    with pytest.raises(InvalidArgumentsError, match=r"customer-protocol\[websockets\]"):
         _transport.websocket_client_class("websockets")
     assert _transport.websocket_client_class("wsproto") is WebSocketClient
