@@ -22,18 +22,11 @@ from customer_protocol.events import NewEvent, ProtocolErrorReport
 from customer_protocol.models import MessageEvent
 from customer_protocol.outputs import Output
 from tests.core.harness import Harness, message, of, value
+from tests.core.test_fast_paths import MESSAGE
 from tests.core.test_sdk_2_exactly_once import send_and_drop
 from tests.core.v3.harness3 import V3Harness
 
-V03_EVENT: dict[str, Any] = {
-    "id": "T1_7",
-    "order": 7,
-    "type": "message",
-    "author_id": "agent-1",
-    "timestamp": 1508414284,
-    "text": "Hello",
-    "properties": {"ns": {"k": 1}},
-}
+V03_EVENT: dict[str, Any] = MESSAGE  # the one-pass builder's own sample message
 V3_EVENT: dict[str, Any] = {
     "id": "T1_7",
     "created_at": "2023-11-14T22:13:21.919000Z",
