@@ -8,6 +8,7 @@ client produces is drained into ``log``. Tests play the server: they read what t
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,6 +139,21 @@ def summaries(items: Iterable[tuple[str, int, int]], total: int) -> dict[str, An
 
 # --------------------------------------------------------------------------------------------
 # Output filters
+
+
+DROP: Any = object()
+"""A value for :func:`variant`: leave the key out."""
+
+
+def variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A deep copy of ``base`` with ``changes`` applied (a key set to :data:`DROP` removed)."""
+    value = copy.deepcopy(base)
+    for key, item in changes.items():
+        if item is DROP:
+            value.pop(key)
+        else:
+            value[key] = item
+    return value
 
 
 def events(outputs: Iterable[Output]) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
@@ -12,6 +11,8 @@ from customer_protocol.dialects.v03 import V03
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.models import MessageEvent, parse_event, plain_message
 from customer_protocol.timers import Timers
+
+from .harness import DROP, variant
 
 MESSAGE: dict[str, Any] = {
     "id": "T1_7",
@@ -25,16 +26,10 @@ MESSAGE: dict[str, Any] = {
 
 
 def _variant(**changes: Any) -> dict[str, Any]:
-    value = copy.deepcopy(MESSAGE)
-    for key, item in changes.items():
-        if item is _DROP:
-            value.pop(key)
-        else:
-            value[key] = item
-    return value
+    return variant(MESSAGE, **changes)
 
 
-_DROP = object()
+_DROP = DROP
 
 # Each: (changes, whether the shortcut takes it).
 VARIANTS: list[tuple[dict[str, Any], bool]] = [

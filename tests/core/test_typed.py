@@ -21,7 +21,7 @@ from customer_protocol.errors import LocalProtocolError
 from customer_protocol.events import NewEvent, ProtocolErrorReport
 from customer_protocol.models import MessageEvent
 from customer_protocol.outputs import Output
-from tests.core.harness import Harness, message, of, value
+from tests.core.harness import DROP, Harness, message, of, value, variant
 from tests.core.test_fast_paths import MESSAGE
 from tests.core.test_sdk_2_exactly_once import send_and_drop
 from tests.core.v3.harness3 import V3Harness
@@ -290,17 +290,10 @@ def test_a_message_before_ready_takes_receive_with_its_checks(restore: None) -> 
 # --------------------------------------------------------------------------------------------
 # The decoders themselves (msgspec)
 
-_DROP = object()
+_DROP = DROP
 
 
-def _variant(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    event = dict(base)
-    for key, item in changes.items():
-        if item is _DROP:
-            event.pop(key)
-        else:
-            event[key] = item
-    return event
+_variant = variant
 
 
 # Each: (changes, whether the typed decoder takes it).

@@ -12,20 +12,15 @@ from customer_protocol.dialects.v3_pushes import map_push
 from customer_protocol.dispatch import ChatTracker
 from customer_protocol.errors import RemoteProtocolError
 from customer_protocol.models import MessageEvent
+from tests.core.harness import DROP, variant
 
 from .samples import T1, T3, message
 
-_DROP = object()
+_DROP = DROP
 
 
 def _variant(**changes: Any) -> dict[str, Any]:
-    value = message()
-    for key, item in changes.items():
-        if item is _DROP:
-            value.pop(key)
-        else:
-            value[key] = item
-    return value
+    return variant(message(), **changes)
 
 
 # Each: (changes, whether the shortcut takes it).
