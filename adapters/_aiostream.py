@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import threading
+from collections.abc import Callable
 
 import anyio
 import anyio.abc
@@ -71,6 +72,9 @@ class _Protocol(asyncio.BufferedProtocol):
         self.transport: asyncio.Transport | None = None
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.view = _read_buffer()
+        # AsyncioStream.set_inline: a handler offered each read while the reader waits.
+        self.inline: Callable[[bytes], bool] | None = None
+        self.nudged = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -84,6 +88,11 @@ class _Protocol(asyncio.BufferedProtocol):
         self.data_received(bytes(self.view[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
+        inline, reader = self.inline, self.reader
+        # Only while the reader waits with nothing buffered: the handler then sees the bytes
+        # in the order they came, before anything read later.
+        if inline is not None and reader is not None and not reader.done() and inline(data):
+            return
         self.chunks.append(data)
         self.size += len(data)
         if self.size > READ_LIMIT and not self.paused_reading and self.transport is not None:
@@ -139,6 +148,9 @@ class AsyncioStream(anyio.abc.ByteStream):
                 raise anyio.BrokenResourceError from protocol.error
             if protocol.eof:
                 raise anyio.EndOfStream
+            if protocol.nudged:
+                protocol.nudged = False
+                raise anyio.WouldBlock
             if protocol.reader is not None:
                 raise anyio.BusyResourceError("reading from")
             reader = protocol.reader = asyncio.get_running_loop().create_future()
@@ -155,6 +167,33 @@ class AsyncioStream(anyio.abc.ByteStream):
             protocol.paused_reading = False
             self._transport.resume_reading()
         return chunk
+
+    def set_inline(self, handler: Callable[[bytes], bool] | None) -> None:
+        """Offer each read to ``handler`` first, in asyncio's read callback, while a
+        :meth:`receive` waits and nothing is buffered (``None``: stop).
+
+        ``handler(data)`` returns ``True`` when it took the bytes (they are then not returned
+        by :meth:`receive`), ``False`` to leave them to :meth:`receive`. It runs outside any
+        task: it must not await, and should not run user code. Bytes read while the handler
+        is set but the reader is busy are buffered as usual.
+        """
+        self._protocol.inline = handler
+
+    def nudge(self) -> None:
+        """Wake a waiting :meth:`receive` without data: it raises ``anyio.WouldBlock`` once
+        (the inline handler left work for the reader's task)."""
+        protocol = self._protocol
+        protocol.nudged = True
+        protocol._wake_reader()
+
+    def write_nowait(self, item: bytes) -> bool:
+        """Hand ``item`` to asyncio now, without waiting for its write buffer to drain (the
+        next :meth:`send` waits if needed); ``False`` when the stream is closed or broken."""
+        protocol = self._protocol
+        if self._closed or protocol.error is not None or self._transport.is_closing():
+            return False
+        self._transport.write(item)
+        return True
 
     async def send(self, item: bytes) -> None:
         """Hand ``item`` to asyncio; waits only while its write buffer is over high water."""

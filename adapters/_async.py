@@ -29,10 +29,11 @@ from customer_protocol import (
     UploadFile,
 )
 from customer_protocol.events import SDKEvent
+from customer_protocol.outputs import Output
 from transports.http import ResponseReceived
 
+from ._aiostream import AsyncioStream, running_on_asyncio
 from ._aiostream import connect_tcp as asyncio_connect_tcp
-from ._aiostream import running_on_asyncio
 from ._common import (
     HIGH_WATER,
     LOW_WATER,
@@ -97,6 +98,13 @@ class _DriverLock:
         """Whether someone holds the lock."""
         return self._locked
 
+    def try_acquire(self) -> bool:
+        """Take the lock if it is free (never waits); ``False`` when someone holds it."""
+        if self._locked:
+            return False
+        self._locked = True
+        return True
+
     async def __aenter__(self) -> None:
         if not self._locked:
             self._locked = True
@@ -107,15 +115,16 @@ class _DriverLock:
             await handed.wait()
         except BaseException:
             if handed.is_set():  # the lock was ours already: hand it on
-                self._release()
+                self.release()
             else:
                 self._waiters.remove(handed)
             raise
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._release()
+        self.release()
 
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Let the lock go (to the first waiter, if any)."""
         if self._waiters:
             self._waiters.popleft().set()  # stays locked: the first waiter owns it now
         else:
@@ -155,6 +164,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
 
     def _init_driver(self) -> None:
         self._waiters: dict[int, Waiter[Any]] = {}
+        # Outputs taken from the core but left to a task (see _read_inline): applied first.
+        self._deferred: list[Output] = []
         # The event a call's caller waits on: the running backend's own (set at enter), which
         # spares anyio.Event's backend look-up on every call.
         self._call_event: Callable[[], Any] = anyio.Event
@@ -334,9 +345,18 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         if self._deadline_moved_earlier():
             self._timer_wake.set()
 
+    def _outputs(self) -> list[Output]:
+        """The core's outputs, after those an inline read left for a task."""
+        deferred = self._deferred
+        if not deferred:
+            return self._core.outputs()
+        self._deferred = []
+        deferred.extend(self._core.outputs())
+        return deferred
+
     async def _pump_locked(self) -> None:
         apply = self._apply
-        while outputs := self._core.outputs():
+        while outputs := self._outputs():
             self._wake_pending = False
             for output in outputs:
                 if (close := apply(output)) is not None:  # the one output that awaits
@@ -429,31 +449,87 @@ class AsyncClient(ClientBase, Surface, Awaiting):
                 return
             self._link = link
             await self._flush()
-        await self._read(link)
+        if isinstance(stream, AsyncioStream):
+            stream.set_inline(lambda data: self._read_inline(link, stream, data))
+        try:
+            await self._read(link)
+        finally:
+            if isinstance(stream, AsyncioStream):
+                stream.set_inline(None)
 
     async def _read(self, link: _Link) -> None:
         while True:
             if self._backlog() >= HIGH_WATER:
                 await self._wait_for_drain()
+            data: bytes | None
             try:
                 data = await link.stream.receive(READ_SIZE)
+            except anyio.WouldBlock:  # nudged: an inline read left outputs to apply
+                data = None
             except _NETWORK_ERRORS:
                 data = b""
             async with self._lock:
                 if self._link is not link:
                     return
-                transport = link.transport
-                transport.receive_data(data)
-                # Everything this read produced in one go, then one drain of the outputs.
-                if self._feed_all(transport.events(), self._now()) == TRANSPORT_CLOSED:
-                    self._link = None
-                    self._spawn(_finish_close, link)
+                if data is not None:
+                    self._take_read(link, data)
                 await self._pump_locked()
                 await self._flush()
             if self._deadline_moved_earlier():
                 self._timer_wake.set()
             if self._link is not link:
                 return
+
+    def _take_read(self, link: _Link, data: bytes) -> None:
+        """Feed the core what one read of ``link`` produced, in one go (lock held); its
+        outputs are then drained once."""
+        transport = link.transport
+        transport.receive_data(data)
+        if self._feed_all(transport.events(), self._now()) == TRANSPORT_CLOSED:
+            self._link = None
+            self._spawn(_finish_close, link)
+
+    def _read_inline(self, link: _Link, stream: AsyncioStream, data: bytes) -> bool:
+        """Take one read in asyncio's read callback, while the reader task waits (asyncio).
+
+        Without this, a read wakes the reader task, which feeds the core and sets the
+        caller's event, which wakes the caller: one event-loop iteration more per request
+        round trip than a client that parses in its protocol callback. Here the read is fed
+        at once and the outputs that run no user code and await nothing (call results,
+        writes, events nobody listens to: ``_quiet``) are applied at once, in order; from
+        the first other output on, the rest is left to the reader task (``_deferred``,
+        applied first by any pump), so listeners still run in a task and every output is
+        acted on in the order the core produced it. Declines (``False``: the reader task
+        takes the bytes as before) when the lock is held, the link is not current, or the
+        backlog of ``events()`` would pause reading.
+        """
+        if self._link is not link or self._backlog() >= HIGH_WATER:
+            return False
+        lock = self._lock
+        if not lock.try_acquire():
+            return False
+        try:
+            self._take_read(link, data)
+            outputs = self._outputs()
+            quiet, apply = self._quiet, self._apply
+            for index, output in enumerate(outputs):
+                if not quiet(output):
+                    self._deferred = outputs[index:]
+                    break
+                apply(output)
+            if self._link is link:
+                out = link.transport.data_to_send()
+                if out and not stream.write_nowait(out):
+                    self._drop_link(link)
+        finally:
+            lock.release()
+        if self._link is not link:  # closed by this read: the reader task just ends
+            self._spawn(self._pump)
+        elif self._deferred:
+            stream.nudge()  # the reader task applies the rest
+        if self._deadline_moved_earlier():
+            self._timer_wake.set()
+        return True
 
     async def _wait_for_drain(self) -> None:
         while self._backlog() > LOW_WATER:

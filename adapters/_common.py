@@ -105,6 +105,9 @@ _QUIET_EVENTS = (NewEvent, UserData, UserIsTyping, UserStoppedTyping)
 """Events too frequent for the INFO log (state lines only)."""
 _QUIET_TYPES: Final = frozenset(_QUIET_EVENTS)
 
+_QUIET_OUTPUTS: Final = frozenset({CallSucceeded, CallFailed, Send, SendPing, MessageDropped})
+"""Outputs whose application runs no user code and awaits nothing (``ClientBase._quiet``)."""
+
 SDK_EVENT_TYPES: Final[frozenset[type]] = frozenset(SDKEvent.__args__)
 """The output types that are SDK events, the seed's and v3's (a set: one lookup instead of ~40
 isinstance checks)."""
@@ -504,6 +507,20 @@ class ClientBase:
 
     def _backlog(self) -> int:
         return max((len(s.backlog) for s in self._subscribers if s.open), default=0)
+
+    def _quiet(self, output: Output) -> bool:
+        """Whether applying ``output`` runs no user code and awaits nothing: a call's end, a
+        write, a drop, or a frequent event with no listener and no ``events()`` iterator."""
+        kind = type(output)
+        if kind in _QUIET_OUTPUTS:
+            return True
+        listeners = self._listeners
+        return (
+            kind in _QUIET_TYPES
+            and not self._subscribers
+            and not listeners.get(cast(SDKEvent, output).name)
+            and not listeners.get("*")
+        )
 
     def _apply(self, output: Output) -> CloseTransport | None:
         """Act on one output of the core (the caller holds the driver's lock).

@@ -238,3 +238,58 @@ def test_each_thread_reads_into_its_own_buffer() -> None:
         thread.join()
     assert len(seen) == 2
     assert seen[0] is not seen[1]
+
+
+# --------------------------------------------------------------------------------------------
+# The inline handler (the async client's read callback path), nudges and write_nowait
+
+
+def test_the_inline_handler_sees_reads_only_while_the_reader_waits() -> None:
+    async def job(port: int) -> None:
+        stream = await connect_tcp("127.0.0.1", port)
+        offered: list[bytes] = []
+        take = True
+
+        def handler(data: bytes) -> bool:
+            offered.append(data)
+            return take
+
+        async with stream, anyio.create_task_group() as tg:
+            stream.set_inline(handler)
+            # Nobody waits in receive(): the echo is buffered, the handler not asked.
+            await stream.send(b"early")
+            await anyio.sleep(0.1)
+            assert offered == []
+            assert await stream.receive() == b"early"
+            # A waiting receive(): the handler takes the bytes; a nudge ends the wait once.
+            got: list[Any] = []
+
+            async def reader() -> None:
+                try:
+                    got.append(await stream.receive())
+                except anyio.WouldBlock:
+                    got.append("nudged")
+
+            tg.start_soon(reader)
+            await anyio.sleep(0.05)
+            assert stream.write_nowait(b"taken")
+            with anyio.fail_after(5):
+                while not offered:
+                    await anyio.sleep(0.01)
+            assert offered == [b"taken"] and got == []
+            stream.nudge()
+            await anyio.sleep(0.05)
+            assert got == ["nudged"]
+            # Declined (False): receive() returns the bytes as without a handler.
+            take = False
+            tg.start_soon(reader)
+            await anyio.sleep(0.05)
+            await stream.send(b"declined")
+            with anyio.fail_after(5):
+                while len(got) < 2:
+                    await anyio.sleep(0.01)
+            assert got[1] == b"declined" and offered[-1] == b"declined"
+            stream.set_inline(None)
+        assert not stream.write_nowait(b"after close")
+
+    anyio.run(_with_server, job, backend="asyncio")
