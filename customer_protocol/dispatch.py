@@ -250,8 +250,9 @@ def _res_send_event(
         _opened(parsed, tracker)
         return mine[0], _thread_events(parsed)
     thread = _field(payload, "thread_id", str)
-    event = parse_event(payload.get("event"), thread=thread)
-    return event, []
+    event = payload.get("event")
+    message = plain_message(event, thread) if type(event) is dict else None  # the common case
+    return message or parse_event(event, thread=thread), []
 
 
 def _res_start_chat(

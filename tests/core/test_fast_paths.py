@@ -90,6 +90,26 @@ def test_incoming_event_handler_is_map_push(changes: dict[str, Any], taken: bool
     assert handler(payload, tracker) == expected
 
 
+@pytest.mark.parametrize(("changes", "taken"), VARIANTS, ids=repr)
+def test_send_event_resolves_to_parse_event(changes: dict[str, Any], taken: bool) -> None:
+    # The push answering send_event takes the same shortcut: its result is parse_event's.
+    event = _variant(**changes)
+    payload = {"chat_id": "C1", "thread_id": "T1", "event": event}
+    request = {"chat_id": "C1", "event": {"type": "message", "text": "Hello"}}
+    resolve = V03().resolve
+    try:
+        expected = parse_event(event, thread="T1")
+    except RemoteProtocolError as exc:
+        with pytest.raises(RemoteProtocolError, match=str(exc)):
+            resolve("send_event", "incoming_event", payload, request, dispatch.ChatTracker())
+        return
+    value, events = resolve(
+        "send_event", "incoming_event", payload, request, dispatch.ChatTracker()
+    )
+    assert (value, events) == (expected, [])
+    assert type(value) is type(expected)
+
+
 def test_v03_event_pushes_are_the_map_push_handlers() -> None:
     # Every shortcut the engine takes is a handler map_push itself dispatches to.
     for action, handler in V03().event_pushes.items():
