@@ -21,8 +21,8 @@ from adapters import _aiostream, _async, _common
 from adapters._async import AsyncClient
 from adapters.asyncio import connect
 from adapters.server import ReferenceServer, serve
-from customer_protocol import MessageEvent
-from customer_protocol.events import NewEvent
+from customer_protocol import CallSucceeded, MessageEvent
+from customer_protocol.events import Disconnected, NewEvent
 
 pytestmark = pytest.mark.anyio
 
@@ -159,3 +159,22 @@ async def test_a_close_taken_in_the_callback_reaches_the_listeners(
             await disconnected.wait()
         assert reads.inline and reads.inline[0][0]  # the callback took the closing read
         assert client.state == "disconnected"
+
+
+def test_quiet_outputs_are_those_that_run_no_user_code() -> None:
+    client = connect(license_id=1, token="t", url="ws://127.0.0.1:1", config=FAST)
+    message = NewEvent(chat="c", event=MessageEvent(id="e"))
+    done = CallSucceeded(call=1, value=None)
+    assert client._quiet(message) and client._quiet(done)
+    assert not client._quiet(Disconnected(reason="manual"))  # lifecycle: always a task's
+    client.on("user_data", print)
+    assert client._quiet(message)  # a listener of another event
+    client.on("new_event", print)
+    assert not client._quiet(message) and client._quiet(done)
+    client.off("new_event")
+    client.on("*", print)
+    assert not client._quiet(message)
+    client.off("*")
+    assert client._quiet(message)
+    client._subscribers.append(_common.Subscriber(frozenset({"user_data"})))
+    assert not client._quiet(message)  # an events() iterator: delivered in a task
