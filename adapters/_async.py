@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import inspect
 import ssl
 from collections.abc import AsyncIterator, Callable
@@ -131,6 +132,29 @@ class _DriverLock:
             self._locked = False
 
 
+class _FutureEvent:
+    """A call's end on asyncio: one future of the loop, what ``asyncio.Event`` adds a waiter
+    list, a coroutine and a running-loop look-up (a ``getpid`` call on Linux) to."""
+
+    __slots__ = ("_future",)
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._future: asyncio.Future[None] = loop.create_future()
+
+    def set(self) -> None:
+        """End the wait (once; a no-op after, or after the waiter was cancelled)."""
+        if not self._future.done():
+            self._future.set_result(None)
+
+    def is_set(self) -> bool:
+        """Whether :meth:`set` was called (or the wait was cancelled)."""
+        return self._future.done()
+
+    def wait(self) -> asyncio.Future[None]:
+        """The awaitable to wait on."""
+        return self._future
+
+
 class AsyncHistory(Cursor, Awaiting):
     """A chat history cursor: ``await history.next()`` or ``async for events in history``."""
 
@@ -189,8 +213,9 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         self._on_asyncio = running_on_asyncio()
         # The clock anyio.current_time() reads, without its look-ups on every call.
         if self._on_asyncio:
-            self._clock = asyncio.get_running_loop().time
-            self._call_event = asyncio.Event
+            loop = asyncio.get_running_loop()
+            self._clock = loop.time
+            self._call_event = functools.partial(_FutureEvent, loop)
         else:  # anyio's other backend
             import trio  # noqa: PLC0415 - optional, and running when we are here
 

@@ -14,6 +14,7 @@ from adapters.server import run_in_thread, serve
 from adapters.sync import connect as connect_sync
 from adapters.tokens import AccountsFlow
 from customer_protocol import NewEvent
+from customer_protocol.server import FaultKind, FaultRule
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -57,6 +58,25 @@ async def test_cancelling_the_task_cancels_an_async_upload() -> None:
                 # the client goes on working after the cancelled upload
                 event = await client.send_message(chat.id, "still here")
                 assert event.thread == chat.threads[0]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_a_call_cancelled_while_it_waits_ends_once_and_the_client_goes_on() -> None:
+    async with serve(config=FAST_SERVER) as server:
+        client = connect_async(license_id=1, token=AccountsFlow.demo(), url=server.url)
+        with anyio.fail_after(20):
+            async with client:
+                rule = FaultRule(kind=FaultKind.DELAY, action="get_chats_summary", delay=0.3)
+                server.faults.add(rule)
+                with anyio.move_on_after(0.05) as scope:
+                    await client.get_chats_summary()
+                assert scope.cancelled_caught
+                await anyio.sleep(0.5)  # its answer arrives for a caller that is gone
+                assert not server.faults.rules
+                summary = await client.get_chats_summary()
+                assert summary.total_chats == 0
+                assert not client._waiters
 
 
 def test_sync_client_refuses_coroutine_listeners_loudly(caplog: pytest.LogCaptureFixture) -> None:
