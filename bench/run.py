@@ -29,7 +29,7 @@ SIZES: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "transport": ((20_000, 5), (100_000, 7)),
     "pushes": ((5_000, 3), (30_000, 5)),
     "pushes_v3": ((5_000, 3), (30_000, 5)),
-    "round_trips": ((500, 3), (2_000, 5)),
+    "round_trips": ((500, 3), (2_000, 9)),  # its wall ratio swings: more rounds
     "connect": ((5,), (15,)),
     "peer": ((5_000, 3, 1), (30_000, 10, 3)),
     "backlog": ((20_000,), (100_000,)),
