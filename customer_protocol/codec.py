@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from .errors import RemoteProtocolError
+from .models import slot_builder
 
 # orjson is imported on first use, not here: importing it loads ``uuid`` (among others), and
 # importing the core must load no randomness, clock or I/O module (design.md).
@@ -246,6 +247,11 @@ class Push:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
+# Positional constructors for the hot path (the same instances as the classes' own).
+_build_response: Final = slot_builder(Response, ("request_id", "action", "success", "payload"))
+_build_push: Final = slot_builder(Push, ("action", "request_id", "payload"))
+
+
 def _envelope(message: Any, data: bytes | bytearray | memoryview | str) -> dict[str, Any]:
     if not isinstance(message, dict):
         raise RemoteProtocolError("a message must be a JSON object", raw=_raw(data))
@@ -287,14 +293,9 @@ def message_from(value: Any, data: bytes | bytearray | memoryview | str) -> Resp
             raise RemoteProtocolError("'success' must be a boolean", raw=_raw(data))
         if request_id is None:
             raise RemoteProtocolError("a response needs a 'request_id'", raw=_raw(data))
-        return Response(
-            request_id=request_id,
-            action=message["action"],
-            success=success,
-            payload=message["payload"],
-        )
+        return _build_response(request_id, message["action"], success, message["payload"])
     if kind == "push" or (kind is None and message["action"] == "ping"):
-        return Push(action=message["action"], request_id=request_id, payload=message["payload"])
+        return _build_push(message["action"], request_id, message["payload"])
     raise RemoteProtocolError("'type' must be 'response' or 'push'", raw=_raw(data))
 
 

@@ -240,8 +240,8 @@ Resolved = tuple[Any, list[SDKEvent]]
 def _res_send_event(
     source: str, payload: Mapping[str, Any], request: Mapping[str, Any], tracker: ChatTracker
 ) -> Resolved:
-    custom_id = request.get("event", {}).get("custom_id")
     if source == "incoming_chat_thread":
+        custom_id = request.get("event", {}).get("custom_id")
         parsed = parse_chat(payload.get("chat"))
         events = parsed.thread.events
         mine = [event for event in events if event.custom_id == custom_id] or list(events[-1:])

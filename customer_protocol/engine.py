@@ -62,6 +62,7 @@ from .tokens import Token, TokenCache
 __all__ = ["ClientEngine"]
 
 _build_send: Final = slot_builder(Send, ("data",))
+_build_succeeded: Final = slot_builder(CallSucceeded, ("call", "value"))
 
 
 class _Cursor:
@@ -432,7 +433,7 @@ class ClientEngine:
     def _succeed(self, call: int, value: Any) -> None:
         if call in self._open_calls:
             self._open_calls.discard(call)
-            self._out.append(CallSucceeded(call=call, value=value))
+            self._out.append(_build_succeeded(call, value))
 
     def _fail(self, call: int, error: CustomerSDKError) -> None:
         if call in self._open_calls:
