@@ -195,7 +195,14 @@ def loads(data: bytes | bytearray | memoryview | str) -> Any:
             text.encode("utf-8")  # a str may hold lone surrogates that are not escapes
             long_digits = _LONG_DIGITS.search(raw) is not None
             deep = _depth_bound(text) > MAX_DEPTH
-        value = (_DECODER if long_digits else _DECODER_SHORT_INTS).decode(text)
+        decoder: Any = _DECODER if long_digits else _DECODER_SHORT_INTS  # scan_once: untyped
+        try:  # JSONDecoder.decode without its two whitespace matches: a document that
+            # starts at 0 and ends at the end is what decode() would return, the same value
+            value, end = decoder.scan_once(text, 0)
+        except Exception:  # decode() below raises the error, as it words it
+            end = -1
+        if end != len(text):  # leading/trailing whitespace, extra data, or an error
+            value = decoder.decode(text)
         escapes = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
         if escapes or deep:
             _check(value, 0, escapes)
