@@ -321,8 +321,13 @@ class ClientEngine:
                 return
         self._receive_general(data)
 
-    def _receive_general(self, data: bytes | str) -> None:
-        """:meth:`receive` after its start (phase, clock, pong deadline): decode and route."""
+    def _receive_general(self, data: bytes | str) -> bool:
+        """:meth:`receive` after its start (phase, clock, pong deadline): decode and route.
+
+        Returns ``True`` when ``data`` was an ordinary push its dialect's event handler took:
+        that changed nothing but the outputs (and the chat tracker), so a batch need not
+        settle the clock, the pong deadline and the reconciler's claim again after it.
+        """
         try:
             value = loads(data)
             # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
@@ -338,17 +343,19 @@ class ClientEngine:
                     handler = self._event_pushes.get(action)
                     if handler is None or self._reconciler.claims:
                         self._on_plain_push(action, payload)
-                    else:  # map_push without its layers; never DESTROYED here (_emit_event)
-                        self._out.extend(handler(payload, self._tracker))
-                    return
+                        return False
+                    # map_push without its layers; never DESTROYED here (_emit_event)
+                    self._out.extend(handler(payload, self._tracker))
+                    return True
             message = message_from(value, data)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
-            return
+            return False
         if isinstance(message, Response):
             self._on_response(message)
         else:
             self._on_push(message)
+        return False
 
     def receive_many(self, messages: Iterable[bytes | str], now: float) -> bool:
         """Feed several complete messages read together, in order (one call for a batch).
@@ -358,11 +365,12 @@ class ClientEngine:
         that transport, not even ``transport_closed``. Returns whether that happened.
         """
         # receive() for each, inline while READY (one call less per message); the typed
-        # decoder as receive() uses it. A push the decoder takes changes nothing but the
-        # outputs, so the clock, the pong deadline and the reconciler's claim are settled once
-        # and again only after a message that took another path. (While READY a claim can
-        # only end, never start: sends are held at a drop. A stale claim sends a push the
-        # general way, which decides the same.)
+        # decoder as receive() uses it. A push the decoder, or the dialect's event handler
+        # (_receive_general returns True), takes changes nothing but the outputs (and the
+        # chat tracker), so the clock, the pong deadline and the reconciler's claim are
+        # settled once and again only after a message that took another path. (While READY
+        # a claim can only end, never start: sends are held at a drop. A stale claim sends a
+        # push the general way, which decides the same.)
         typed_push = self._typed_push if codec._USE_MSGSPEC else None
         cancel_pong = self._cancel_pong
         append = self._out.append
@@ -382,8 +390,8 @@ class ClientEngine:
                 if event is not None:
                     append(event)
                     continue
-                self._receive_general(data)
-                settled = False
+                if not self._receive_general(data):
+                    settled = False
             phase = self._phase
             if phase is not Phase.READY and not transport_open(phase):
                 return True

@@ -356,3 +356,24 @@ def test_typed_decoder_on_mutated_pushes(api: str, backend: str, data: st.DataOb
     # The fuzz suite's own structure-aware and byte-level mutations of the push.
     dialect = "3.6" if api == "3.5" else api
     same(api, [data.draw(samples.mutated_bytes(push(EVENTS[dialect])))], backend)
+
+
+@settings(max_examples=300)
+@given(api=APIS, backend=st.sampled_from(BACKENDS), typed_on=st.booleans(), data=st.data())
+def test_a_batch_is_its_messages_one_by_one(
+    api: str, backend: str, typed_on: bool, data: st.DataObject
+) -> None:
+    # receive_many settles the clock, the pong deadline and the claim once, and again only
+    # after a message that neither the typed decoder nor a dialect's event handler took.
+    dialect = "3.6" if api == "3.5" else api
+    valid = json.dumps(push(EVENTS[dialect])).encode()
+    message = st.one_of(st.just(valid), wire(dialect), samples.mutated_bytes(push(EVENTS[dialect])))
+    batch = data.draw(st.lists(message, min_size=1, max_size=6))
+    previous = codec.use_orjson(backend == "orjson")
+    try:
+        one_by_one = run(api, batch, typed_on=typed_on, batch=False)
+        together = run(api, batch, typed_on=typed_on, batch=True)
+    finally:
+        codec.use_orjson(previous)
+    if "CloseTransport" not in repr(one_by_one[0]):  # a batch stops there; one by one goes on
+        assert together == one_by_one, batch
