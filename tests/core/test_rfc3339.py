@@ -252,3 +252,18 @@ def test_livechat_form_of_a_str_subclass_takes_the_general_path() -> None:
         pass
 
     assert parse_ms(Text("2019-12-17T07:57:41.512000Z")) == 1576569461512
+
+
+def test_the_minute_memo_stays_bounded_and_right() -> None:
+    # More distinct minutes than the memo holds (it empties when full), invalid ones among
+    # them (memoised as None), each asked twice: every answer still the reference's.
+    from customer_protocol import rfc3339
+
+    texts = [
+        f"2024-01-{1 + i // 1440:02d}T{i // 60 % 24:02d}:{i % 60:02d}:07.250000Z"
+        for i in range(2000)
+    ]
+    texts += ["2023-02-29T10:00:00.000000Z", "2024-01-01T24:00:00.000000Z"]
+    for text in texts + texts:
+        assert parse_ms(text) == _reference(text), text
+        assert len(rfc3339._MINUTE_MS) <= rfc3339._MINUTE_MS_SIZE
