@@ -17,7 +17,6 @@ from typing import Any, Final
 from . import args as check
 from . import codec, lifecycle, payloads, typed
 from .backoff import SeededRandom
-from .codec import Push as WirePush
 from .codec import Response, encode_request, loads, message_from
 from .config import Config
 from .dialects import dialect_for
@@ -328,33 +327,52 @@ class ClientEngine:
         that changed nothing but the outputs (and the chat tracker), so a batch need not
         settle the clock, the pong deadline and the reconciler's claim again after it.
         """
+        routed: tuple[Any, ...] | None = None  # (success or None for a push, id, action, payload)
         try:
             value = loads(data)
-            # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
-            # with the same rules as message_from, without building the envelope object.
-            if (
-                type(value) is dict
-                and value.get("type") == "push"
-                and value.get("request_id") in (None, "")  # a non-string one is malformed
-            ):
+            # Checked here with message_from's rules, without building the envelope objects:
+            # an ordinary push (the bulk of the traffic), a push with a request id, a response.
+            # Anything else, malformed or not, goes to message_from, which decides.
+            if type(value) is dict:
                 action = value.get("action")
-                payload = value.get("payload", {})
+                payload = value.get("payload")
+                if payload is None:
+                    payload = {}  # as message_from: an absent or null payload is empty
                 if type(action) is str and action and type(payload) is dict:
-                    handler = self._event_pushes.get(action)
-                    if handler is None or self._reconciler.claims:
-                        self._on_plain_push(action, payload)
-                        return False
-                    # map_push without its layers; never DESTROYED here (_emit_event)
-                    self._out.extend(handler(payload, self._tracker))
-                    return True
-            message = message_from(value, data)
+                    kind = value.get("type")
+                    wire_id = value.get("request_id")
+                    if kind == "push":
+                        if wire_id is None or wire_id == "":
+                            handler = self._event_pushes.get(action)
+                            if handler is None or self._reconciler.claims:
+                                self._on_plain_push(action, payload)
+                                return False
+                            # map_push without its layers; never DESTROYED here (_emit_event)
+                            self._out.extend(handler(payload, self._tracker))
+                            return True
+                        if type(wire_id) is str:  # not a string: message_from says so
+                            routed = (None, wire_id, action, payload)
+                    elif (
+                        kind == "response"
+                        and type(wire_id) is str
+                        and wire_id
+                        and type(success := value.get("success")) is bool
+                    ):
+                        routed = (success, wire_id, action, payload)
+            if routed is None:
+                found = message_from(value, data)
+                if isinstance(found, Response):
+                    routed = (found.success, found.request_id, found.action, found.payload)
+                else:
+                    routed = (None, found.request_id, found.action, found.payload)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return False
-        if isinstance(message, Response):
-            self._on_response(message)
+        success, wire_id, action, payload = routed
+        if success is None:
+            self._on_push(action, wire_id, payload)
         else:
-            self._on_push(message)
+            self._on_response(wire_id, action, success, payload)
         return False
 
     def receive_many(self, messages: Iterable[bytes | str], now: float) -> bool:
@@ -587,41 +605,38 @@ class ClientEngine:
                 self._emit_event(event)
         request.succeed(value)
 
-    def _on_response(self, response: Response) -> None:
-        wire_id = response.request_id
+    def _on_response(
+        self, wire_id: str, action: str, success: bool, payload: dict[str, Any]
+    ) -> None:
         request = self._inflight.get(wire_id)
         if request is None:
             if wire_id in self._settled:
                 self._settled.discard(wire_id)
             else:
                 self._emit(
-                    MessageDropped(
-                        action=response.action, request_id=wire_id, reason="unknown request_id"
-                    )
+                    MessageDropped(action=action, request_id=wire_id, reason="unknown request_id")
                 )
                 if wire_id in self._late:  # the server let go of it: its slot is free
                     self._late.discard(wire_id)
                     if self._outbox:
                         self._flush()
             return
-        if not response.success:
+        if not success:
             self._take(wire_id)
-            request.fail(_server_error(response.payload))
+            request.fail(_server_error(payload))
             return
         if request.indirect:
-            request.response = response.payload
+            request.response = payload
             self._timers.schedule(("grace", wire_id), self._now + self.config.indirect_grace)
             if self._outbox:
                 self._flush()  # answered: its slot under the cap is free
             return
         self._take(wire_id)
-        self._resolve(request, RESPONSE, response.payload)
+        self._resolve(request, RESPONSE, payload)
 
-    def _on_push(self, push: WirePush) -> None:
-        action = push.action
+    def _on_push(self, action: str, wire_id: str | None, payload: dict[str, Any]) -> None:
         if action == "ping":
             return
-        wire_id = push.request_id
         if wire_id is not None:
             dialect = self.dialect
             request = self._inflight.get(wire_id)
@@ -637,11 +652,11 @@ class ClientEngine:
                 self._take(wire_id)
                 if request.response is None:
                     self._settled.add(wire_id)
-                self._resolve(request, action, push.payload)
+                self._resolve(request, action, payload)
                 return
             elif action in dialect.ignored_own_pushes:
                 return
-        self._on_plain_push(action, push.payload)
+        self._on_plain_push(action, payload)
 
     def _on_plain_push(self, action: str, payload: Mapping[str, Any]) -> None:
         """An ordinary push: lifecycle (``customer_disconnected``) or SDK events."""
