@@ -186,6 +186,12 @@ class AsyncioStream(anyio.abc.ByteStream):
         protocol.nudged = True
         protocol._wake_reader()
 
+    def writable(self) -> bool:
+        """Whether :meth:`send` would return without waiting (asyncio's write buffer is
+        under its high-water mark and the stream is open)."""
+        protocol = self._protocol
+        return not self._closed and protocol.drain is None and protocol.error is None
+
     def write_nowait(self, item: bytes) -> bool:
         """Hand ``item`` to asyncio now, without waiting for its write buffer to drain (the
         next :meth:`send` waits if needed); ``False`` when the stream is closed or broken."""

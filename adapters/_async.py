@@ -349,7 +349,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
 
     async def _wait(self, call: int) -> Any:
         waiter = self._waiters[call] = Waiter(self._call_event())
-        await self._pump()
+        if not self._pump_now():  # asyncio: the request written without awaiting
+            await self._pump()
         try:
             event = waiter.event
             if event.is_set():  # as anyio.Event.wait: a checkpoint even when already set
@@ -535,17 +536,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             return False
         try:
             self._take_read(link, data)
-            outputs = self._outputs()
-            quiet, apply = self._quiet, self._apply
-            for index, output in enumerate(outputs):
-                if not quiet(output):
-                    self._deferred = outputs[index:]
-                    break
-                apply(output)
-            if self._link is link:
-                out = link.transport.data_to_send()
-                if out and not stream.write_nowait(out):
-                    self._drop_link(link)
+            self._apply_quiet(link, stream)
         finally:
             lock.release()
         if self._link is not link:  # closed by this read: the reader task just ends
@@ -555,6 +546,41 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         if self._deadline_moved_earlier():
             self._timer_wake.set()
         return True
+
+    def _apply_quiet(self, link: _Link, stream: AsyncioStream) -> None:
+        """Apply the core's outputs up to the first that is not quiet (``_quiet``), leave
+        the rest in ``_deferred``, and hand what is to send to asyncio (lock held)."""
+        outputs = self._outputs()
+        quiet, apply = self._quiet, self._apply
+        for index, output in enumerate(outputs):
+            if not quiet(output):
+                self._deferred = outputs[index:]
+                break
+            apply(output)
+        if self._link is link:
+            out = link.transport.data_to_send()
+            if out and not stream.write_nowait(out):
+                self._drop_link(link)
+
+    def _pump_now(self) -> bool:
+        """:meth:`_pump` without awaiting, on asyncio's plain stream, when the lock is free
+        and every output is quiet; ``False`` when a task must pump (what is left is then in
+        ``_deferred``, applied first)."""
+        link = self._link
+        if link is None or not isinstance(stream := link.stream, AsyncioStream):
+            return False
+        if not stream.writable():  # over high water: _pump's send waits (backpressure)
+            return False
+        lock = self._lock
+        if not lock.try_acquire():
+            return False
+        try:
+            self._apply_quiet(link, stream)
+        finally:
+            lock.release()
+        if self._deadline_moved_earlier():
+            self._timer_wake.set()
+        return not self._deferred and self._link is link
 
     async def _wait_for_drain(self) -> None:
         while self._backlog() > LOW_WATER:

@@ -290,6 +290,13 @@ def test_the_inline_handler_sees_reads_only_while_the_reader_waits() -> None:
                     await anyio.sleep(0.01)
             assert got[1] == b"declined" and offered[-1] == b"declined"
             stream.set_inline(None)
+            # writable(): under asyncio's high-water mark (what send() would not wait for).
+            assert stream.writable()
+            stream._protocol.pause_writing()
+            assert not stream.writable()
+            stream._protocol.resume_writing()
+            assert stream.writable()
         assert not stream.write_nowait(b"after close")
+        assert not stream.writable()
 
     anyio.run(_with_server, job, backend="asyncio")

@@ -90,6 +90,32 @@ async def test_round_trips_are_taken_in_the_read_callback(
         assert reads.by_task == 0
 
 
+async def test_requests_are_written_without_a_pump_task(
+    quiet: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pumps = 0
+    pump = AsyncClient._pump
+
+    async def spy_pump(self: AsyncClient) -> None:
+        nonlocal pumps
+        pumps += 1
+        await pump(self)
+
+    async with _client(quiet) as client:
+        chat = await client.start_chat()
+        monkeypatch.setattr(AsyncClient, "_pump", spy_pump)
+        for number in range(10):
+            await client.send_message(chat.id, f"text {number}")
+        assert pumps == 0  # each request went out from the caller, at once (_pump_now)
+        # Over asyncio's high-water mark the caller pumps, and so waits for the drain.
+        link = client._link
+        assert link is not None and isinstance(link.stream, _aiostream.AsyncioStream)
+        monkeypatch.setattr(link.stream, "writable", lambda: False)
+        assert client._pump_now() is False
+        event = await client.send_message(chat.id, "through _pump")
+        assert isinstance(event, MessageEvent) and pumps == 1
+
+
 async def test_listeners_run_in_a_task_before_the_call_they_precede_returns(
     quiet: ReferenceServer, reads: Reads
 ) -> None:
