@@ -506,6 +506,8 @@ class ClientBase:
         return deadline is not None and (armed is None or deadline < armed)
 
     def _backlog(self) -> int:
+        if not self._subscribers:  # the usual case, asked on every read
+            return 0
         return max((len(s.backlog) for s in self._subscribers if s.open), default=0)
 
     def _quiet(self, output: Output) -> bool:
@@ -533,11 +535,20 @@ class ClientBase:
             self._apply_event(cast(SDKEvent, output))  # a class of the closed SDKEvent union
             return None
         link = self._link
+        # The output classes are disjoint: the most frequent are tested first.
         if isinstance(output, Send):
             if link is not None:
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("> %s", describe(output.data))
                 link.transport.send_message(output.data)
+        elif isinstance(output, CallSucceeded | CallFailed):
+            waiter = self._waiters.pop(output.call, None)
+            if waiter is not None:
+                if isinstance(output, CallFailed):
+                    waiter.error = output.error
+                else:
+                    waiter.value = output.value
+                waiter.event.set()
         elif isinstance(output, SendPing):
             if link is not None:
                 link.transport.send_ping()
@@ -550,14 +561,6 @@ class ClientBase:
             self._background(self._fetch_token, output.fresh)
         elif isinstance(output, UploadFile):
             self._background(self._upload, output)
-        elif isinstance(output, CallSucceeded | CallFailed):
-            waiter = self._waiters.pop(output.call, None)
-            if waiter is not None:
-                if isinstance(output, CallFailed):
-                    waiter.error = output.error
-                else:
-                    waiter.value = output.value
-                waiter.event.set()
         elif isinstance(output, MessageDropped):
             logger.debug("< dropped %s request_id=%s: %s", *_dropped(output))
         elif isinstance(output, SwitchHost):
