@@ -531,14 +531,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         """
         if self._link is not link or self._backlog() >= HIGH_WATER:
             return False
-        lock = self._lock
-        if not lock.try_acquire():
+        if not self._apply_quiet(link, stream, data):
             return False
-        try:
-            self._take_read(link, data)
-            self._apply_quiet(link, stream)
-        finally:
-            lock.release()
         if self._link is not link:  # closed by this read: the reader task just ends
             self._spawn(self._pump)
         elif self._deferred:
@@ -547,20 +541,30 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             self._timer_wake.set()
         return True
 
-    def _apply_quiet(self, link: _Link, stream: AsyncioStream) -> None:
-        """Apply the core's outputs up to the first that is not quiet (``_quiet``), leave
-        the rest in ``_deferred``, and hand what is to send to asyncio (lock held)."""
-        outputs = self._outputs()
-        quiet, apply = self._quiet, self._apply
-        for index, output in enumerate(outputs):
-            if not quiet(output):
-                self._deferred = outputs[index:]
-                break
-            apply(output)
-        if self._link is link:
-            out = link.transport.data_to_send()
-            if out and not stream.write_nowait(out):
-                self._drop_link(link)
+    def _apply_quiet(self, link: _Link, stream: AsyncioStream, data: bytes | None) -> bool:
+        """With the lock taken without waiting (``False`` when someone holds it): feed the
+        read ``data`` (if any), apply the core's outputs up to the first that is not quiet
+        (``_quiet``), leave the rest in ``_deferred``, hand what is to send to asyncio."""
+        lock = self._lock
+        if not lock.try_acquire():
+            return False
+        try:
+            if data is not None:
+                self._take_read(link, data)
+            outputs = self._outputs()
+            quiet, apply = self._quiet, self._apply
+            for index, output in enumerate(outputs):
+                if not quiet(output):
+                    self._deferred = outputs[index:]
+                    break
+                apply(output)
+            if self._link is link:
+                out = link.transport.data_to_send()
+                if out and not stream.write_nowait(out):
+                    self._drop_link(link)
+        finally:
+            lock.release()
+        return True
 
     def _pump_now(self) -> bool:
         """:meth:`_pump` without awaiting, on asyncio's plain stream, when the lock is free
@@ -571,13 +575,8 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             return False
         if not stream.writable():  # over high water: _pump's send waits (backpressure)
             return False
-        lock = self._lock
-        if not lock.try_acquire():
+        if not self._apply_quiet(link, stream, None):
             return False
-        try:
-            self._apply_quiet(link, stream)
-        finally:
-            lock.release()
         if self._deadline_moved_earlier():
             self._timer_wake.set()
         return not self._deferred and self._link is link
