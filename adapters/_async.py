@@ -190,6 +190,9 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         self._waiters: dict[int, Waiter[Any]] = {}
         # Outputs taken from the core but left to a task (see _read_inline): applied first.
         self._deferred: list[Output] = []
+        # An exception raised in the read callback, raised again by the reader task (as if
+        # it had taken the read itself) rather than left to asyncio's transport.
+        self._inline_error: BaseException | None = None
         # The event a call's caller waits on: the running backend's own (set at enter), which
         # spares anyio.Event's backend look-up on every call.
         self._call_event: Callable[[], Any] = anyio.Event
@@ -492,6 +495,9 @@ class AsyncClient(ClientBase, Surface, Awaiting):
                 data = await link.stream.receive(READ_SIZE)
             except anyio.WouldBlock:  # nudged: an inline read left outputs to apply
                 data = None
+                if (error := self._inline_error) is not None:
+                    self._inline_error = None
+                    raise error from None
             except _NETWORK_ERRORS:
                 data = b""
             async with self._lock:
@@ -531,8 +537,13 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         """
         if self._link is not link or self._backlog() >= HIGH_WATER:
             return False
-        if not self._apply_quiet(link, stream, data):
-            return False
+        try:
+            if not self._apply_quiet(link, stream, data):
+                return False
+        except Exception as exc:  # a bug: fail the reader task with it, as without this
+            self._inline_error = exc
+            stream.nudge()
+            return True
         if self._link is not link:  # closed by this read: the reader task just ends
             self._spawn(self._pump)
         elif self._deferred:

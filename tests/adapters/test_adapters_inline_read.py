@@ -204,3 +204,22 @@ def test_quiet_outputs_are_those_that_run_no_user_code() -> None:
     assert client._quiet(message)
     client._subscribers.append(_common.Subscriber(frozenset({"user_data"})))
     assert not client._quiet(message)  # an events() iterator: delivered in a task
+
+
+async def test_an_error_in_the_read_callback_fails_the_reader_task(
+    quiet: ReferenceServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug in feeding the core must not end in asyncio's transport (logged, connection
+    # dropped): the reader task raises it, as it did when it took every read.
+    client = _client(quiet)
+    with pytest.raises(BaseExceptionGroup) as raised:  # the whole session
+        async with client:
+            chat = await client.start_chat()
+
+            def broken(link: Any, data: bytes) -> None:
+                raise RuntimeError("boom")
+
+            monkeypatch.setattr(client, "_take_read", broken)
+            with anyio.fail_after(WAIT):
+                await client.send_message(chat.id, "hello")
+    assert raised.group_contains(RuntimeError, match="boom")
