@@ -15,20 +15,17 @@ import json
 import sys
 import time
 
-from bench._util import CHAT_ID, THREAD_ID, incoming_event
+from bench._util import CHAT_ID
 from bench.core import ready_core
-from bench.pushserver import response
+from bench.pushserver import send_event_answers
 from customer_protocol import codec
 
 
 def _answers(send: bytes, number: int) -> list[bytes]:
     """The server's response and push for one ``send_event`` (``bench.pushserver``'s)."""
     request = json.loads(send)
-    push = incoming_event(
-        number, request_id=request["request_id"], custom_id=request["payload"]["event"]["custom_id"]
-    )
-    reply = {"thread_id": THREAD_ID, "event": push["payload"]["event"]}
-    return [response(request["request_id"], "send_event", reply), json.dumps(push).encode()]
+    custom_id = request["payload"]["event"]["custom_id"]
+    return list(send_event_answers(number, request["request_id"], custom_id))
 
 
 def measure(n: int, sleep: float) -> float:

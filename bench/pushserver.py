@@ -68,6 +68,14 @@ def response(request_id: Any, action: str, payload: dict[str, Any]) -> bytes:
     )
 
 
+def send_event_answers(number: int, request_id: Any, custom_id: Any) -> tuple[bytes, bytes]:
+    """The answers to a ``send_event``: the response, then the ``incoming_event`` push that
+    carries its ``request_id`` (message ``number`` of the connection), unframed."""
+    push = incoming_event(number, request_id=request_id, custom_id=custom_id)
+    reply = {"thread_id": THREAD_ID, "event": push["payload"]["event"]}
+    return response(request_id, "send_event", reply), orjson.dumps(push)
+
+
 class Connection(asyncio.Protocol):
     def __init__(self, blast: bytes, after: str, delay: float, api: str = "0.3") -> None:
         self.api = api
@@ -119,11 +127,8 @@ class Connection(asyncio.Protocol):
         elif action == "send_event":
             self.events += 1
             event = payload.get("event") or {}
-            custom_id = event.get("custom_id")
-            push = incoming_event(self.events, request_id=request_id, custom_id=custom_id)
-            reply = {"thread_id": THREAD_ID, "event": push["payload"]["event"]}
-            out.append(frame(response(request_id, action, reply)))
-            out.append(frame(orjson.dumps(push)))
+            answers = send_event_answers(self.events, request_id, event.get("custom_id"))
+            out.extend(frame(answer) for answer in answers)
         elif request_id is not None:
             out.append(frame(response(request_id, action, {"chat_id": CHAT_ID})))
         if action == self.after and self.blast:
