@@ -50,26 +50,21 @@ _SECONDS: Final = {f"{second:02d}": second * 1000 for second in range(60)}  # no
 _MILLIS: Final = {f"{millis:03d}": millis for millis in range(1000)}
 
 
-def _epoch_minute(prefix: str) -> int | None:
-    """Minutes from the epoch to ``YYYY-MM-DDTHH:MM`` (digits already checked), or ``None``
-    for no such date, hour or minute."""
-    days = _epoch_day(prefix[:10])
-    hours, minutes = int(prefix[11:13]), int(prefix[14:16])
-    if days is None or hours > 23 or minutes > 59:
-        return None
-    return (days * 24 + hours) * 60 + minutes
-
-
-# ``_epoch_minute`` in milliseconds, memoised in a plain dict (a dict lookup is a third of a
-# cached function's call): a conversation's pushes share a few minutes. Bounded: emptied when
-# full. A pure memo of a pure function, like ``lru_cache``.
+# Milliseconds from the epoch to ``YYYY-MM-DDTHH:MM`` (or ``None`` for no such date, hour or
+# minute), memoised in a plain dict (a dict lookup is a third of a cached function's call): a
+# conversation's pushes share a few minutes. Bounded: emptied when full. A pure memo of a pure
+# function, like ``lru_cache``.
 _MINUTE_MS: Final[dict[str, int | None]] = {}
 _MINUTE_MS_SIZE: Final = 1024
 
 
 def _minute_ms(prefix: str) -> int | None:
-    minute = _epoch_minute(prefix)
-    millis = None if minute is None else minute * 60_000
+    """The milliseconds of ``prefix`` (digits already checked), computed and memoised."""
+    days = _epoch_day(prefix[:10])
+    hours, minutes = int(prefix[11:13]), int(prefix[14:16])
+    millis = None
+    if days is not None and hours <= 23 and minutes <= 59:
+        millis = ((days * 24 + hours) * 60 + minutes) * 60_000
     if len(_MINUTE_MS) >= _MINUTE_MS_SIZE:
         _MINUTE_MS.clear()
     _MINUTE_MS[prefix] = millis
