@@ -45,6 +45,7 @@ __all__ = [
     "encode_response",
     "loads",
     "message_from",
+    "message_parts",
     "use_msgspec",
     "use_orjson",
 ]
@@ -274,6 +275,41 @@ def _envelope(message: Any, data: bytes | bytearray | memoryview | str) -> dict[
     if request_id is not None and not isinstance(request_id, str):
         raise RemoteProtocolError("'request_id' must be a string", raw=_raw(data))
     return message
+
+
+def message_parts(
+    value: Any, data: bytes | bytearray | memoryview | str
+) -> tuple[bool | None, str | None, str, dict[str, Any]]:
+    """:func:`message_from` as ``(success, request_id, action, payload)``; ``success`` is
+    ``None`` for a push. Raises :class:`RemoteProtocolError` as :func:`message_from` does.
+
+    A well-formed push or response is read without building its object (the engine's path
+    for every answer to a request); anything else goes to :func:`message_from`, which decides.
+    """
+    if type(value) is dict:
+        action = value.get("action")
+        payload = value.get("payload")
+        if payload is None:
+            payload = {}  # an absent or null payload is empty
+        if type(action) is str and action and type(payload) is dict:
+            kind = value.get("type")
+            wire_id = value.get("request_id")
+            if kind == "push":
+                if wire_id is None or wire_id == "":
+                    return None, None, action, payload
+                if type(wire_id) is str:
+                    return None, wire_id, action, payload
+            elif (
+                kind == "response"
+                and type(wire_id) is str
+                and wire_id
+                and type(success := value.get("success")) is bool
+            ):
+                return success, wire_id, action, payload
+    message = message_from(value, data)
+    if isinstance(message, Response):
+        return message.success, message.request_id, message.action, message.payload
+    return None, message.request_id, message.action, message.payload
 
 
 def _raw(data: bytes | bytearray | memoryview | str) -> bytes | str:

@@ -12,12 +12,12 @@ import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from . import args as check
 from . import codec, lifecycle, payloads, typed
 from .backoff import SeededRandom
-from .codec import Response, encode_request, loads, message_from
+from .codec import encode_request, loads, message_parts
 from .config import Config
 from .dialects import dialect_for
 from .dialects.base import HistoryCursor
@@ -327,52 +327,33 @@ class ClientEngine:
         that changed nothing but the outputs (and the chat tracker), so a batch need not
         settle the clock, the pong deadline and the reconciler's claim again after it.
         """
-        routed: tuple[Any, ...] | None = None  # (success or None for a push, id, action, payload)
         try:
             value = loads(data)
-            # Checked here with message_from's rules, without building the envelope objects:
-            # an ordinary push (the bulk of the traffic), a push with a request id, a response.
-            # Anything else, malformed or not, goes to message_from, which decides.
-            if type(value) is dict:
+            # The bulk of the traffic: an ordinary push (no request id of ours). Checked here
+            # with the same rules as message_from, without building the envelope object.
+            if (
+                type(value) is dict
+                and value.get("type") == "push"
+                and value.get("request_id") in (None, "")  # a non-string one is malformed
+            ):
                 action = value.get("action")
-                payload = value.get("payload")
-                if payload is None:
-                    payload = {}  # as message_from: an absent or null payload is empty
+                payload = value.get("payload")  # absent or null: message_parts makes it {}
                 if type(action) is str and action and type(payload) is dict:
-                    kind = value.get("type")
-                    wire_id = value.get("request_id")
-                    if kind == "push":
-                        if wire_id is None or wire_id == "":
-                            handler = self._event_pushes.get(action)
-                            if handler is None or self._reconciler.claims:
-                                self._on_plain_push(action, payload)
-                                return False
-                            # map_push without its layers; never DESTROYED here (_emit_event)
-                            self._out.extend(handler(payload, self._tracker))
-                            return True
-                        if type(wire_id) is str:  # not a string: message_from says so
-                            routed = (None, wire_id, action, payload)
-                    elif (
-                        kind == "response"
-                        and type(wire_id) is str
-                        and wire_id
-                        and type(success := value.get("success")) is bool
-                    ):
-                        routed = (success, wire_id, action, payload)
-            if routed is None:
-                found = message_from(value, data)
-                if isinstance(found, Response):
-                    routed = (found.success, found.request_id, found.action, found.payload)
-                else:
-                    routed = (None, found.request_id, found.action, found.payload)
+                    handler = self._event_pushes.get(action)
+                    if handler is None or self._reconciler.claims:
+                        self._on_plain_push(action, payload)
+                        return False
+                    # map_push without its layers; never DESTROYED here (_emit_event)
+                    self._out.extend(handler(payload, self._tracker))
+                    return True
+            success, wire_id, action, payload = message_parts(value, data)
         except RemoteProtocolError as exc:
             self._emit_event(ProtocolErrorReport(error=exc))
             return False
-        success, wire_id, action, payload = routed
         if success is None:
             self._on_push(action, wire_id, payload)
         else:
-            self._on_response(wire_id, action, success, payload)
+            self._on_response(cast(str, wire_id), action, success, payload)  # always one
         return False
 
     def receive_many(self, messages: Iterable[bytes | str], now: float) -> bool:
