@@ -3,9 +3,10 @@ it can: the same as with them.
 
 ``ClientEngine._receive_general`` checks an ordinary push itself, and reads a push with a
 request id or a response through ``codec.message_parts`` (message_from's rules, as parts),
-handing their parts to the same handlers; anything else goes through ``message_from``. Here two cores with the same pending requests are given
-the same envelope: one through ``receive`` (the engine's own routing), the other through
-``message_from`` and the handlers directly (the reference). Their outputs, phase and next
+handing their parts to the same handlers; anything else goes through ``message_from``. Here
+two cores with the same pending requests are given the same envelope: one through ``receive``
+(the engine's own routing), the other through ``message_from`` and the handlers directly (the
+reference). Their outputs, phase and next
 deadline must be identical, for valid envelopes and for every odd field value.
 """
 
