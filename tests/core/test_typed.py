@@ -414,16 +414,25 @@ def test_only_a_message_naming_incoming_event_is_decoded(monkeypatch: pytest.Mon
     monkeypatch.setattr(typed, "_decode_v03", decode)
     monkeypatch.setattr(typed, "_decode_v3", decode)
     other = json.dumps({"request_id": "1", "action": "login", "type": "response"})
+    # A push answering our request, request id first: the general path's, not even tried.
+    answer = json.dumps({"request_id": "3", **json.loads(push(V03_EVENT))}, separators=(",", ":"))
     for decoder in (typed.incoming_event_v03, typed.incoming_event_v3):
         for data in (
             other,
             other.encode(),
+            answer,
+            answer.encode(),
             bytearray(push(V03_EVENT)),
             memoryview(push(V03_EVENT)),
         ):
             assert decoder(data) is None  # type: ignore[arg-type]
     assert calls == []
-    compact = json.dumps(json.loads(push(V03_EVENT)), separators=(",", ":"))
-    for data in (push(V03_EVENT), push(V03_EVENT).decode(), compact.encode(), compact):
-        assert typed.incoming_event_v03(data) is None
-    assert len(calls) == 4
+
+
+def test_an_empty_request_id_first_is_still_decoded() -> None:
+    # The request-id-first decline is for our answers only: an empty one is an ordinary push.
+    for request_id, decoded in (("", True), ("3", False)):
+        data = json.dumps(
+            {"request_id": request_id, **json.loads(push(V03_EVENT))}, separators=(",", ":")
+        ).encode()
+        assert (typed.incoming_event_v03(data) is not None) is decoded
