@@ -371,6 +371,11 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             return
         async with self._lock:
             await self._pump_locked()
+        self._wake_timer()
+
+    def _wake_timer(self) -> None:
+        """Wake the timer task if the core's next deadline is now earlier than the one it
+        sleeps until (after anything that fed the core or drained its outputs)."""
         if self._deadline_moved_earlier():
             self._timer_wake.set()
 
@@ -467,8 +472,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
                 if gen == self._gen and self._link is None and self._core.phase.value == "opening":
                     self._core.transport_closed(self._now())
                     await self._pump_locked()
-            if self._deadline_moved_earlier():
-                self._timer_wake.set()
+            self._wake_timer()
             return
         transport = self._new_transport()
         link = _Link(gen, stream, transport)
@@ -507,8 +511,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
                     self._take_read(link, data)
                 await self._pump_locked()
                 await self._flush()
-            if self._deadline_moved_earlier():
-                self._timer_wake.set()
+            self._wake_timer()
             if self._link is not link:
                 return
 
@@ -548,8 +551,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             self._spawn(self._pump)
         elif self._deferred:
             stream.nudge()  # the reader task applies the rest
-        if self._deadline_moved_earlier():
-            self._timer_wake.set()
+        self._wake_timer()
         return True
 
     def _apply_quiet(self, link: _Link, stream: AsyncioStream, data: bytes | None) -> bool:
@@ -588,8 +590,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
             return False
         if not self._apply_quiet(link, stream, None):
             return False
-        if self._deadline_moved_earlier():
-            self._timer_wake.set()
+        self._wake_timer()
         return not self._deferred and self._link is link
 
     async def _wait_for_drain(self) -> None:
@@ -642,8 +643,7 @@ class AsyncClient(ClientBase, Surface, Awaiting):
         async with self._lock:
             if self._give_token(token, error, self._now()):
                 await self._pump_locked()
-        if self._deadline_moved_earlier():
-            self._timer_wake.set()
+        self._wake_timer()
 
     async def _exchange(
         self, base: BaseURL, steps: Any, ssl_context: ssl.SSLContext | None = None
