@@ -110,6 +110,19 @@ def best_of(func: Callable[[], float], rounds: int) -> float:
     return min(func() for _ in range(rounds))
 
 
+@contextmanager
+def collector_off() -> Iterator[None]:
+    """The cyclic garbage collector collected, then off for the block (as ``timeit`` runs)."""
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def paired(
     ours: Callable[[], float], base: Callable[[], float], rounds: int
 ) -> tuple[float, float, float]:
@@ -124,19 +137,13 @@ def paired(
     """
     ratios, t_ours, t_base = [], [], []
     for i in range(rounds):
-        was_enabled = gc.isenabled()
-        gc.collect()
-        gc.disable()
-        try:
+        with collector_off():
             if i % 2:
                 a = ours()
                 b = base()
             else:
                 b = base()
                 a = ours()
-        finally:
-            if was_enabled:
-                gc.enable()
         t_ours.append(a)
         t_base.append(b)
         ratios.append(b / a)

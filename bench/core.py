@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import time
@@ -17,6 +16,7 @@ from bench._util import (
     ORGANIZATION_ID,
     Figure,
     best_of,
+    collector_off,
     paired,
     push_messages,
     push_messages_v3,
@@ -154,13 +154,8 @@ def _split(messages: list[bytes], api: str, base: float, rounds: int) -> dict[st
             work()
             return time.perf_counter() - start
 
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_off():
             return best_of(run, rounds) / len(messages) * 1e6
-        finally:
-            if was_enabled:
-                gc.enable()
 
     def decode() -> None:
         for data in messages:
